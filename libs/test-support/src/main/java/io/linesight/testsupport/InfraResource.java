@@ -1,0 +1,123 @@
+package io.linesight.testsupport;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.kafka.KafkaContainer;
+
+/**
+ * The one source of real Kafka and Redis for tests, in this order: addresses given by environment
+ * (TEST_KAFKA_BOOTSTRAP and TEST_REDIS_HOSTS) -> Testcontainers when a Docker engine answers -> local
+ * child processes ({@link LocalInfra}). Started once per test JVM and shared by every test class.
+ */
+public class InfraResource implements QuarkusTestResourceLifecycleManager {
+    private static LocalInfra.Addresses addresses;
+
+    /** The servers of this test JVM, starting them on first use. */
+    public static synchronized LocalInfra.Addresses addresses() {
+        if (addresses == null) {
+            addresses = startInfra();
+        }
+        return addresses;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        LocalInfra.Addresses infra = addresses();
+        return Map.of("kafka.bootstrap.servers", infra.kafkaBootstrap(), "quarkus.redis.hosts", infra.redisHosts());
+    }
+
+    @Override
+    public void stop() {
+        // Servers outlive a single Quarkus application: later test classes reuse them; a shutdown hook stops them.
+    }
+
+    private static LocalInfra.Addresses startInfra() {
+        String kafka = System.getenv("TEST_KAFKA_BOOTSTRAP");
+        String redis = System.getenv("TEST_REDIS_HOSTS");
+        if (kafka != null && redis != null) {
+            return new LocalInfra.Addresses(kafka, redis);
+        }
+        if (dockerEngineReachable()) {
+            return startContainers();
+        }
+        return startLocal();
+    }
+
+    private static LocalInfra.Addresses startContainers() {
+        KafkaContainer kafka = new KafkaContainer("apache/kafka:4.1.2")
+                .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
+        GenericContainer<?> redis = new GenericContainer<>("redis:7-alpine").withExposedPorts(6379);
+        kafka.start();
+        redis.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            kafka.stop();
+            redis.stop();
+        }));
+        return new LocalInfra.Addresses(kafka.getBootstrapServers(),
+                "redis://" + redis.getHost() + ":" + redis.getMappedPort(6379));
+    }
+
+    private static LocalInfra.Addresses startLocal() {
+        Path dir = Path.of(System.getProperty("linesight.infra.dir", "target/infra"));
+        LocalInfra infra = LocalInfra.onFreePorts(dir);
+        try {
+            // A previous run killed before its shutdown hook may have left servers behind.
+            infra.stop();
+            deleteRecursively(dir);
+            LocalInfra.Addresses started = infra.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    infra.stop();
+                } catch (IOException e) {
+                    System.err.println("could not stop test infrastructure in " + dir + ": " + e);
+                }
+            }));
+            return started;
+        } catch (IOException e) {
+            throw new IllegalStateException("could not start local Kafka and Redis in " + dir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting local Kafka and Redis", e);
+        }
+    }
+
+    /**
+     * Checks for an engine before Testcontainers does: its own probe logs a loud error when there is none.
+     * LINESIGHT_TEST_INFRA=local skips Docker even where an engine runs.
+     */
+    static boolean dockerEngineReachable() {
+        if ("local".equals(System.getenv("LINESIGHT_TEST_INFRA"))) {
+            return false;
+        }
+        if (System.getenv("DOCKER_HOST") != null) {
+            return true;
+        }
+        Path socket = Path.of("/var/run/docker.sock");
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

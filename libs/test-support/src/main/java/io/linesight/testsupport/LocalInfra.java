@@ -1,0 +1,298 @@
+package io.linesight.testsupport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Starts a real single-node Kafka broker (KRaft, jars from Maven Central) and a real redis-server as
+ * child processes on 127.0.0.1, with their data, logs and pid files in one folder. Used by
+ * {@code ./run infra} and, on machines without Docker, by {@link InfraResource}.
+ */
+public final class LocalInfra {
+    private static final String BROKER_CLASSPATH_RESOURCE = "/linesight/kafka-broker.classpath";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+    /** Where the servers listen; what services and tests are pointed at. */
+    public record Addresses(String kafkaBootstrap, String redisHosts) {
+    }
+
+    private final Path dir;
+    private final int kafkaPort;
+    private final int redisPort;
+
+    public LocalInfra(Path dir, int kafkaPort, int redisPort) {
+        this.dir = dir.toAbsolutePath();
+        this.kafkaPort = kafkaPort;
+        this.redisPort = redisPort;
+    }
+
+    /** A launcher on free ports, for tests that must not collide with a running ./run infra. */
+    public static LocalInfra onFreePorts(Path dir) {
+        return new LocalInfra(dir, freePort(), freePort());
+    }
+
+    public Addresses addresses() {
+        return new Addresses("127.0.0.1:" + kafkaPort, "redis://127.0.0.1:" + redisPort);
+    }
+
+    public Addresses start() throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        if (isRunning("kafka") || isRunning("redis")) {
+            throw new IllegalStateException("infrastructure already running from " + dir + " (stop it first)");
+        }
+        try {
+            startRedis();
+            startKafka();
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            stop();
+            throw e;
+        }
+        Addresses addresses = addresses();
+        Files.writeString(dir.resolve("addresses.env"), "KAFKA_BOOTSTRAP_SERVERS=" + addresses.kafkaBootstrap()
+                + "\nREDIS_HOSTS=" + addresses.redisHosts() + "\n");
+        return addresses;
+    }
+
+    /** Stops what {@link #start()} started (from this or an earlier process); returns what was stopped. */
+    public List<String> stop() throws IOException {
+        List<String> stopped = new ArrayList<>();
+        for (String name : List.of("kafka", "redis")) {
+            Optional<ProcessHandle> process = pid(name).flatMap(ProcessHandle::of);
+            if (process.isPresent() && process.get().isAlive()) {
+                terminate(process.get());
+                stopped.add(name);
+            }
+            Files.deleteIfExists(dir.resolve(name + ".pid"));
+        }
+        Files.deleteIfExists(dir.resolve("addresses.env"));
+        return stopped;
+    }
+
+    /** Sends SIGKILL to one server, as a crash would; for fault tests. */
+    public void kill(String name) throws IOException {
+        pid(name).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    public boolean isRunning(String name) throws IOException {
+        return pid(name).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private void startRedis() throws IOException, InterruptedException {
+        String redisServer = findOnPath("redis-server").orElseThrow(() -> new IllegalStateException(
+                "redis-server not found on PATH: install Debian's redis-server (apt-get install redis-server)"));
+        Path data = Files.createDirectories(dir.resolve("redis-data"));
+        Process process = launch("redis", List.of(redisServer, "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
+                "--dir", data.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no"));
+        awaitReady("redis", process, () -> redisAnswersPing(redisPort));
+    }
+
+    private void startKafka() throws IOException, InterruptedException {
+        int controllerPort = freePort();
+        Path data = dir.resolve("kafka-data");
+        Properties props = new Properties();
+        props.setProperty("process.roles", "broker,controller");
+        props.setProperty("node.id", "1");
+        props.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort);
+        props.setProperty("controller.listener.names", "CONTROLLER");
+        props.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        props.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.setProperty("log.dirs", data.toString());
+        // Services create every topic from the shared topic table; a typo must not create a new one.
+        props.setProperty("auto.create.topics.enable", "false");
+        props.setProperty("offsets.topic.replication.factor", "1");
+        props.setProperty("transaction.state.log.replication.factor", "1");
+        props.setProperty("transaction.state.log.min.isr", "1");
+        props.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        props.setProperty("share.coordinator.state.topic.min.isr", "1");
+        // One broker, short-lived consumers in tests: do not wait 3 s for more group members.
+        props.setProperty("group.initial.rebalance.delay.ms", "0");
+        Path config = dir.resolve("kafka.properties");
+        try (OutputStream out = Files.newOutputStream(config)) {
+            props.store(out, "written by LineSight LocalInfra");
+        }
+        String classpath = brokerClasspath();
+        if (!Files.exists(data.resolve("meta.properties"))) {
+            Process format = new ProcessBuilder(javaCommand(classpath, "kafka.tools.StorageTool", "format",
+                    "--cluster-id", randomClusterId(), "--config", config.toString(), "--ignore-formatted"))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("kafka-format.log").toFile()).start();
+            if (format.waitFor() != 0) {
+                throw new IllegalStateException("Kafka storage format failed, see " + dir.resolve("kafka-format.log"));
+            }
+        }
+        Process process = launch("kafka", javaCommand(classpath, "kafka.Kafka", config.toString()));
+        awaitReady("kafka", process, () -> logContains("kafka", "Kafka Server started") && portOpen(kafkaPort));
+    }
+
+    private List<String> javaCommand(String classpath, String mainClass, String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms128m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", classpath, mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private Process launch(String name, List<String> command) throws IOException {
+        Path log = dir.resolve(name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Files.writeString(dir.resolve(name + ".pid"), Long.toString(process.pid()));
+        return process;
+    }
+
+    private interface Probe {
+        boolean ready() throws IOException;
+    }
+
+    private void awaitReady(String name, Process process, Probe probe) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + ", see "
+                        + dir.resolve(name + ".log") + ":\n" + tail(name));
+            }
+            if (probe.ready()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException(name + " not ready after " + READY_TIMEOUT.toSeconds() + " s, see "
+                + dir.resolve(name + ".log") + ":\n" + tail(name));
+    }
+
+    private boolean logContains(String name, String text) throws IOException {
+        Path log = dir.resolve(name + ".log");
+        return Files.exists(log) && Files.readString(log, StandardCharsets.ISO_8859_1).contains(text);
+    }
+
+    private String tail(String name) throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve(name + ".log"), StandardCharsets.ISO_8859_1);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    }
+
+    private Optional<Long> pid(String name) throws IOException {
+        Path file = dir.resolve(name + ".pid");
+        return Files.exists(file) ? Optional.of(Long.parseLong(Files.readString(file).trim())) : Optional.empty();
+    }
+
+    private static void terminate(ProcessHandle process) {
+        process.destroy();
+        try {
+            process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static String brokerClasspath() throws IOException {
+        try (InputStream in = LocalInfra.class.getResourceAsStream(BROKER_CLASSPATH_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing " + BROKER_CLASSPATH_RESOURCE + ": build libs/kafka-broker first");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+    }
+
+    private static boolean redisAnswersPing(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            socket.setSoTimeout(500);
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = socket.getInputStream().readNBytes(7);
+            return new String(answer, StandardCharsets.US_ASCII).startsWith("+PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean portOpen(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    private static String randomClusterId() {
+        byte[] uuid = new byte[16];
+        String id;
+        do {
+            // A leading '-' would be read as an option by the storage tool.
+            new SecureRandom().nextBytes(uuid);
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(uuid);
+        } while (id.startsWith("-"));
+        return id;
+    }
+
+    private static Optional<String> findOnPath(String program) {
+        for (String entry : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path candidate = Path.of(entry, program);
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate.toString());
+            }
+        }
+        Path sbin = Path.of("/usr/sbin", program);
+        return Files.isExecutable(sbin) ? Optional.of(sbin.toString()) : Optional.empty();
+    }
+
+    /** {@code ./run infra up|down|status}: arguments are the command, then the data folder. */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: LocalInfra up|down|status DIR   (ports: LINESIGHT_KAFKA_PORT, LINESIGHT_REDIS_PORT)");
+            System.exit(2);
+        }
+        int kafkaPort = Integer.parseInt(System.getenv().getOrDefault("LINESIGHT_KAFKA_PORT", "9092"));
+        int redisPort = Integer.parseInt(System.getenv().getOrDefault("LINESIGHT_REDIS_PORT", "6379"));
+        LocalInfra infra = new LocalInfra(Path.of(args[1]), kafkaPort, redisPort);
+        switch (args[0]) {
+            case "up" -> {
+                Addresses addresses = infra.start();
+                System.out.println("Kafka  " + addresses.kafkaBootstrap() + "   (KRaft, log " + infra.dir.resolve("kafka.log") + ")");
+                System.out.println("Redis  " + addresses.redisHosts() + "   (log " + infra.dir.resolve("redis.log") + ")");
+            }
+            case "down" -> {
+                List<String> stopped = infra.stop();
+                System.out.println(stopped.isEmpty() ? "nothing was running" : "stopped " + String.join(", ", stopped));
+            }
+            case "status" -> {
+                Path addresses = infra.dir.resolve("addresses.env");
+                boolean running = infra.isRunning("kafka") && infra.isRunning("redis");
+                System.out.println("kafka " + (infra.isRunning("kafka") ? "running" : "stopped")
+                        + ", redis " + (infra.isRunning("redis") ? "running" : "stopped"));
+                if (running && Files.exists(addresses)) {
+                    System.out.print(Files.readString(addresses));
+                }
+                System.exit(running ? 0 : 3);
+            }
+            default -> {
+                System.err.println("unknown command " + args[0] + ": use up, down or status");
+                System.exit(2);
+            }
+        }
+    }
+}
