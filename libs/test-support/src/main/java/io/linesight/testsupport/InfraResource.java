@@ -65,7 +65,7 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
     }
 
     private static LocalInfra.Addresses startLocal() {
-        Path dir = Path.of(System.getProperty("linesight.infra.dir", "target/infra"));
+        Path dir = Path.of(System.getProperty("test.infra.dir", "target/infra"));
         LocalInfra infra = LocalInfra.onFreePorts(dir);
         try {
             // A previous run killed before its shutdown hook may have left servers behind.

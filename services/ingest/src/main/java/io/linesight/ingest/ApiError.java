@@ -1,0 +1,48 @@
+package io.linesight.ingest;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** A refused request: HTTP status, a stable error code and a detail for the sender. Nothing was published. */
+public class ApiError extends RuntimeException {
+    /** The JSON body of every error answer. */
+    public record Body(String error, String detail) {
+    }
+
+    private final int status;
+    private final String error;
+    private final Integer retryAfterSeconds;
+
+    public ApiError(int status, String error, String detail) {
+        this(status, error, detail, null);
+    }
+
+    private ApiError(int status, String error, String detail, Integer retryAfterSeconds) {
+        super(detail);
+        this.status = status;
+        this.error = error;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** The broker could not take the record in time: the client should retry later, not give up. */
+    public static ApiError unavailable(String detail, int retryAfterSeconds) {
+        return new ApiError(503, "broker_unavailable", detail, retryAfterSeconds);
+    }
+
+    public String error() {
+        return error;
+    }
+
+    static class Mapper {
+        @ServerExceptionMapper
+        Response map(ApiError e) {
+            Response.ResponseBuilder response = Response.status(e.status).type(MediaType.APPLICATION_JSON)
+                    .entity(new Body(e.error, e.getMessage()));
+            if (e.retryAfterSeconds != null) {
+                response.header("Retry-After", e.retryAfterSeconds);
+            }
+            return response.build();
+        }
+    }
+}

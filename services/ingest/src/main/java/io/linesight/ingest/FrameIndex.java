@@ -1,0 +1,64 @@
+package io.linesight.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.linesight.common.RedisKeys;
+import io.linesight.proto.Frame;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.value.ValueCommands;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.jboss.logging.Logger;
+
+/**
+ * Remembers in Redis where each accepted frame sits in Kafka (frame:{id}, TTL = frames retention), so a
+ * later label can reference the frame without scanning the topic.
+ */
+@ApplicationScoped
+public class FrameIndex {
+    private static final Logger LOG = Logger.getLogger(FrameIndex.class);
+
+    /** The value stored under frame:{id}. */
+    public record Entry(int partition, long offset, String camera, String sha256, boolean audit) {
+    }
+
+    private final ValueCommands<String, String> values;
+    private final ObjectMapper json;
+    private final IngestConfig config;
+    private final Counter failures;
+
+    FrameIndex(RedisDataSource redis, ObjectMapper json, IngestConfig config, MeterRegistry registry) {
+        this.values = redis.value(String.class);
+        this.json = json;
+        this.config = config;
+        this.failures = Counter.builder("linesight.frames.index.failures")
+                .description("Accepted frames whose Redis index entry could not be written").register(registry);
+    }
+
+    /**
+     * Best effort: the frame is already safe in Kafka, so a Redis failure must not turn into an error
+     * that makes the camera send it again. It is logged and counted; such a frame cannot be labelled.
+     */
+    void remember(Frame frame, RecordMetadata where) {
+        try {
+            String entry = json.writeValueAsString(new Entry(where.partition(), where.offset(), frame.getCameraId(),
+                    frame.getSha256(), frame.getAudit()));
+            values.setex(RedisKeys.frame(frame.getFrameId()), config.frames().retention().toSeconds(), entry);
+        } catch (JsonProcessingException | RuntimeException e) {
+            failures.increment();
+            LOG.warnf("Frame %s published but not indexed in Redis: %s", frame.getFrameId(), e.toString());
+        }
+    }
+
+    /** The entry of a frame, or null when it was never seen or has expired. */
+    public Entry find(String frameId) {
+        String value = values.get(RedisKeys.frame(frameId));
+        try {
+            return value == null ? null : json.readValue(value, Entry.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt frame index entry for " + frameId, e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.linesight.ingest;
+
+import com.google.protobuf.ByteString;
+import io.linesight.common.FrameSizeLimit;
+import io.linesight.common.HashSelection;
+import io.linesight.common.ImageFormat;
+import io.linesight.common.ImageRejectedException;
+import io.linesight.common.Images;
+import io.linesight.common.Sha256;
+import io.linesight.common.Topic;
+import io.linesight.proto.Frame;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.jboss.logging.Logger;
+
+/** Validates a camera image and publishes it to linesight.frames; indexes where it landed in Redis. */
+@ApplicationScoped
+public class FramePublisher {
+    private static final Logger LOG = Logger.getLogger(FramePublisher.class);
+
+    /** What the camera sent besides the image. */
+    public record Upload(String cameraId, String lineId, Long capturedAtMs, String contentType, byte[] image,
+            Map<String, String> attributes) {
+    }
+
+    /** The answer of an accepted frame: where it is and how to refer to it. */
+    public record Accepted(String frameId, String sha256, int partition, long offset, boolean audit) {
+    }
+
+    private final Producer<String, Frame> producer;
+    private final FrameIndex index;
+    private final FrameSizeLimit limit;
+    private final IngestConfig config;
+    private final MeterRegistry registry;
+    private final DistributionSummary bytes;
+    private final Timer publishLatency;
+
+    FramePublisher(Producer<String, Frame> producer, FrameIndex index, FrameSizeLimit limit, IngestConfig config,
+            MeterRegistry registry) {
+        this.producer = producer;
+        this.index = index;
+        this.limit = limit;
+        this.config = config;
+        this.registry = registry;
+        this.bytes = DistributionSummary.builder("linesight.frames.bytes").baseUnit("bytes")
+                .description("Size of accepted frames").register(registry);
+        this.publishLatency = Timer.builder("linesight.frames.publish").publishPercentileHistogram()
+                .description("Time from validation to the broker's acknowledgement").register(registry);
+    }
+
+    public Accepted publish(Upload upload) {
+        Frame frame = validate(upload);
+        long start = System.nanoTime();
+        RecordMetadata metadata = send(frame);
+        publishLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        Counter.builder("linesight.frames.accepted").tag("camera", frame.getCameraId()).register(registry).increment();
+        bytes.record(frame.getImage().size());
+        index.remember(frame, metadata);
+        return new Accepted(frame.getFrameId(), frame.getSha256(), metadata.partition(), metadata.offset(), frame.getAudit());
+    }
+
+    private Frame validate(Upload upload) {
+        if (upload.cameraId() == null || upload.cameraId().isBlank()) {
+            throw reject(400, "missing_camera_id", "a camera id is required (X-Camera-Id header or camera query parameter)");
+        }
+        ImageFormat format = ImageFormat.ofContentType(upload.contentType()).orElseThrow(() -> reject(415,
+                "unsupported_media_type", "Content-Type " + upload.contentType() + " is not one of image/jpeg, image/png, image/bmp"));
+        byte[] image = upload.image();
+        if (image == null || image.length == 0) {
+            throw reject(400, "empty_body", "the request body holds no image");
+        }
+        if (image.length > limit.maxFrameBytes()) {
+            throw reject(413, "frame_too_large",
+                    "frame is " + image.length + " bytes, the limit is " + limit.maxFrameBytes());
+        }
+        java.awt.image.BufferedImage decoded;
+        try {
+            decoded = Images.decode(image, format, config.frames().maxPixels());
+        } catch (ImageRejectedException e) {
+            throw e.reason() == ImageRejectedException.Reason.TOO_MANY_PIXELS
+                    ? reject(413, "too_many_pixels", e.getMessage())
+                    : reject(400, "undecodable_image", e.getMessage());
+        }
+        String frameId = UUID.randomUUID().toString();
+        long now = System.currentTimeMillis();
+        return Frame.newBuilder()
+                .setFrameId(frameId)
+                .setCameraId(upload.cameraId())
+                .setLineId(upload.lineId() == null ? "" : upload.lineId())
+                .setCapturedAtMs(upload.capturedAtMs() == null ? now : upload.capturedAtMs())
+                .setReceivedAtMs(now)
+                .setContentType(format.contentType())
+                .setImage(ByteString.copyFrom(image))
+                .setSha256(Sha256.hex(image))
+                .setWidth(decoded.getWidth())
+                .setHeight(decoded.getHeight())
+                .setAudit(HashSelection.isAudit(frameId, config.audit().rate()))
+                .putAllAttributes(upload.attributes())
+                .build();
+    }
+
+    private RecordMetadata send(Frame frame) {
+        try {
+            Future<RecordMetadata> sent = producer.send(new ProducerRecord<>(Topic.FRAMES.topicName(), frame.getCameraId(), frame));
+            return sent.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RecordTooLargeException) {
+                throw reject(413, "frame_too_large", e.getCause().getMessage());
+            }
+            throw brokerUnavailable(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw brokerUnavailable(e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // send() itself throws when metadata does not arrive within max.block.ms.
+            throw brokerUnavailable(e);
+        }
+    }
+
+    private ApiError brokerUnavailable(Throwable cause) {
+        LOG.warnf("Frame not published, broker unavailable: %s", cause.toString());
+        countRejection("broker_unavailable");
+        return ApiError.unavailable("the frame was not stored: Kafka did not acknowledge it ("
+                + cause.getClass().getSimpleName() + "); retry later", 5);
+    }
+
+    private ApiError reject(int status, String error, String detail) {
+        countRejection(error);
+        return new ApiError(status, error, detail);
+    }
+
+    private void countRejection(String reason) {
+        Counter.builder("linesight.frames.rejected").tag("reason", reason)
+                .description("Frames refused, by reason").register(registry).increment();
+    }
+}

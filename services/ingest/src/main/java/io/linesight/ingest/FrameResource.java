@@ -1,0 +1,56 @@
+package io.linesight.ingest;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/** POST /api/v1/frames: a camera image in, a record on linesight.frames out. */
+@Path("/api/v1/frames")
+public class FrameResource {
+    private final FramePublisher publisher;
+
+    FrameResource(FramePublisher publisher) {
+        this.publisher = publisher;
+    }
+
+    /**
+     * Answers 202 only once the broker acknowledged the frame. Camera and line may come as headers
+     * (X-Camera-Id, X-Line-Id, X-Captured-At) or query parameters (camera, line, capturedAt);
+     * capture time is epoch milliseconds or ISO-8601.
+     */
+    @POST
+    @Consumes(MediaType.WILDCARD) // the type is checked by the publisher, so a wrong one gets a 415 with a reason
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response post(byte[] image, @HeaderParam("Content-Type") String contentType,
+            @HeaderParam("X-Camera-Id") String cameraHeader, @QueryParam("camera") String cameraQuery,
+            @HeaderParam("X-Line-Id") String lineHeader, @QueryParam("line") String lineQuery,
+            @HeaderParam("X-Captured-At") String capturedHeader, @QueryParam("capturedAt") String capturedQuery) {
+        FramePublisher.Accepted accepted = publisher.publish(new FramePublisher.Upload(
+                firstPresent(cameraHeader, cameraQuery), firstPresent(lineHeader, lineQuery),
+                parseCaptureTime(firstPresent(capturedHeader, capturedQuery)), contentType, image, Map.of()));
+        return Response.accepted(accepted).build();
+    }
+
+    private static String firstPresent(String header, String query) {
+        return header != null && !header.isBlank() ? header.trim() : query;
+    }
+
+    private static Long parseCaptureTime(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return value.chars().allMatch(Character::isDigit) ? Long.parseLong(value) : Instant.parse(value).toEpochMilli();
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new ApiError(400, "bad_capture_time", "capture time '" + value + "' is neither epoch milliseconds nor ISO-8601");
+        }
+    }
+}
