@@ -1,0 +1,55 @@
+package io.linesight.common.registry;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * manifest.json of one registry version: what the model is, how its input must be prepared, how it
+ * scored, where its training data came from, and the SHA-256 of every file beside it.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ModelManifest(
+        String modelName,
+        int version,
+        int parentVersion,
+        List<String> classes,
+        int inputSize,
+        int inputChannels,
+        Architecture architecture,
+        Preprocessing preprocessing,
+        Map<String, Double> holdoutMetrics,
+        Lineage lineage,
+        long createdAtMs,
+        List<FileEntry> files) {
+
+    public static final String FILE_NAME = "manifest.json";
+    /** Inference-only SavedModel the classifier loads. */
+    public static final String SERVING_DIR = "serving";
+    /** SavedModel with training signatures and optimizer state the trainer resumes from. */
+    public static final String TRAINING_DIR = "training";
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Architecture(String name, int width, boolean cifarStem) {
+    }
+
+    /**
+     * How pixels reach the graph: decoded, grey to RGB, bilinear resize to inputSize (Images.toRgb), fed
+     * as uint8 NHWC; scaling to [0,1] and mean/std normalisation happen inside the graph.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Preprocessing(String input, String resize, List<Double> mean, List<Double> std) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Lineage(long sampleCount, List<OffsetRange> labelOffsets, String dataset) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record OffsetRange(int partition, long fromOffset, long toOffset) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FileEntry(String path, String sha256, long size) {
+    }
+}

@@ -1,0 +1,223 @@
+package io.linesight.training.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TUint8;
+
+/**
+ * A trainable ResNet18 in a TensorFlow Java session: fresh from a seed, or resumed from a version's
+ * training/ SavedModel. Both are driven through the same signatures, so a resumed model trains exactly as
+ * the one that was exported. Images are uint8 RGB, NHWC, at the spec's input size (Images.toRgb).
+ */
+public final class ResNetModel implements AutoCloseable {
+    /** Loss and accuracy of one training batch (accuracy from the logits before the update). */
+    public record StepResult(float loss, float accuracy) {
+    }
+
+    /** Row-major [batch, classes] probabilities and logits, [batch, embedding] embeddings. */
+    public record Outputs(int batch, float[] probabilities, float[] logits, float[] embeddings) {
+    }
+
+    private final ResNetSpec spec;
+    private final Graph ownedGraph;
+    private final SavedModelBundle bundle;
+    private final Session session;
+    private final Map<String, Signature> signatures;
+    private final long parameterCount;
+
+    private ResNetModel(ResNetSpec spec, Graph ownedGraph, SavedModelBundle bundle, Session session,
+            Map<String, Signature> signatures, long parameterCount) {
+        this.spec = spec;
+        this.ownedGraph = ownedGraph;
+        this.bundle = bundle;
+        this.session = session;
+        this.signatures = signatures;
+        this.parameterCount = parameterCount;
+    }
+
+    /** A new, seeded model: the same seed and spec give the same initial weights. */
+    public static ResNetModel create(ResNetSpec spec, long seed, int threads) {
+        Graph graph = new Graph();
+        try {
+            Ops tf = Ops.create(graph);
+            ResNet18Graph net = new ResNet18Graph(tf, spec, seed, true);
+            Map<String, Signature> signatures = TrainingGraph.build(tf, net, spec);
+            Session session = new Session(graph, sessionConfig(threads));
+            session.initialize();
+            return new ResNetModel(spec, graph, null, session, signatures, net.parameterCount());
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /** Resumes from a training/ SavedModel written by {@link #exportTraining}. */
+    public static ResNetModel loadTraining(Path trainingDir, ResNetSpec spec, int threads) {
+        SavedModelBundle bundle = SavedModelBundle.loader(trainingDir.toString()).withTags(SavedModelBundle.DEFAULT_TAG)
+                .withConfigProto(sessionConfig(threads)).load();
+        Map<String, Signature> signatures = new LinkedHashMap<>();
+        bundle.signatures().forEach(s -> signatures.put(s.key(), s));
+        for (Strategy strategy : Strategy.values()) {
+            if (!signatures.containsKey(strategy.signatureKey())) {
+                bundle.close();
+                throw new IllegalArgumentException(trainingDir + " has no " + strategy.signatureKey()
+                        + " signature: not a LineSight training export");
+            }
+        }
+        return new ResNetModel(spec, null, bundle, bundle.session(), signatures, -1);
+    }
+
+    public ResNetSpec spec() {
+        return spec;
+    }
+
+    /** Trainable parameters (known for fresh models; -1 for resumed ones). */
+    public long parameterCount() {
+        return parameterCount;
+    }
+
+    public StepResult trainStep(Strategy strategy, byte[] images, int[] labels, float learningRate, float weightDecay) {
+        try (TUint8 imageTensor = images(images, labels.length);
+                TInt32 labelTensor = TInt32.vectorOf(labels);
+                TFloat32 lr = TFloat32.scalarOf(learningRate);
+                TFloat32 wd = TFloat32.scalarOf(weightDecay);
+                Result result = session.run(signatures.get(strategy.signatureKey()), Map.of("images", imageTensor,
+                        "labels", labelTensor, "learning_rate", lr, "weight_decay", wd))) {
+            return new StepResult(scalar(result, "loss"), scalar(result, "accuracy"));
+        }
+    }
+
+    /** Refreshes BN running statistics of the layers the strategy trains from one batch; no weight changes. */
+    public void recalibrate(Strategy strategy, byte[] images, int batch) {
+        if (strategy.recalibrationKey() == null) {
+            return;
+        }
+        try (TUint8 imageTensor = images(images, batch);
+                Result ignored = session.run(signatures.get(strategy.recalibrationKey()), Map.of("images", imageTensor))) {
+            // Running the signature applied the updates.
+        }
+    }
+
+    public Outputs predict(byte[] images, int batch) {
+        try (TUint8 imageTensor = images(images, batch);
+                Result result = session.run(signatures.get(Signature.DEFAULT_KEY), Map.of("images", imageTensor))) {
+            return new Outputs(batch, floats(result, "probabilities"), floats(result, "logits"), floats(result, "embedding"));
+        }
+    }
+
+    /** Current value of one variable by its torchvision-style name, e.g. "layer1.0.conv1.weight". */
+    public float[] variable(String name) {
+        try (Result result = session.runner().fetch(name).run()) {
+            return toFloats((TFloat32) result.get(0));
+        }
+    }
+
+    /** Every variable's name in this graph (parameters, running statistics, momentum slots). */
+    public java.util.List<String> variableNames() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        session.graph().operations().forEachRemaining(op -> {
+            if (op.type().equals("VariableV2")) {
+                names.add(op.name());
+            }
+        });
+        return names;
+    }
+
+    /** The whole training state (weights, BN statistics, momentum, all signatures) as a SavedModel. */
+    public void exportTraining(Path dir) throws IOException {
+        SavedModelBundle.exporter(dir.toString()).withSession(session)
+                .withSignatures(signatures.values().toArray(Signature[]::new)).export();
+    }
+
+    /**
+     * An inference-only SavedModel (serving_default: images -> probabilities, logits, embedding) holding
+     * the current weights and no optimizer state: a fresh inference graph restored from a checkpoint.
+     */
+    public void exportServing(Path dir) throws IOException {
+        Path checkpoint = Files.createTempDirectory("linesight-checkpoint");
+        try {
+            String prefix = checkpoint.resolve("weights").toString();
+            session.save(prefix);
+            try (Graph graph = new Graph()) {
+                Ops tf = Ops.create(graph);
+                ResNet18Graph net = new ResNet18Graph(tf, spec, 0, false);
+                var images = net.imagesInput();
+                Signature serving = net.servingSignature(images, net.inference(net.normalise(images)));
+                try (Session serve = new Session(graph, sessionConfig(1))) {
+                    serve.restore(prefix);
+                    SavedModelBundle.exporter(dir.toString()).withSession(serve).withSignature(serving).export();
+                }
+            }
+        } finally {
+            deleteRecursively(checkpoint);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (bundle != null) {
+            bundle.close();
+        } else {
+            session.close();
+            ownedGraph.close();
+        }
+    }
+
+    static ConfigProto sessionConfig(int threads) {
+        return ConfigProto.newBuilder().setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(2).build();
+    }
+
+    private TUint8 images(byte[] pixels, int batch) {
+        int size = spec.inputSize();
+        long expected = (long) batch * size * size * 3;
+        if (pixels.length != expected) {
+            throw new IllegalArgumentException("expected " + batch + " RGB images of " + size + "x" + size + " ("
+                    + expected + " bytes), got " + pixels.length + " bytes");
+        }
+        return TUint8.tensorOf(Shape.of(batch, size, size, 3), DataBuffers.of(pixels, true, false));
+    }
+
+    private static float scalar(Result result, String key) {
+        return ((TFloat32) output(result, key)).getFloat();
+    }
+
+    private static float[] floats(Result result, String key) {
+        return toFloats((TFloat32) output(result, key));
+    }
+
+    private static Tensor output(Result result, String key) {
+        return result.get(key).orElseThrow(() -> new IllegalStateException("signature returned no " + key));
+    }
+
+    private static float[] toFloats(TFloat32 tensor) {
+        float[] out = new float[(int) tensor.size()];
+        tensor.copyTo(DataBuffers.of(out, false, false));
+        return out;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

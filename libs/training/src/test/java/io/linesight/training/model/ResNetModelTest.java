@@ -1,0 +1,95 @@
+package io.linesight.training.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TUint8;
+
+class ResNetModelTest {
+    private static final ResNetSpec TINY = new ResNetSpec(List.of("a", "b", "c"), 32, 8, true);
+
+    @Test
+    void fullWidthResNet18HasTorchvisionsParameterCount() {
+        List<String> classes = java.util.stream.IntStream.range(0, 1000).mapToObj(Integer::toString).toList();
+        try (ResNetModel model = ResNetModel.create(new ResNetSpec(classes, 224, 64, false), 1, 2)) {
+            assertEquals(11_689_512L, model.parameterCount());
+            assertTrue(model.variableNames().containsAll(List.of("conv1.weight", "bn1.running_var",
+                    "layer1.0.conv1.weight", "layer2.0.downsample.0.weight", "layer4.1.bn2.bias", "fc.weight")));
+        }
+    }
+
+    @Test
+    void sameSeedGivesSameWeightsOtherSeedDoesNot() {
+        try (ResNetModel a = ResNetModel.create(TINY, 7, 2); ResNetModel b = ResNetModel.create(TINY, 7, 2);
+                ResNetModel c = ResNetModel.create(TINY, 8, 2)) {
+            assertArrayEquals(a.variable("layer3.0.conv1.weight"), b.variable("layer3.0.conv1.weight"));
+            assertFalse(Arrays.equals(a.variable("layer3.0.conv1.weight"), c.variable("layer3.0.conv1.weight")));
+        }
+    }
+
+    @Test
+    void exportedVersionsReloadWithIdenticalOutputs(@TempDir Path dir) throws Exception {
+        byte[] images = randomImages(4, 1);
+        float[] before;
+        try (ResNetModel model = ResNetModel.create(TINY, 3, 2)) {
+            for (int i = 0; i < 3; i++) {
+                model.trainStep(Strategy.FULL, images, new int[] {0, 1, 2, 0}, 0.05f, 1e-4f);
+            }
+            before = model.predict(images, 4).probabilities();
+            model.exportTraining(dir.resolve("training"));
+            model.exportServing(dir.resolve("serving"));
+        }
+        try (ResNetModel resumed = ResNetModel.loadTraining(dir.resolve("training"), TINY, 2)) {
+            assertArrayEquals(before, resumed.predict(images, 4).probabilities());
+        }
+        try (SavedModelBundle serving = SavedModelBundle.load(dir.resolve("serving").toString(), "serve");
+                TUint8 input = TUint8.tensorOf(Shape.of(4, 32, 32, 3), DataBuffers.of(images, true, false));
+                Result result = serving.function("serving_default").call(Map.of("images", input))) {
+            TFloat32 probabilities = (TFloat32) result.get("probabilities").orElseThrow();
+            float[] served = new float[(int) probabilities.size()];
+            probabilities.copyTo(DataBuffers.of(served, false, false));
+            assertArrayEquals(before, served);
+            assertEquals(java.util.Set.of("serving_default"), serving.signatures().stream().map(s -> s.key()).collect(Collectors.toSet()));
+        }
+    }
+
+    @Test
+    void headOnlyTrainingLeavesEveryBackboneVariableBitIdentical() {
+        byte[] images = randomImages(6, 2);
+        try (ResNetModel model = ResNetModel.create(TINY, 5, 2)) {
+            List<String> backbone = model.variableNames().stream().filter(n -> !n.startsWith("fc.")).toList();
+            Map<String, float[]> before = backbone.stream().collect(Collectors.toMap(n -> n, model::variable));
+            float[] fcBefore = model.variable("fc.weight");
+
+            for (int i = 0; i < 3; i++) {
+                model.trainStep(Strategy.HEAD, images, new int[] {0, 1, 2, 0, 1, 2}, 0.1f, 1e-4f);
+            }
+
+            for (String name : backbone) {
+                assertArrayEquals(before.get(name), model.variable(name), name + " changed under head-only training");
+            }
+            assertFalse(Arrays.equals(fcBefore, model.variable("fc.weight")), "fc must learn");
+        }
+    }
+
+    private static byte[] randomImages(int n, long seed) {
+        byte[] pixels = new byte[n * 32 * 32 * 3];
+        new Random(seed).nextBytes(pixels);
+        return pixels;
+    }
+}
