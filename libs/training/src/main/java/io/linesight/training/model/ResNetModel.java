@@ -69,15 +69,23 @@ public final class ResNetModel implements AutoCloseable {
 
     /** Resumes from a training/ SavedModel written by {@link #exportTraining}. */
     public static ResNetModel loadTraining(Path trainingDir, ResNetSpec spec, int threads) {
-        SavedModelBundle bundle = SavedModelBundle.loader(trainingDir.toString()).withTags(SavedModelBundle.DEFAULT_TAG)
+        return load(trainingDir, spec, threads, java.util.Arrays.stream(Strategy.values()).map(Strategy::signatureKey).toList());
+    }
+
+    /** Loads a serving/ SavedModel for {@link #predict} only, exactly as the classifier will run it. */
+    public static ResNetModel loadServing(Path servingDir, ResNetSpec spec, int threads) {
+        return load(servingDir, spec, threads, java.util.List.of(Signature.DEFAULT_KEY));
+    }
+
+    private static ResNetModel load(Path dir, ResNetSpec spec, int threads, java.util.List<String> requiredSignatures) {
+        SavedModelBundle bundle = SavedModelBundle.loader(dir.toString()).withTags(SavedModelBundle.DEFAULT_TAG)
                 .withConfigProto(sessionConfig(threads)).load();
         Map<String, Signature> signatures = new LinkedHashMap<>();
         bundle.signatures().forEach(s -> signatures.put(s.key(), s));
-        for (Strategy strategy : Strategy.values()) {
-            if (!signatures.containsKey(strategy.signatureKey())) {
+        for (String key : requiredSignatures) {
+            if (!signatures.containsKey(key)) {
                 bundle.close();
-                throw new IllegalArgumentException(trainingDir + " has no " + strategy.signatureKey()
-                        + " signature: not a LineSight training export");
+                throw new IllegalArgumentException(dir + " has no " + key + " signature: not a LineSight export of that kind");
             }
         }
         return new ResNetModel(spec, null, bundle, bundle.session(), signatures, -1);

@@ -1,0 +1,78 @@
+package io.linesight.training;
+
+import io.linesight.training.data.ImageSet;
+import io.linesight.training.model.ResNetModel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Accuracy, per-class precision/recall, macro-recall and the confusion matrix of a model on a set. */
+public record Evaluation(int count, double accuracy, double macroRecall, List<ClassMetrics> perClass, int[][] confusion,
+        List<String> classes) {
+
+    public record ClassMetrics(String name, int support, double precision, double recall) {
+    }
+
+    public static Evaluation of(ResNetModel model, ImageSet set, int batchSize) {
+        List<String> classes = model.spec().classes();
+        int n = classes.size();
+        int[][] confusion = new int[n][n];
+        for (int from = 0; from < set.size(); from += batchSize) {
+            int to = Math.min(set.size(), from + batchSize);
+            float[] probabilities = model.predict(set.batch(from, to), to - from).probabilities();
+            for (int i = from; i < to; i++) {
+                confusion[set.label(i)][argMax(probabilities, (i - from) * n, n)]++;
+            }
+        }
+        return fromConfusion(classes, confusion);
+    }
+
+    /** Metrics from a confusion matrix, rows = true class, columns = predicted class. */
+    public static Evaluation fromConfusion(List<String> classes, int[][] confusion) {
+        int n = classes.size();
+        int total = 0;
+        int correct = 0;
+        List<ClassMetrics> perClass = new ArrayList<>();
+        double recallSum = 0;
+        int classesPresent = 0;
+        for (int c = 0; c < n; c++) {
+            int support = 0;
+            int predicted = 0;
+            for (int k = 0; k < n; k++) {
+                support += confusion[c][k];
+                predicted += confusion[k][c];
+            }
+            total += support;
+            correct += confusion[c][c];
+            double recall = support == 0 ? 0 : confusion[c][c] / (double) support;
+            double precision = predicted == 0 ? 0 : confusion[c][c] / (double) predicted;
+            if (support > 0) {
+                recallSum += recall;
+                classesPresent++;
+            }
+            perClass.add(new ClassMetrics(classes.get(c), support, precision, recall));
+        }
+        return new Evaluation(total, total == 0 ? 0 : correct / (double) total,
+                classesPresent == 0 ? 0 : recallSum / classesPresent, perClass, confusion, classes);
+    }
+
+    /** The figures a manifest keeps as holdout metrics. */
+    public Map<String, Double> summary() {
+        Map<String, Double> summary = new LinkedHashMap<>();
+        summary.put("accuracy", accuracy);
+        summary.put("macro_recall", macroRecall);
+        summary.put("count", (double) count);
+        return summary;
+    }
+
+    static int argMax(float[] values, int offset, int length) {
+        int best = 0;
+        for (int i = 1; i < length; i++) {
+            if (values[offset + i] > values[offset + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,58 @@
+package io.linesight.training.cli;
+
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.training.Evaluation;
+import io.linesight.training.ModelVersions;
+import io.linesight.training.data.ImageFolder;
+import io.linesight.training.data.ImageSet;
+import io.linesight.training.model.ResNetModel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Evaluates a version's serving model (what the classifier runs) on an image folder and prints",
+                "accuracy, per-class precision/recall, macro-recall and the confusion matrix as JSON."})
+final class EvaluateCommand implements Callable<Integer> {
+    @Mixin
+    RegistryOptions registry;
+
+    @Option(names = "--version", description = "Version to evaluate (default: the newest).")
+    Integer version;
+
+    @Option(names = "--data", required = true, description = "Image folder with the model's class folders.")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "validation", description = "validation (the hash-held-out share, or val/test folder) or all (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--val-fraction", defaultValue = "0.2", description = "Held-out share, as used for training (default: ${DEFAULT-VALUE}).")
+    double validationFraction;
+
+    @Override
+    public Integer call() throws Exception {
+        int chosen = registry.resolve(version);
+        Path dir = registry.open().versionDir(registry.model, chosen);
+        ModelManifest manifest = ModelRegistry.verify(dir);
+        ImageFolder.Split folders = ImageFolder.scan(data, validationFraction);
+        if (!folders.classes().equals(manifest.classes())) {
+            throw new IllegalArgumentException("version " + chosen + " has classes " + manifest.classes() + " but "
+                    + data + " has " + folders.classes());
+        }
+        List<ImageFolder.Item> items = switch (split) {
+            case "validation" -> folders.validation();
+            case "all" -> java.util.stream.Stream.concat(folders.train().stream(), folders.validation().stream()).toList();
+            default -> throw new IllegalArgumentException("--split must be validation or all, got " + split);
+        };
+        int threads = Runtime.getRuntime().availableProcessors();
+        ImageSet set = ImageSet.load(items, manifest.inputSize(), threads, split + " images");
+        try (ResNetModel model = ResNetModel.loadServing(dir.resolve(ModelManifest.SERVING_DIR), ModelVersions.spec(manifest), threads)) {
+            System.out.println(ModelRegistry.JSON.writeValueAsString(Evaluation.of(model, set, 64)));
+        }
+        return 0;
+    }
+}

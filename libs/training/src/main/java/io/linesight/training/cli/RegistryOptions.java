@@ -1,0 +1,42 @@
+package io.linesight.training.cli;
+
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Which registry and model a command works on. */
+final class RegistryOptions {
+    @Option(names = "--registry", defaultValue = "${env:LINESIGHT_REGISTRY:-registry}",
+            description = "Model registry folder (default: $LINESIGHT_REGISTRY or ./registry).")
+    Path registry;
+
+    @Option(names = "--model", defaultValue = "${env:LINESIGHT_MODEL:-defects}",
+            description = "Model name: one per deployment (default: $LINESIGHT_MODEL or defects).")
+    String model;
+
+    ModelRegistry open() {
+        return new ModelRegistry(registry.toAbsolutePath().normalize());
+    }
+
+    /** The given version, or the newest when null; fails clearly when there is none. */
+    int resolve(Integer version) throws IOException {
+        List<Integer> versions = open().versions(model);
+        if (versions.isEmpty()) {
+            throw new IllegalArgumentException("model " + model + " has no versions in " + registry.toAbsolutePath());
+        }
+        if (version == null) {
+            return versions.get(versions.size() - 1);
+        }
+        if (!versions.contains(version)) {
+            throw new IllegalArgumentException("model " + model + " has no version " + version + "; it has " + versions);
+        }
+        return version;
+    }
+
+    ModelManifest manifest(int version) throws IOException {
+        return open().manifest(model, version);
+    }
+}

@@ -1,0 +1,81 @@
+package io.linesight.training.cli;
+
+import io.linesight.common.FrameSizeLimit;
+import io.linesight.common.Topic;
+import io.linesight.common.TopicSetup;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.proto.Lineage;
+import io.linesight.proto.ModelFile;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import io.linesight.proto.OffsetRange;
+import io.linesight.proto.ProtobufSerializer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Writes the serving pointer of a verified version to linesight.model-versions (promote and rollback). */
+abstract class ServingPointer {
+    @Mixin
+    RegistryOptions registry;
+
+    @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
+            description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}).")
+    String bootstrapServers;
+
+    @Option(names = "--artifact-base-uri", description = "Base URI classifiers fetch versions from, e.g. http://trainer:8082/registry/ (default: file:// of the registry).")
+    String artifactBaseUri;
+
+    int write(int version, ModelStatus status) throws Exception {
+        Path dir = registry.open().versionDir(registry.model, registry.resolve(version));
+        ModelManifest manifest = ModelRegistry.verify(dir);
+        String base = artifactBaseUri != null ? artifactBaseUri : registry.open().root().toUri().toString();
+        String uri = (base.endsWith("/") ? base : base + "/") + registry.model + "/" + version + "/";
+        ModelVersion pointer = toProto(manifest, uri, status);
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            TopicSetup.ensureTopics(admin, new TopicSetup.Settings(3, (short) 1,
+                    new FrameSizeLimit(FrameSizeLimit.DEFAULT_MAX_FRAME_BYTES), Duration.ofDays(7)), Duration.ofSeconds(20));
+        }
+        try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(config, new StringSerializer(),
+                new ProtobufSerializer<>())) {
+            RecordMetadata written = producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), registry.model,
+                    pointer)).get(30, TimeUnit.SECONDS);
+            System.out.printf("%s %s version %d (%s) -> %s partition %d offset %d%n",
+                    status == ModelStatus.SERVING ? "promoted" : "rolled back to", registry.model, version, uri,
+                    Topic.MODEL_VERSIONS.topicName(), written.partition(), written.offset());
+        }
+        return 0;
+    }
+
+    static ModelVersion toProto(ModelManifest manifest, String artifactUri, ModelStatus status) {
+        ModelVersion.Builder builder = ModelVersion.newBuilder()
+                .setModelName(manifest.modelName()).setVersion(manifest.version()).setParentVersion(manifest.parentVersion())
+                .addAllClasses(manifest.classes()).setInputSize(manifest.inputSize())
+                .setInputChannels(manifest.inputChannels()).setArtifactUri(artifactUri).setStatus(status)
+                .setCreatedAtMs(System.currentTimeMillis()).putAllHoldoutMetrics(manifest.holdoutMetrics());
+        manifest.files().forEach(f -> builder.addFiles(ModelFile.newBuilder().setPath(f.path()).setSha256(f.sha256())
+                .setSizeBytes(f.size())));
+        if (manifest.lineage() != null) {
+            Lineage.Builder lineage = Lineage.newBuilder().setSampleCount(manifest.lineage().sampleCount());
+            if (manifest.lineage().labelOffsets() != null) {
+                manifest.lineage().labelOffsets().forEach(r -> lineage.addLabelOffsets(OffsetRange.newBuilder()
+                        .setPartition(r.partition()).setFromOffset(r.fromOffset()).setToOffset(r.toOffset())));
+            }
+            builder.setLineage(lineage);
+        }
+        return builder.build();
+    }
+}
