@@ -34,7 +34,11 @@ public final class Progress {
     }
 
     public void done() {
-        draw(TERMINAL ? "\r" : "", "\n");
+        if (TERMINAL) {
+            draw("\r", "\n");
+        } else if (lastDecile != done * 10 / total) {
+            draw("", "\n");
+        }
     }
 
     private void draw(String prefix, String suffix) {

@@ -43,7 +43,8 @@ public final class ImageFolder {
             if (held == null) {
                 return split(classes, trainItems, validationFraction, skipped, "train/ split by hash");
             }
-            List<String> heldClasses = classFolders(held);
+            List<String> heldClasses = list(held).filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith(".")).toList();
             if (!classes.containsAll(heldClasses)) {
                 List<String> unknown = heldClasses.stream().filter(c -> !classes.contains(c)).toList();
                 throw new IllegalArgumentException(held + " has classes that train/ lacks: " + unknown);
