@@ -5,11 +5,9 @@ import io.linesight.common.Topic;
 import io.linesight.common.TopicSetup;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
-import io.linesight.proto.Lineage;
-import io.linesight.proto.ModelFile;
+import io.linesight.common.registry.ServingPointers;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
-import io.linesight.proto.OffsetRange;
 import io.linesight.proto.ProtobufSerializer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,8 +38,8 @@ abstract class ServingPointer {
         Path dir = registry.open().versionDir(registry.model, registry.resolve(version));
         ModelManifest manifest = ModelRegistry.verify(dir);
         String base = artifactBaseUri != null ? artifactBaseUri : registry.open().root().toUri().toString();
-        String uri = (base.endsWith("/") ? base : base + "/") + registry.model + "/" + version + "/";
-        ModelVersion pointer = toProto(manifest, uri, status);
+        String uri = ServingPointers.artifactUri(base, registry.model, version);
+        ModelVersion pointer = ServingPointers.of(manifest, uri, status);
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
@@ -58,24 +56,5 @@ abstract class ServingPointer {
                     Topic.MODEL_VERSIONS.topicName(), written.partition(), written.offset());
         }
         return 0;
-    }
-
-    static ModelVersion toProto(ModelManifest manifest, String artifactUri, ModelStatus status) {
-        ModelVersion.Builder builder = ModelVersion.newBuilder()
-                .setModelName(manifest.modelName()).setVersion(manifest.version()).setParentVersion(manifest.parentVersion())
-                .addAllClasses(manifest.classes()).setInputSize(manifest.inputSize())
-                .setInputChannels(manifest.inputChannels()).setArtifactUri(artifactUri).setStatus(status)
-                .setCreatedAtMs(System.currentTimeMillis()).putAllHoldoutMetrics(manifest.holdoutMetrics());
-        manifest.files().forEach(f -> builder.addFiles(ModelFile.newBuilder().setPath(f.path()).setSha256(f.sha256())
-                .setSizeBytes(f.size())));
-        if (manifest.lineage() != null) {
-            Lineage.Builder lineage = Lineage.newBuilder().setSampleCount(manifest.lineage().sampleCount());
-            if (manifest.lineage().labelOffsets() != null) {
-                manifest.lineage().labelOffsets().forEach(r -> lineage.addLabelOffsets(OffsetRange.newBuilder()
-                        .setPartition(r.partition()).setFromOffset(r.fromOffset()).setToOffset(r.toOffset())));
-            }
-            builder.setLineage(lineage);
-        }
-        return builder.build();
     }
 }

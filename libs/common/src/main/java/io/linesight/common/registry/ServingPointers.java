@@ -1,0 +1,40 @@
+package io.linesight.common.registry;
+
+import io.linesight.proto.Lineage;
+import io.linesight.proto.ModelFile;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import io.linesight.proto.OffsetRange;
+
+/** The serving pointer of a registry version, as written to linesight.model-versions. */
+public final class ServingPointers {
+    private ServingPointers() {
+    }
+
+    /** Artifact URI of a version: {@code <base>/<model>/<version>/}, base file:// or http://. */
+    public static String artifactUri(String base, String model, int version) {
+        return (base.endsWith("/") ? base : base + "/") + model + "/" + version + "/";
+    }
+
+    public static ModelVersion of(ModelManifest manifest, String artifactUri, ModelStatus status) {
+        ModelVersion.Builder builder = ModelVersion.newBuilder()
+                .setModelName(manifest.modelName()).setVersion(manifest.version()).setParentVersion(manifest.parentVersion())
+                .addAllClasses(manifest.classes()).setInputSize(manifest.inputSize())
+                .setInputChannels(manifest.inputChannels()).setArtifactUri(artifactUri).setStatus(status)
+                .setCreatedAtMs(System.currentTimeMillis());
+        if (manifest.holdoutMetrics() != null) {
+            builder.putAllHoldoutMetrics(manifest.holdoutMetrics());
+        }
+        manifest.files().forEach(f -> builder.addFiles(ModelFile.newBuilder().setPath(f.path()).setSha256(f.sha256())
+                .setSizeBytes(f.size())));
+        if (manifest.lineage() != null) {
+            Lineage.Builder lineage = Lineage.newBuilder().setSampleCount(manifest.lineage().sampleCount());
+            if (manifest.lineage().labelOffsets() != null) {
+                manifest.lineage().labelOffsets().forEach(r -> lineage.addLabelOffsets(OffsetRange.newBuilder()
+                        .setPartition(r.partition()).setFromOffset(r.fromOffset()).setToOffset(r.toOffset())));
+            }
+            builder.setLineage(lineage);
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,45 @@
+package io.linesight.classifier;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.Batchifier;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import java.nio.ByteBuffer;
+
+/**
+ * Model input and output of the serving signature: uint8 RGB pixels at the input size in (scaling and
+ * normalisation are inside the graph), class probabilities out. Decoding and resizing happen before,
+ * in the shared Images path, so they can run in parallel with inference.
+ */
+final class FrameTranslator implements Translator<byte[], float[]> {
+    /** Output keys of serving_default in the order DJL returns them when names are lost: alphabetical. */
+    private static final String PROBABILITIES = "probabilities";
+    private static final int PROBABILITIES_INDEX = 2;
+
+    private final int size;
+
+    FrameTranslator(int size) {
+        this.size = size;
+    }
+
+    @Override
+    public NDList processInput(TranslatorContext ctx, byte[] rgb) {
+        NDArray image = ctx.getNDManager().create(ByteBuffer.wrap(rgb), new Shape(size, size, 3), DataType.UINT8);
+        image.setName("images");
+        return new NDList(image);
+    }
+
+    @Override
+    public float[] processOutput(TranslatorContext ctx, NDList outputs) {
+        NDArray probabilities = outputs.get(PROBABILITIES);
+        return (probabilities != null ? probabilities : outputs.get(PROBABILITIES_INDEX)).toFloatArray();
+    }
+
+    @Override
+    public Batchifier getBatchifier() {
+        return Batchifier.STACK;
+    }
+}

@@ -1,0 +1,130 @@
+package io.linesight.classifier;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.reactive.messaging.ChannelRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads serving pointers from linesight.model-versions and keeps the named version loaded: fetch, verify,
+ * load, warm up, then swap between batches. A refused version never replaces the one serving. Frames are
+ * consumed only once a model serves.
+ */
+@ApplicationScoped
+public class ModelManager {
+    private static final Logger LOG = Logger.getLogger(ModelManager.class);
+    static final String FRAMES_CHANNEL = "frames";
+
+    private final ClassifierConfig config;
+    private final ChannelRegistry channels;
+    private final MeterRegistry registry;
+    private final ModelFetcher fetcher;
+    private final AtomicReference<ServingModel> current = new AtomicReference<>();
+    private final AtomicReference<ModelVersion> wanted = new AtomicReference<>();
+    private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> new Thread(r, "model-loader"));
+    private final Counter swaps;
+    private volatile ModelVersion lastAttempt;
+    private volatile Device device;
+
+    ModelManager(ClassifierConfig config, ChannelRegistry channels, MeterRegistry registry) {
+        this.config = config;
+        this.channels = channels;
+        this.registry = registry;
+        this.fetcher = new ModelFetcher(config.classifier().modelCache());
+        this.swaps = Counter.builder("linesight.classifier.swaps").description("Model versions swapped in").register(registry);
+        Gauge.builder("linesight.classifier.serving.version", current, c -> c.get() == null ? 0 : c.get().version().getVersion())
+                .tag("model", config.model().name()).description("Version serving now (0 = none)").register(registry);
+    }
+
+    /** Latest pointer wins: pointers arriving during a load are collapsed into the newest one. */
+    @Incoming("model-versions")
+    public void onPointer(ModelVersion pointer) {
+        if (pointer == null || !pointer.getModelName().equals(config.model().name())) {
+            return;
+        }
+        if (pointer.getStatus() != ModelStatus.SERVING && pointer.getStatus() != ModelStatus.ROLLED_BACK) {
+            LOG.warnf("Ignoring pointer to version %d with status %s: this topic only carries SERVING or ROLLED_BACK",
+                    pointer.getVersion(), pointer.getStatus());
+            return;
+        }
+        wanted.set(pointer);
+        loader.submit(this::loadWanted);
+    }
+
+    private void loadWanted() {
+        ModelVersion pointer = wanted.get();
+        ServingModel serving = current.get();
+        if (pointer == null || pointer.equals(lastAttempt)
+                || (serving != null && serving.version().getVersion() == pointer.getVersion())) {
+            return;
+        }
+        lastAttempt = pointer;
+        long start = System.nanoTime();
+        try {
+            java.nio.file.Path dir = fetcher.fetch(pointer);
+            ServingModel loaded = ServingModel.load(dir.resolve(ModelManifest.SERVING_DIR), pointer, device(),
+                    config.classifier().batchSize());
+            ServingModel previous = current.getAndSet(loaded);
+            if (previous != null) {
+                previous.retire();
+            }
+            swaps.increment();
+            LOG.infof("Serving %s version %d (%s) after %d ms%s", pointer.getModelName(), pointer.getVersion(),
+                    pointer.getStatus(), (System.nanoTime() - start) / 1_000_000,
+                    previous == null ? "" : ", replacing version " + previous.version().getVersion());
+            channels.getPausable(FRAMES_CHANNEL).resume();
+        } catch (ModelRejectedException e) {
+            Counter.builder("linesight.classifier.swaps.refused").tag("reason", e.reason())
+                    .description("Model versions refused").register(registry).increment();
+            LOG.errorf("Refusing %s version %d (%s): %s; %s", pointer.getModelName(), pointer.getVersion(), e.reason(),
+                    e.getMessage(), serving == null ? "no model serves yet" : "version " + serving.version().getVersion() + " keeps serving");
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Unexpected failure loading version %d; the current model keeps serving", pointer.getVersion());
+        }
+    }
+
+    private Device device() {
+        if (device == null) {
+            device = DeviceSelection.select(config.classifier().device(), Engine.getEngine("TensorFlow").getGpuCount());
+            LOG.infof("Inference device: %s (linesight.classifier.device=%s)", device, config.classifier().device());
+        }
+        return device;
+    }
+
+    /** The serving model with a reference held for one batch, or null when none serves; release() it after. */
+    ServingModel acquire() {
+        while (true) {
+            ServingModel serving = current.get();
+            if (serving == null || serving.tryAcquire()) {
+                return serving;
+            }
+        }
+    }
+
+    /** What serves now, for health and logs; null when nothing does. */
+    ModelVersion servingVersion() {
+        ServingModel serving = current.get();
+        return serving == null ? null : serving.version();
+    }
+
+    void shutdown(@Observes ShutdownEvent event) {
+        loader.shutdownNow();
+        ServingModel serving = current.getAndSet(null);
+        if (serving != null) {
+            serving.retire();
+        }
+    }
+}

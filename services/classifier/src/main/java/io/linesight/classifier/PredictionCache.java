@@ -1,0 +1,130 @@
+package io.linesight.classifier;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.linesight.common.RedisKeys;
+import io.linesight.proto.Prediction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Redis on the hot path: one MGET per batch for cached predictions (key: image SHA-256 + version), one
+ * pipelined write per batch for new ones and for each frame's first prediction (SET NX). Every call is
+ * bounded by linesight.cache.timeout; after a failure Redis is bypassed for a while and classification
+ * goes on uncached.
+ */
+@ApplicationScoped
+public class PredictionCache {
+    private static final Logger LOG = Logger.getLogger(PredictionCache.class);
+
+    private final Redis redis;
+    private final ClassifierConfig config;
+    private final Counter hits;
+    private final Counter misses;
+    private final Counter bypasses;
+    private volatile long bypassUntilNanos;
+    private volatile String lastError;
+
+    PredictionCache(Redis redis, ClassifierConfig config, MeterRegistry registry) {
+        this.redis = redis;
+        this.config = config;
+        this.hits = counter(registry, "hit");
+        this.misses = counter(registry, "miss");
+        this.bypasses = counter(registry, "bypass");
+    }
+
+    private static Counter counter(MeterRegistry registry, String result) {
+        return Counter.builder("linesight.classifier.cache").tag("result", result)
+                .description("Prediction cache lookups by result").register(registry);
+    }
+
+    /** Opens the connection at start, so the first batch does not pay for it within the 20 ms bound. */
+    void connect(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent start) {
+        try {
+            redis.send(Request.cmd(Command.PING)).await().atMost(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    /** Cached predictions for the keys, null where there is none (or Redis is unavailable). */
+    List<Prediction> lookup(List<String> keys) {
+        Prediction[] found = new Prediction[keys.size()];
+        if (keys.isEmpty()) {
+            return Arrays.asList(found);
+        }
+        if (bypassing()) {
+            bypasses.increment(keys.size());
+            return Arrays.asList(found);
+        }
+        Request mget = Request.cmd(Command.MGET);
+        keys.forEach(mget::arg);
+        try {
+            Response response = redis.send(mget).await().atMost(config.cache().timeout());
+            for (int i = 0; i < keys.size(); i++) {
+                Response value = response.get(i);
+                found[i] = value == null ? null : Prediction.parseFrom(value.toBytes());
+            }
+            lastError = null;
+            long hitCount = Arrays.stream(found).filter(p -> p != null).count();
+            hits.increment(hitCount);
+            misses.increment(keys.size() - hitCount);
+        } catch (RuntimeException | InvalidProtocolBufferException e) {
+            failed(e);
+            bypasses.increment(keys.size());
+            Arrays.fill(found, null);
+        }
+        return Arrays.asList(found);
+    }
+
+    /** One pipelined write: new cache entries, and each frame's first prediction if it has none yet. */
+    void store(List<String> cacheKeys, List<Prediction> cached, List<Prediction> firstPredictions) {
+        if (bypassing() || (cacheKeys.isEmpty() && firstPredictions.isEmpty())) {
+            return;
+        }
+        List<Request> writes = new ArrayList<>();
+        long ttl = config.cache().ttl().toMillis();
+        for (int i = 0; i < cacheKeys.size(); i++) {
+            writes.add(Request.cmd(Command.SET).arg(cacheKeys.get(i)).arg(cached.get(i).toByteArray()).arg("PX").arg(ttl));
+        }
+        long retention = config.frames().retention().toMillis();
+        for (Prediction prediction : firstPredictions) {
+            writes.add(Request.cmd(Command.SET).arg(RedisKeys.firstPrediction(prediction.getFrameId()))
+                    .arg(prediction.toByteArray()).arg("NX").arg("PX").arg(retention));
+        }
+        try {
+            redis.batch(writes).await().atMost(config.cache().timeout());
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    /** Whether Redis answered the last call; false while bypassing after a failure. */
+    boolean healthy() {
+        return !bypassing();
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    private boolean bypassing() {
+        return System.nanoTime() < bypassUntilNanos;
+    }
+
+    private void failed(Exception e) {
+        Duration pause = config.cache().retryAfter();
+        bypassUntilNanos = System.nanoTime() + pause.toNanos();
+        lastError = e.toString();
+        LOG.warnf("Redis unavailable (%s): classifying uncached for %d ms", e.toString(), pause.toMillis());
+    }
+}

@@ -1,0 +1,107 @@
+package io.linesight.classifier;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import io.linesight.proto.ModelVersion;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One loaded version: a DJL TensorFlow model and its predictor, used by one inference thread. Reference
+ * counted so a swap closes it only after its in-flight batch (the manager holds one reference).
+ */
+final class ServingModel {
+    private final ModelVersion version;
+    private final ZooModel<byte[], float[]> model;
+    private final Predictor<byte[], float[]> predictor;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    private ServingModel(ModelVersion version, ZooModel<byte[], float[]> model) {
+        this.version = version;
+        this.model = model;
+        this.predictor = model.newPredictor();
+    }
+
+    /**
+     * Loads serving_default and proves it with warm-up batches of the pointer's input size: a model with
+     * another input shape or class count is refused here, before it can serve.
+     */
+    static ServingModel load(Path servingDir, ModelVersion version, Device device, int warmupBatch)
+            throws ModelRejectedException {
+        Criteria<byte[], float[]> criteria = Criteria.builder().setTypes(byte[].class, float[].class)
+                .optModelPath(servingDir).optEngine("TensorFlow").optDevice(device)
+                .optOption("Tags", "serve").optOption("SignatureDefKey", "serving_default")
+                .optTranslator(new FrameTranslator(version.getInputSize())).build();
+        ZooModel<byte[], float[]> model;
+        try {
+            model = criteria.loadModel();
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            throw new ModelRejectedException("unloadable", "cannot load " + servingDir + ": " + e.getMessage(), e);
+        }
+        ServingModel serving = new ServingModel(version, model);
+        try {
+            // A mistyped signature key silently binds another signature in DJL: check what this one returns.
+            int size = version.getInputSize();
+            List<byte[]> blank = Collections.nCopies(warmupBatch, new byte[size * size * 3]);
+            for (int i = 0; i < 3; i++) {
+                for (float[] probabilities : serving.predict(blank)) {
+                    if (probabilities.length != version.getClassesCount()) {
+                        throw new ModelRejectedException("class_count", "version " + version.getVersion() + " outputs "
+                                + probabilities.length + " classes but its manifest lists " + version.getClassesCount());
+                    }
+                }
+            }
+            return serving;
+        } catch (TranslateException | RuntimeException e) {
+            serving.retire();
+            throw new ModelRejectedException("input_shape", "version " + version.getVersion() + " does not run on "
+                    + version.getInputSize() + "x" + version.getInputSize() + " RGB input: " + e.getMessage(), e);
+        } catch (ModelRejectedException e) {
+            serving.retire();
+            throw e;
+        }
+    }
+
+    ModelVersion version() {
+        return version;
+    }
+
+    /** Probabilities per image, in the order of the input. */
+    List<float[]> predict(List<byte[]> rgbImages) throws TranslateException {
+        return predictor.batchPredict(rgbImages);
+    }
+
+    /** Takes a reference for one batch; false once the model was retired and drained. */
+    boolean tryAcquire() {
+        while (true) {
+            int count = references.get();
+            if (count == 0) {
+                return false;
+            }
+            if (references.compareAndSet(count, count + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back a batch reference (or, from the manager, its own); the last one closes the native model. */
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            predictor.close();
+            model.close();
+        }
+    }
+
+    /** Called by the manager when a newer version replaced this one. */
+    void retire() {
+        release();
+    }
+}

@@ -1,0 +1,224 @@
+package io.linesight.classifier;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.linesight.common.RedisKeys;
+import io.linesight.common.Sha256;
+import io.linesight.common.Topic;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.ServingPointers;
+import io.linesight.proto.ClassScore;
+import io.linesight.proto.Frame;
+import io.linesight.proto.FrameDeserializer;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.Prediction;
+import io.linesight.proto.PredictionDeserializer;
+import io.linesight.testsupport.InfraResource;
+import io.linesight.testsupport.TestData;
+import io.linesight.testsupport.TopicReader;
+import io.linesight.testsupport.TopicWriter;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The classifier against a real broker and Redis, serving the fixture models written by the training jar in
+ * its own process: version 1 and 2 (seeded) and 3 (version 1's corrupt twin).
+ */
+@QuarkusTest
+@QuarkusTestResource(InfraResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClassifierTest {
+    private static final String MODEL = "fixture";
+    private static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static TopicWriter writer;
+
+    @Inject
+    RedisDataSource redis;
+
+    @BeforeAll
+    static void openWriter() {
+        writer = new TopicWriter();
+    }
+
+    @AfterAll
+    static void closeWriter() {
+        writer.close();
+    }
+
+    @Test
+    @Order(1)
+    void notReadyAndNotConsumingUntilAVersionIsPromoted() {
+        given().get("/q/health/ready").then().statusCode(503);
+        String early = sendFrame("cam-early", TestData.neuImage("crazing", 1)).frameId();
+
+        promote(1);
+
+        Prediction prediction = awaitPredictions(Set.of(early)).get(early);
+        assertEquals(1, prediction.getModelVersion());
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    @Order(2)
+    void everyFrameGetsAPredictionWithTopKAndItsFrameReference() {
+        Map<String, Sent> sent = new HashMap<>();
+        for (int i = 1; i <= 24; i++) {
+            String defect = CLASSES.get(i % 3);
+            Sent frame = sendFrame("cam-" + (i % 4), TestData.neuImage(defect, 10 + i));
+            sent.put(frame.frameId(), frame);
+        }
+
+        Map<String, Prediction> predictions = awaitPredictions(sent.keySet());
+
+        for (Sent frame : sent.values()) {
+            Prediction prediction = predictions.get(frame.frameId());
+            assertEquals(MODEL, prediction.getModelName());
+            assertEquals(1, prediction.getModelVersion());
+            assertEquals(frame.camera(), prediction.getCameraId());
+            assertEquals(frame.where().partition(), prediction.getFrameRef().getPartition());
+            assertEquals(frame.where().offset(), prediction.getFrameRef().getOffset());
+            assertEquals(3, prediction.getTopKCount());
+            assertTrue(CLASSES.containsAll(prediction.getTopKList().stream().map(ClassScore::getClassName).toList()));
+            assertTrue(prediction.getTopK(0).getProbability() >= prediction.getTopK(1).getProbability());
+            assertTrue(prediction.getTimings().getInferenceUs() > 0);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void sameImageAgainIsAnsweredFromTheCacheAndFirstPredictionIsKept() {
+        byte[] image = TestData.neuImage("scratches", 77);
+        String first = sendFrame("cam-c", image).frameId();
+        assertFalse(awaitPredictions(Set.of(first)).get(first).getCached());
+
+        String second = sendFrame("cam-c", image).frameId();
+        Prediction again = awaitPredictions(Set.of(second)).get(second);
+
+        assertTrue(again.getCached(), "second frame with the same image must be a cache hit");
+        assertEquals(second, again.getFrameId());
+        byte[] stored = redis.value(byte[].class).get(RedisKeys.firstPrediction(first));
+        assertTrue(stored != null && stored.length > 0, "first prediction recorded for the labels API");
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("linesight_classifier_cache_total{result=\"hit\"}"), metrics);
+    }
+
+    @Test
+    @Order(4)
+    void poisonFramesGoToTheDeadLetterTopicAndTheStreamGoesOn() {
+        Sent truncated = sendFrame("cam-p", TestData.truncatedJpeg());
+        Sent text = sendFrame("cam-p", TestData.text("not a jpeg"));
+        writer.send(Topic.FRAMES.topicName(), "cam-p", new byte[] {(byte) 0xff, 0x01, 0x02}); // not even protobuf
+        Sent good = sendFrame("cam-p", TestData.neuImage("inclusion", 5));
+
+        assertTrue(awaitPredictions(Set.of(good.frameId())).containsKey(good.frameId()));
+        List<ConsumerRecord<String, Frame>> dead = TopicReader.await(Topic.FRAMES_DLQ.topicName(), new FrameDeserializer(),
+                r -> Set.of(truncated.frameId(), text.frameId()).contains(r.value().getFrameId()), 2, WAIT);
+        assertEquals(2, dead.size());
+        for (ConsumerRecord<String, Frame> record : dead) {
+            String reason = new String(record.headers().lastHeader(FrameClassifier.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
+            assertTrue(reason.startsWith("undecodable"), reason);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void corruptTwinIsRefusedAndTheServingVersionKeepsServing() throws Exception {
+        promote(3);
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String metrics = "";
+        while (System.nanoTime() < deadline && !metrics.contains("linesight_classifier_swaps_refused_total{reason=\"checksum\"}")) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            metrics = given().get("/q/metrics").then().extract().asString();
+        }
+        assertTrue(metrics.contains("linesight_classifier_swaps_refused_total{reason=\"checksum\"} 1.0"), metrics);
+        String frame = sendFrame("cam-x", TestData.neuImage("patches", 3)).frameId();
+        assertEquals(1, awaitPredictions(Set.of(frame)).get(frame).getModelVersion());
+        given().get("/q/health/ready").then().statusCode(200).body("checks.find { it.name == 'model' }.data.version", equalTo(1));
+    }
+
+    @Test
+    @Order(6)
+    void swapUnderContinuousTrafficLosesNothingAndEachPredictionNamesItsVersion() throws Exception {
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            order.add(sendFrame("cam-s" + (i % 3), TestData.neuImage(CLASSES.get(i % 3), 100 + i)).frameId());
+            if (i == 40) {
+                promote(2);
+            }
+            TimeUnit.MILLISECONDS.sleep(25);
+        }
+
+        Map<String, Prediction> predictions = awaitPredictions(new HashSet<>(order));
+        List<ConsumerRecord<String, Prediction>> all = TopicReader.await(Topic.PREDICTIONS.topicName(),
+                new PredictionDeserializer(), r -> order.contains(r.value().getFrameId()), Integer.MAX_VALUE, Duration.ofSeconds(3));
+
+        assertEquals(order.size(), predictions.size(), "every frame predicted");
+        assertEquals(order.size(), all.size(), "no frame classified twice");
+        assertEquals(1, predictions.get(order.get(0)).getModelVersion());
+        assertEquals(2, predictions.get(order.get(order.size() - 1)).getModelVersion());
+        for (Prediction p : predictions.values()) {
+            assertTrue(p.getModelVersion() == 1 || p.getModelVersion() == 2);
+        }
+    }
+
+    private record Sent(String frameId, String camera, RecordMetadata where) {
+    }
+
+    private static Sent sendFrame(String camera, byte[] image) {
+        String id = UUID.randomUUID().toString();
+        long now = System.currentTimeMillis();
+        Frame frame = Frame.newBuilder().setFrameId(id).setCameraId(camera).setContentType("image/jpeg")
+                .setImage(ByteString.copyFrom(image)).setSha256(Sha256.hex(image)).setCapturedAtMs(now).setReceivedAtMs(now)
+                .build();
+        return new Sent(id, camera, writer.send(Topic.FRAMES.topicName(), camera, frame.toByteArray()));
+    }
+
+    private static void promote(int version) {
+        Path registry = Path.of(System.getProperty("test.fixture.registry"));
+        ModelRegistry models = new ModelRegistry(registry);
+        try {
+            var pointer = ServingPointers.of(models.manifest(MODEL, version),
+                    ServingPointers.artifactUri(registry.toUri().toString(), MODEL, version), ModelStatus.SERVING);
+            writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, pointer.toByteArray());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Prediction> awaitPredictions(Set<String> frameIds) {
+        Map<String, Prediction> byFrame = new HashMap<>();
+        TopicReader.await(Topic.PREDICTIONS.topicName(), new PredictionDeserializer(),
+                r -> r.value() != null && frameIds.contains(r.value().getFrameId()), frameIds.size(), WAIT)
+                .forEach(r -> byFrame.put(r.value().getFrameId(), r.value()));
+        assertEquals(frameIds, byFrame.keySet(), "predictions for every frame");
+        return byFrame;
+    }
+}
