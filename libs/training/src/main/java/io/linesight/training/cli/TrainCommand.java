@@ -30,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Image folder to train on.")
     Path data;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training set; 0 publishes the initial weights (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--input-size", defaultValue = "64", description = "Square input size in pixels (default: ${DEFAULT-VALUE}; 224 = ImageNet).")

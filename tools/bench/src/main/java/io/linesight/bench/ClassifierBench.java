@@ -1,0 +1,317 @@
+package io.linesight.bench;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import com.google.protobuf.ByteString;
+import io.linesight.common.Sha256;
+import io.linesight.common.Topic;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.ServingPointers;
+import io.linesight.proto.Frame;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.Prediction;
+import io.linesight.proto.PredictionDeserializer;
+import io.linesight.testsupport.LocalInfra;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code ./run bench classifier}: in one run on this machine, (a) the bare model through DJL on ready tensors,
+ * then the packaged classifier against a fresh local Kafka and Redis: (b) capacity and latency at 100 % and
+ * 50 % load for 200x200 and 640x480 frames, (c) cache hits, (d) p99 around a swap, (e) the ratios.
+ * Arguments: the registry holding versions 1 and 2 of model "bench", the classifier jar, a work folder.
+ */
+public final class ClassifierBench {
+    private static final String MODEL = "bench";
+    /** ResNet18 at 224: 3.64 GFLOP per image; 2 cores x 2.45 GHz x 32 FP32 FLOP/cycle = 156.8 GFLOP/s. */
+    private static final double FLOP_LIMIT_IMAGES_PER_SECOND = 2 * 2.45e9 * 32 / 3.64e9;
+
+    private final Path registry;
+    private final Path classifierJar;
+    private final Path work;
+    private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+    private final Map<String, Prediction> received = new ConcurrentHashMap<>();
+    private volatile boolean consuming = true;
+    private KafkaProducer<String, byte[]> producer;
+    private LocalInfra.Addresses infra;
+    private int httpPort;
+
+    private ClassifierBench(Path registry, Path classifierJar, Path work) {
+        this.registry = registry;
+        this.classifierJar = classifierJar;
+        this.work = work;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: ClassifierBench REGISTRY CLASSIFIER_JAR WORK_DIR");
+            System.exit(2);
+        }
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        System.setProperty("ai.djl.offline", "true");
+        new ClassifierBench(Path.of(args[0]), Path.of(args[1]), Path.of(args[2])).run();
+    }
+
+    private void run() throws Exception {
+        ModelManifest manifest = new ModelRegistry(registry).manifest(MODEL, 1);
+        int size = manifest.inputSize();
+        System.out.printf("LineSight classifier benchmark: ResNet18 width %d, %dx%d, CPU, %d cores, one run%n%n",
+                manifest.architecture().width(), size, size, Runtime.getRuntime().availableProcessors());
+
+        Map<Integer, Double> bare = bareModel(new ModelRegistry(registry).versionDir(MODEL, 1).resolve("serving"), size);
+        double bestBare = bare.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+
+        LocalInfra local = LocalInfra.onFreePorts(work.resolve("infra"));
+        local.stop();
+        infra = local.start();
+        Process classifier = null;
+        try {
+            producer = producer();
+            Thread consumer = new Thread(this::consumePredictions, "bench-consumer");
+            consumer.start();
+            classifier = startClassifier();
+            promote(1);
+            awaitReady();
+
+            List<byte[]> small = BenchFrames.neu(1400);
+            List<byte[]> large = BenchFrames.upscaled(small.subList(0, 700), 640, 480);
+            System.out.println();
+            Pipeline smallRun = pipeline("200x200 NEU", small.subList(0, 700));
+            Pipeline largeRun = pipeline("640x480 JPEG", large);
+            Latencies cacheHits = send(small.subList(0, 150), 30, "cache hits");
+            SwapRun swap = swapRun(small.subList(700, 1400), smallRun.capacity() / 2);
+
+            System.out.println();
+            System.out.println("(a) bare model: DJL TensorFlow predictor on ready uint8 tensors");
+            bare.forEach((batch, rate) -> System.out.printf("    batch %-3d %8.1f img/s%n", batch, rate));
+            System.out.println("(b) pipeline: frames produced to Kafka -> predictions consumed (capture -> prediction)");
+            System.out.printf("    %-14s %10s %16s %16s%n", "frames", "frames/s", "100% p50/p99 ms", "50% p50/p99 ms");
+            for (Pipeline p : List.of(smallRun, largeRun)) {
+                System.out.printf("    %-14s %10.1f %7.0f /%7.0f %7.0f /%7.0f%n", p.name(), p.capacity(), p.full().percentile(50),
+                        p.full().percentile(99), p.half().percentile(50), p.half().percentile(99));
+            }
+            System.out.printf("(c) cache hits (same image again, end to end): p50 %.1f ms, p99 %.1f ms over %d frames%n",
+                    cacheHits.percentile(50), cacheHits.percentile(99), cacheHits.count());
+            System.out.printf("(d) swap under 50%% load: p99 %.0f ms in the 30 s around the swap vs %.0f ms steady (%d frames, lost %d)%n",
+                    swap.around().percentile(99), smallRun.half().percentile(99), swap.around().count(), swap.lost());
+            System.out.println("(e) ratios");
+            System.out.printf("    pipeline / bare model (200x200)     %.2f   (target >= 0.85)%n", smallRun.capacity() / bestBare);
+            System.out.printf("    pipeline / bare model (640x480)     %.2f%n", largeRun.capacity() / bestBare);
+            System.out.printf("    bare model / FP32 FLOP limit (%.0f img/s at 224)  %.2f   (target >= 0.80)%n",
+                    FLOP_LIMIT_IMAGES_PER_SECOND, bestBare * (size * size) / (224.0 * 224) / FLOP_LIMIT_IMAGES_PER_SECOND);
+            System.out.printf("    cache-hit p99                        %.1f ms (target < 2 ms; includes two Kafka hops)%n",
+                    cacheHits.percentile(99));
+            System.out.printf("    swap p99 - steady p99                %.0f ms (target: within one batch, %.0f ms at batch 16)%n",
+                    swap.around().percentile(99) - smallRun.half().percentile(99), 16 * 1000 / bare.getOrDefault(16, bestBare));
+            consuming = false;
+            consumer.join();
+        } finally {
+            if (classifier != null) {
+                classifier.destroy();
+                classifier.waitFor(20, TimeUnit.SECONDS);
+            }
+            if (producer != null) {
+                producer.close();
+            }
+            local.stop();
+        }
+    }
+
+    private Map<Integer, Double> bareModel(Path servingDir, int size) throws Exception {
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(servingDir)
+                .optEngine("TensorFlow").optOption("Tags", "serve").optOption("SignatureDefKey", "serving_default")
+                .optTranslator(new NoopTranslator()).build();
+        Map<Integer, Double> rates = new java.util.TreeMap<>();
+        try (ZooModel<NDList, NDList> model = criteria.loadModel(); Predictor<NDList, NDList> predictor = model.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            for (int batch : new int[] {1, 8, 16, 32}) {
+                byte[] pixels = new byte[batch * size * size * 3];
+                new java.util.Random(batch).nextBytes(pixels);
+                NDList input = new NDList(manager.create(ByteBuffer.wrap(pixels), new Shape(batch, size, size, 3), DataType.UINT8));
+                predictor.predict(input).close();
+                int images = 0;
+                long start = System.nanoTime();
+                while (images < 96 || System.nanoTime() - start < 3_000_000_000L) {
+                    predictor.predict(input).close();
+                    images += batch;
+                }
+                double rate = images / ((System.nanoTime() - start) / 1e9);
+                rates.put(batch, rate);
+                System.out.printf("bare model batch %d: %.1f img/s%n", batch, rate);
+            }
+        }
+        return rates;
+    }
+
+    private record Pipeline(String name, double capacity, Latencies full, Latencies half) {
+    }
+
+    private record SwapRun(Latencies around, int lost) {
+    }
+
+    /** 100 %: a burst as fast as the producer goes; 50 %: a steady stream at half the measured capacity. */
+    private Pipeline pipeline(String name, List<byte[]> images) throws Exception {
+        List<byte[]> burst = images.subList(0, images.size() / 2);
+        long start = System.nanoTime();
+        Latencies full = send(burst, 0, name + " at 100%");
+        double capacity = burst.size() / ((System.nanoTime() - start) / 1e9);
+        Latencies half = send(images.subList(images.size() / 2, images.size()), capacity / 2, name + " at 50%");
+        return new Pipeline(name, capacity, full, half);
+    }
+
+    private SwapRun swapRun(List<byte[]> images, double rate) throws Exception {
+        int count = Math.min(images.size(), (int) (rate * 30));
+        Thread promoter = new Thread(() -> {
+            try {
+                Thread.sleep(15_000);
+                promote(2);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        promoter.start();
+        Latencies around = send(images.subList(0, count), rate, "swap at 50%");
+        promoter.join();
+        long onNewVersion = received.values().stream().filter(p -> p.getModelVersion() == 2).count();
+        System.out.printf("swap: %d predictions by version 2%n", onNewVersion);
+        return new SwapRun(around, count - around.count());
+    }
+
+    /** Sends frames at {@code rate} per second (0 = as fast as possible) and waits for their predictions. */
+    private Latencies send(List<byte[]> images, double rate, String label) throws Exception {
+        List<String> ids = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < images.size(); i++) {
+            if (rate > 0) {
+                long due = start + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+            ids.add(sendFrame(images.get(i), "bench-" + (i % 4)));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && !received.keySet().containsAll(ids)) {
+            Thread.sleep(20);
+        }
+        Latencies latencies = new Latencies();
+        for (String id : ids) {
+            Prediction p = received.get(id);
+            if (p != null) {
+                latencies.add(p.getPredictedAtMs() - sentAt.get(id));
+            }
+        }
+        System.out.printf("%-24s %d/%d predicted, p50 %.0f ms, p99 %.0f ms%n", label, latencies.count(), ids.size(),
+                latencies.percentile(50), latencies.percentile(99));
+        return latencies;
+    }
+
+    private String sendFrame(byte[] image, String camera) {
+        String id = UUID.randomUUID().toString();
+        long now = System.currentTimeMillis();
+        Frame frame = Frame.newBuilder().setFrameId(id).setCameraId(camera).setContentType("image/jpeg")
+                .setImage(ByteString.copyFrom(image)).setSha256(Sha256.hex(image)).setCapturedAtMs(now).setReceivedAtMs(now).build();
+        sentAt.put(id, now);
+        producer.send(new ProducerRecord<>(Topic.FRAMES.topicName(), camera, frame.toByteArray()));
+        return id;
+    }
+
+    private void consumePredictions() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, Prediction> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new PredictionDeserializer())) {
+            consumer.subscribe(List.of(Topic.PREDICTIONS.topicName()));
+            while (consuming) {
+                for (ConsumerRecord<String, Prediction> record : consumer.poll(Duration.ofMillis(100))) {
+                    if (record.value() != null) {
+                        received.putIfAbsent(record.value().getFrameId(), record.value());
+                    }
+                }
+            }
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private Process startClassifier() throws Exception {
+        try (var socket = new java.net.ServerSocket(0)) {
+            httpPort = socket.getLocalPort();
+        }
+        Files.createDirectories(work);
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", classifierJar.toString()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("classifier.log").toFile());
+        builder.environment().putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
+                infra.redisHosts(), "LINESIGHT_MODEL_NAME", MODEL, "QUARKUS_HTTP_PORT", Integer.toString(httpPort),
+                "LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString(), "OPT_OUT_TRACKING", "true",
+                "TF_CPP_MIN_LOG_LEVEL", "2"));
+        return builder.start();
+    }
+
+    private void promote(int version) throws Exception {
+        ModelManifest manifest = new ModelRegistry(registry).manifest(MODEL, version);
+        byte[] pointer = ServingPointers.of(manifest, ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(),
+                MODEL, version), ModelStatus.SERVING).toByteArray();
+        producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), MODEL, pointer)).get(30, TimeUnit.SECONDS);
+        System.out.printf("promoted %s version %d%n", MODEL, version);
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                        + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    System.out.println("classifier ready");
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // Still starting.
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("classifier not ready after 180 s, see " + work.resolve("classifier.log"));
+    }
+}
