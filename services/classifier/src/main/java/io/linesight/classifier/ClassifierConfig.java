@@ -45,7 +45,7 @@ public interface ClassifierConfig {
 
     interface Classifier {
         /** Most frames per inference. */
-        @WithDefault("16")
+        @WithDefault("8")
         int batchSize();
 
         /** Longest a batch waits for more frames once it holds one. */

@@ -51,7 +51,8 @@ final class ServingModel {
             // A mistyped signature key silently binds another signature in DJL: check what this one returns.
             int size = version.getInputSize();
             List<byte[]> blank = Collections.nCopies(warmupBatch, new byte[size * size * 3]);
-            for (int i = 0; i < 3; i++) {
+            // Two passes: the first builds TensorFlow's kernels, the second proves they run at full speed.
+            for (int i = 0; i < 2; i++) {
                 for (float[] probabilities : serving.predict(blank)) {
                     if (probabilities.length != version.getClassesCount()) {
                         throw new ModelRejectedException("class_count", "version " + version.getVersion() + " outputs "

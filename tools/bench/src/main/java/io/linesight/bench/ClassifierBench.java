@@ -102,8 +102,10 @@ public final class ClassifierBench {
             promote(1);
             awaitReady();
 
-            List<byte[]> small = BenchFrames.neu(1400);
+            List<byte[]> small = BenchFrames.neu(1500);
             List<byte[]> large = BenchFrames.upscaled(small.subList(0, 700), 640, 480);
+            // JIT, first Kafka fetches and Redis connections warm up on frames that are not measured.
+            send(small.subList(1400, 1500), 0, "warm-up");
             System.out.println();
             Pipeline smallRun = pipeline("200x200 NEU", small.subList(0, 700));
             Pipeline largeRun = pipeline("640x480 JPEG", large);
@@ -130,8 +132,8 @@ public final class ClassifierBench {
                     FLOP_LIMIT_IMAGES_PER_SECOND, bestBare * (size * size) / (224.0 * 224) / FLOP_LIMIT_IMAGES_PER_SECOND);
             System.out.printf("    cache-hit p99                        %.1f ms (target < 2 ms; includes two Kafka hops)%n",
                     cacheHits.percentile(99));
-            System.out.printf("    swap p99 - steady p99                %.0f ms (target: within one batch, %.0f ms at batch 16)%n",
-                    swap.around().percentile(99) - smallRun.half().percentile(99), 16 * 1000 / bare.getOrDefault(16, bestBare));
+            System.out.printf("    swap p99 - steady p99                %.0f ms (target: within one batch, %.0f ms at batch 8)%n",
+                    swap.around().percentile(99) - smallRun.half().percentile(99), 8 * 1000 / bare.getOrDefault(8, bestBare));
             consuming = false;
             consumer.join();
         } finally {
