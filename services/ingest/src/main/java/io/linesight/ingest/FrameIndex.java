@@ -13,15 +13,16 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
 /**
- * Remembers in Redis where each accepted frame sits in Kafka (frame:{id}, TTL = frames retention), so a
- * later label can reference the frame without scanning the topic.
+ * Remembers in Redis where each accepted frame sits in Kafka (frame:{id}), so a later label can reference
+ * the frame without scanning the topic. Entries live twice the frames retention: past the retention the
+ * frame is gone from Kafka but the entry still tells "expired" (410) apart from "never seen" (404).
  */
 @ApplicationScoped
 public class FrameIndex {
     private static final Logger LOG = Logger.getLogger(FrameIndex.class);
 
     /** The value stored under frame:{id}. */
-    public record Entry(int partition, long offset, String camera, String sha256, boolean audit) {
+    public record Entry(int partition, long offset, String camera, String sha256, boolean audit, long receivedAtMs) {
     }
 
     private final ValueCommands<String, String> values;
@@ -44,15 +45,20 @@ public class FrameIndex {
     void remember(Frame frame, RecordMetadata where) {
         try {
             String entry = json.writeValueAsString(new Entry(where.partition(), where.offset(), frame.getCameraId(),
-                    frame.getSha256(), frame.getAudit()));
-            values.setex(RedisKeys.frame(frame.getFrameId()), config.frames().retention().toSeconds(), entry);
+                    frame.getSha256(), frame.getAudit(), frame.getReceivedAtMs()));
+            values.setex(RedisKeys.frame(frame.getFrameId()), 2 * config.frames().retention().toSeconds(), entry);
         } catch (JsonProcessingException | RuntimeException e) {
             failures.increment();
             LOG.warnf("Frame %s published but not indexed in Redis: %s", frame.getFrameId(), e.toString());
         }
     }
 
-    /** The entry of a frame, or null when it was never seen or has expired. */
+    /** Whether the frame is past the frames retention, so Kafka may no longer hold it. */
+    public boolean expired(Entry entry) {
+        return System.currentTimeMillis() - entry.receivedAtMs() > config.frames().retention().toMillis();
+    }
+
+    /** The entry of a frame, or null when it was never seen (or long gone). */
     public Entry find(String frameId) {
         String value = values.get(RedisKeys.frame(frameId));
         try {

@@ -16,19 +16,11 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.jboss.logging.Logger;
 
 /** Validates a camera image and publishes it to linesight.frames; indexes where it landed in Redis. */
 @ApplicationScoped
 public class FramePublisher {
-    private static final Logger LOG = Logger.getLogger(FramePublisher.class);
-
     /** What the camera sent besides the image. */
     public record Upload(String cameraId, String lineId, Long capturedAtMs, String contentType, byte[] image,
             Map<String, String> attributes) {
@@ -38,18 +30,20 @@ public class FramePublisher {
     public record Accepted(String frameId, String sha256, int partition, long offset, boolean audit) {
     }
 
-    private final Producer<String, Frame> producer;
+    private final RecordPublisher publisher;
     private final FrameIndex index;
+    private final ReviewQueue reviewQueue;
     private final FrameSizeLimit limit;
     private final IngestConfig config;
     private final MeterRegistry registry;
     private final DistributionSummary bytes;
     private final Timer publishLatency;
 
-    FramePublisher(Producer<String, Frame> producer, FrameIndex index, FrameSizeLimit limit, IngestConfig config,
+    FramePublisher(RecordPublisher publisher, FrameIndex index, ReviewQueue reviewQueue, FrameSizeLimit limit, IngestConfig config,
             MeterRegistry registry) {
-        this.producer = producer;
+        this.publisher = publisher;
         this.index = index;
+        this.reviewQueue = reviewQueue;
         this.limit = limit;
         this.config = config;
         this.registry = registry;
@@ -62,11 +56,14 @@ public class FramePublisher {
     public Accepted publish(Upload upload) {
         Frame frame = validate(upload);
         long start = System.nanoTime();
-        RecordMetadata metadata = send(frame);
+        RecordMetadata metadata = sendCounted(frame);
         publishLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         Counter.builder("linesight.frames.accepted").tag("camera", frame.getCameraId()).register(registry).increment();
         bytes.record(frame.getImage().size());
         index.remember(frame, metadata);
+        if (frame.getAudit()) {
+            reviewQueue.addAudit(frame.getFrameId(), frame.getReceivedAtMs());
+        }
         return new Accepted(frame.getFrameId(), frame.getSha256(), metadata.partition(), metadata.offset(), frame.getAudit());
     }
 
@@ -110,29 +107,13 @@ public class FramePublisher {
                 .build();
     }
 
-    private RecordMetadata send(Frame frame) {
+    private RecordMetadata sendCounted(Frame frame) {
         try {
-            Future<RecordMetadata> sent = producer.send(new ProducerRecord<>(Topic.FRAMES.topicName(), frame.getCameraId(), frame));
-            return sent.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RecordTooLargeException) {
-                throw reject(413, "frame_too_large", e.getCause().getMessage());
-            }
-            throw brokerUnavailable(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw brokerUnavailable(e);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            // send() itself throws when metadata does not arrive within max.block.ms.
-            throw brokerUnavailable(e);
+            return publisher.send(Topic.FRAMES.topicName(), frame.getCameraId(), frame);
+        } catch (ApiError e) {
+            countRejection(e.error());
+            throw e;
         }
-    }
-
-    private ApiError brokerUnavailable(Throwable cause) {
-        LOG.warnf("Frame not published, broker unavailable: %s", cause.toString());
-        countRejection("broker_unavailable");
-        return ApiError.unavailable("the frame was not stored: Kafka did not acknowledge it ("
-                + cause.getClass().getSimpleName() + "); retry later", 5);
     }
 
     private ApiError reject(int status, String error, String detail) {

@@ -12,8 +12,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 
-/** POST /api/v1/frames: a camera image in, a record on linesight.frames out. */
+/** POST /api/v1/frames: a camera image in, a record on linesight.frames out. Cameras (and admins) only. */
 @Path("/api/v1/frames")
+@jakarta.annotation.security.RolesAllowed({"camera", "admin"})
 public class FrameResource {
     private final FramePublisher publisher;
 

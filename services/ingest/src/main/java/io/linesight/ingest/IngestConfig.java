@@ -7,6 +7,8 @@ import java.time.Duration;
 /** Settings of ingest; application.properties documents each. */
 @ConfigMapping(prefix = "linesight")
 public interface IngestConfig {
+    Model model();
+
     Frames frames();
 
     Audit audit();
@@ -14,6 +16,12 @@ public interface IngestConfig {
     Topics topics();
 
     Producer producer();
+
+    interface Model {
+        /** The model whose serving pointer names the valid label classes. */
+        @WithDefault("defects")
+        String name();
+    }
 
     interface Frames {
         /** The one frame-size limit (bytes of the encoded image). */

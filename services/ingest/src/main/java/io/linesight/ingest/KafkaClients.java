@@ -2,7 +2,7 @@ package io.linesight.ingest;
 
 import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.TopicSetup;
-import io.linesight.proto.Frame;
+import com.google.protobuf.MessageLite;
 import io.linesight.proto.ProtobufSerializer;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -21,7 +21,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Creates the topics at start and the producer of linesight.frames, both from the kafka.* settings. */
+/** Creates the topics at start and the producer of frames and labels, both from the kafka.* settings. */
 @ApplicationScoped
 public class KafkaClients {
     @Inject
@@ -47,7 +47,7 @@ public class KafkaClients {
 
     @Produces
     @Singleton
-    Producer<String, Frame> frameProducer() {
+    Producer<String, MessageLite> producer() {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         // A 202 promises the frame is safe: wait for all in-sync replicas, never duplicate on retry.
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -63,7 +63,7 @@ public class KafkaClients {
         return new KafkaProducer<>(props, new StringSerializer(), new ProtobufSerializer<>());
     }
 
-    void closeProducer(@Disposes Producer<String, Frame> producer) {
+    void closeProducer(@Disposes Producer<String, MessageLite> producer) {
         producer.close(Duration.ofSeconds(5));
     }
 }

@@ -89,7 +89,7 @@ class FrameIngestTest {
 
     @Test
     void cameraIdMayComeAsQueryParameter() {
-        String frameId = given().contentType("image/jpeg").body(TestData.neuImage("crazing", 2))
+        String frameId = Credentials.camera().contentType("image/jpeg").body(TestData.neuImage("crazing", 2))
                 .queryParam("camera", "cam-q").queryParam("line", "line-q")
                 .post("/api/v1/frames").then().statusCode(202).extract().path("frameId");
 
@@ -139,13 +139,27 @@ class FrameIngestTest {
     }
 
     @Test
+    void framesNeedCameraCredentials() {
+        byte[] jpeg = TestData.neuImage("scratches", 2);
+        long before = TopicReader.size(FRAMES);
+
+        given().contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(jpeg).post("/api/v1/frames").then().statusCode(401);
+        given().auth().preemptive().basic("camera", "wrong").contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(jpeg)
+                .post("/api/v1/frames").then().statusCode(401);
+        Credentials.operator().contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(jpeg)
+                .post("/api/v1/frames").then().statusCode(403);
+
+        assertEquals(before, TopicReader.size(FRAMES));
+    }
+
+    @Test
     void readinessCoversKafkaAndRedis() {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("checks.name", org.hamcrest.Matchers.hasItems("Kafka connection health check", "Redis connection health check"));
     }
 
     private static io.restassured.specification.RequestSpecification post(byte[] body, String contentType, String camera) {
-        var request = given().contentType(contentType).body(body);
+        var request = Credentials.camera().contentType(contentType).body(body);
         return camera == null ? request : request.header("X-Camera-Id", camera);
     }
 

@@ -1,0 +1,116 @@
+package io.linesight.ingest;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.linesight.common.RedisKeys;
+import io.linesight.proto.ClassScore;
+import io.linesight.proto.Prediction;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
+import io.quarkus.redis.datasource.value.ValueCommands;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * What operators should look at, kept in Redis so every ingest replica sees one queue: AUDIT frames (chosen
+ * at ingest by hash, shown blind) and the lowest-confidence predictions from linesight.predictions.
+ */
+@ApplicationScoped
+public class ReviewQueue {
+    static final String AUDIT_KEY = "review:audit";
+    static final String UNCERTAIN_KEY = "review:uncertain";
+    /** Bound on each set: the queue is a work list, not an archive. */
+    private static final int MAX_ITEMS = 2000;
+
+    /** One item of the queue; AUDIT items carry no model answer, so operators are not anchored by it. */
+    public record Item(String frameId, String kind, String cameraId, Integer modelVersion, List<Score> topK) {
+    }
+
+    public record Score(String className, float probability) {
+    }
+
+    private final SortedSetCommands<String, String> sets;
+    private final ValueCommands<String, byte[]> values;
+    private final FrameIndex index;
+
+    ReviewQueue(RedisDataSource redis, FrameIndex index) {
+        this.sets = redis.sortedSet(String.class);
+        this.values = redis.value(byte[].class);
+        this.index = index;
+    }
+
+    void addAudit(String frameId, long receivedAtMs) {
+        sets.zadd(AUDIT_KEY, receivedAtMs, frameId);
+        sets.zremrangebyrank(AUDIT_KEY, 0, -MAX_ITEMS - 1);
+    }
+
+    /** Consumes linesight.predictions: the less confident the top class, the earlier a frame is reviewed. */
+    @Incoming("predictions")
+    void onPrediction(Prediction prediction) {
+        if (prediction == null || prediction.getTopKCount() == 0 || prediction.getCached()) {
+            return;
+        }
+        sets.zadd(UNCERTAIN_KEY, prediction.getTopK(0).getProbability(), prediction.getFrameId());
+        // Keep the least confident ones.
+        sets.zremrangebyrank(UNCERTAIN_KEY, MAX_ITEMS, -1);
+    }
+
+    /** A labelled frame leaves the queue. */
+    void done(String frameId) {
+        sets.zrem(AUDIT_KEY, frameId);
+        sets.zrem(UNCERTAIN_KEY, frameId);
+    }
+
+    /** AUDIT frames first (oldest first), then the least confident predictions; expired frames are dropped. */
+    public List<Item> next(int limit) {
+        List<Item> items = new ArrayList<>();
+        for (String frameId : sets.zrange(AUDIT_KEY, 0, -1)) {
+            if (items.size() >= limit) {
+                return items;
+            }
+            FrameIndex.Entry entry = live(frameId, AUDIT_KEY);
+            if (entry != null) {
+                items.add(new Item(frameId, "AUDIT", entry.camera(), null, null));
+            }
+        }
+        for (String frameId : sets.zrange(UNCERTAIN_KEY, 0, -1)) {
+            if (items.size() >= limit) {
+                break;
+            }
+            FrameIndex.Entry entry = live(frameId, UNCERTAIN_KEY);
+            if (entry == null || entry.audit()) {
+                continue;
+            }
+            Prediction prediction = firstPrediction(frameId);
+            if (prediction != null) {
+                items.add(new Item(frameId, "REVIEW", entry.camera(), prediction.getModelVersion(),
+                        prediction.getTopKList().stream().map(ReviewQueue::score).toList()));
+            }
+        }
+        return items;
+    }
+
+    /** The classifier's first answer for a frame (what served it), or null. */
+    Prediction firstPrediction(String frameId) {
+        byte[] stored = values.get(RedisKeys.firstPrediction(frameId));
+        try {
+            return stored == null ? null : Prediction.parseFrom(stored);
+        } catch (InvalidProtocolBufferException e) {
+            return null;
+        }
+    }
+
+    private FrameIndex.Entry live(String frameId, String set) {
+        FrameIndex.Entry entry = index.find(frameId);
+        if (entry == null || index.expired(entry)) {
+            sets.zrem(set, frameId);
+            return null;
+        }
+        return entry;
+    }
+
+    private static Score score(ClassScore score) {
+        return new Score(score.getClassName(), score.getProbability());
+    }
+}

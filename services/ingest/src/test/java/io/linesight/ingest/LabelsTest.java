@@ -1,0 +1,184 @@
+package io.linesight.ingest;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.linesight.common.RedisKeys;
+import io.linesight.common.Topic;
+import io.linesight.proto.ClassScore;
+import io.linesight.proto.Label;
+import io.linesight.proto.LabelDeserializer;
+import io.linesight.proto.LabelSource;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import io.linesight.proto.Prediction;
+import io.linesight.testsupport.InfraResource;
+import io.linesight.testsupport.TestData;
+import io.linesight.testsupport.TopicReader;
+import io.linesight.testsupport.TopicWriter;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(InfraResource.class)
+class LabelsTest {
+    private static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
+
+    @Inject
+    RedisDataSource redis;
+
+    @BeforeEach
+    void aVersionServes() throws InterruptedException {
+        ModelVersion pointer = ModelVersion.newBuilder().setModelName("defects").setVersion(4).addAllClasses(CLASSES)
+                .setInputSize(32).setInputChannels(3).setStatus(ModelStatus.SERVING).build();
+        try (TopicWriter writer = new TopicWriter()) {
+            writer.send(Topic.MODEL_VERSIONS.topicName(), "defects", pointer.toByteArray());
+        }
+        String probe = postFrame("cam-probe", "crazing", 1).getString("frameId");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (label(probe, "nope", "REVIEW").extract().statusCode() == 503 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void labelCarriesFrameReferenceAndTheVersionThatServedIt() {
+        JsonPath frame = postFrame("cam-7", "scratches", 3);
+        String frameId = frame.getString("frameId");
+        servedBy(frameId, 3, "inclusion", 0.61f);
+
+        JsonPath accepted = label(frameId, "scratches", "CORRECTION").statusCode(202).extract().jsonPath();
+
+        Label label = awaitLabel(frameId, LabelSource.CORRECTION);
+        assertEquals(accepted.getInt("offset"), awaitLabelRecord(frameId, LabelSource.CORRECTION).offset());
+        assertEquals(frame.getInt("partition"), label.getFrameRef().getPartition());
+        assertEquals(frame.getLong("offset"), label.getFrameRef().getOffset());
+        assertEquals(Topic.FRAMES.topicName(), label.getFrameRef().getTopic());
+        assertEquals("scratches", label.getLabel());
+        assertEquals(3, label.getServedModelVersion());
+        assertEquals("inclusion", label.getPredictedClass());
+        assertEquals("cam-7", label.getCameraId());
+        assertEquals("operator", label.getOperatorId());
+    }
+
+    @Test
+    void sameLabelTwiceIsPublishedOnce() {
+        String frameId = postFrame("cam-1", "crazing", 4).getString("frameId");
+
+        label(frameId, "crazing", "REVIEW").statusCode(202);
+        label(frameId, "crazing", "REVIEW").statusCode(200).body("duplicate", equalTo(true));
+
+        List<ConsumerRecord<String, Label>> records = TopicReader.await(Topic.LABELS.topicName(), new LabelDeserializer(),
+                r -> r.value().getFrameId().equals(frameId), 2, Duration.ofSeconds(3));
+        assertEquals(1, records.size());
+    }
+
+    @Test
+    void badLabelsAreRefusedWithTheirReason() {
+        String frameId = postFrame("cam-1", "patches", 5).getString("frameId");
+        long before = TopicReader.size(Topic.LABELS.topicName());
+
+        label(frameId, "rust", "REVIEW").statusCode(400).body("error", equalTo("unknown_class"))
+                .body("detail", containsString("[crazing, inclusion, scratches]"));
+        label(frameId, "crazing", "GUESS").statusCode(400).body("error", equalTo("bad_source"));
+        label("no-such-frame", "crazing", "REVIEW").statusCode(404).body("error", equalTo("unknown_frame"));
+        redis.value(String.class).set(RedisKeys.frame("old-frame"),
+                "{\"partition\":0,\"offset\":1,\"camera\":\"c\",\"sha256\":\"x\",\"audit\":false,\"receivedAtMs\":"
+                        + (System.currentTimeMillis() - Duration.ofDays(8).toMillis()) + "}");
+        label("old-frame", "crazing", "REVIEW").statusCode(410).body("error", equalTo("frame_expired"));
+
+        assertEquals(before, TopicReader.size(Topic.LABELS.topicName()));
+    }
+
+    @Test
+    void labelsNeedOperatorCredentials() {
+        String frameId = postFrame("cam-1", "inclusion", 6).getString("frameId");
+        String body = "{\"frameId\":\"" + frameId + "\",\"label\":\"crazing\",\"source\":\"REVIEW\"}";
+
+        given().contentType("application/json").body(body).post("/api/v1/labels").then().statusCode(401);
+        Credentials.camera().contentType("application/json").body(body).post("/api/v1/labels").then().statusCode(403);
+        given().get("/api/v1/review/queue").then().statusCode(401);
+    }
+
+    @Test
+    void reviewQueueShowsAuditFramesBlindAndUncertainPredictionsWithTopK() throws Exception {
+        String audit = null;
+        String review = null;
+        for (int i = 10; i < 40 && (audit == null || review == null); i++) {
+            JsonPath frame = postFrame("cam-q", "pitted_surface", i);
+            if (frame.getBoolean("audit")) {
+                audit = audit == null ? frame.getString("frameId") : audit;
+            } else if (review == null) {
+                review = frame.getString("frameId");
+            }
+        }
+        Prediction uncertain = servedBy(review, 4, "crazing", 0.01f);
+        try (TopicWriter writer = new TopicWriter()) {
+            writer.send(Topic.PREDICTIONS.topicName(), "cam-q", uncertain.toByteArray());
+        }
+
+        String auditId = audit;
+        String reviewId = review;
+        List<Map<String, Object>> items = List.of();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && items.stream().noneMatch(i -> reviewId.equals(i.get("frameId")))) {
+            Thread.sleep(200);
+            items = Credentials.operator().get("/api/v1/review/queue?limit=500").then().statusCode(200).extract().jsonPath().getList("$");
+        }
+        Map<String, Object> auditItem = items.stream().filter(i -> auditId.equals(i.get("frameId"))).findFirst().orElseThrow();
+        Map<String, Object> reviewItem = items.stream().filter(i -> reviewId.equals(i.get("frameId"))).findFirst().orElseThrow();
+        assertEquals("AUDIT", auditItem.get("kind"));
+        assertNull(auditItem.get("topK"), "audit items are shown without the model's answer");
+        assertEquals("REVIEW", reviewItem.get("kind"));
+        assertEquals("crazing", ((List<Map<String, Object>>) reviewItem.get("topK")).get(0).get("className"));
+        assertTrue(items.indexOf(auditItem) < items.indexOf(reviewItem), "audit items come first");
+
+        label(reviewId, "crazing", "REVIEW").statusCode(202);
+        List<Map<String, Object>> after = Credentials.operator().get("/api/v1/review/queue?limit=500").then().extract().jsonPath().getList("$");
+        assertTrue(after.stream().noneMatch(i -> reviewId.equals(i.get("frameId"))), "a labelled frame leaves the queue");
+    }
+
+    private JsonPath postFrame(String camera, String defect, int number) {
+        return Credentials.camera().contentType("image/jpeg").header("X-Camera-Id", camera).body(TestData.neuImage(defect, number))
+                .post("/api/v1/frames").then().statusCode(202).extract().jsonPath();
+    }
+
+    private static io.restassured.response.ValidatableResponse label(String frameId, String label, String source) {
+        return Credentials.operator().contentType("application/json")
+                .body(Map.of("frameId", frameId, "label", label, "source", source))
+                .post("/api/v1/labels").then();
+    }
+
+    /** What the classifier writes once per frame (its first prediction), as the labels API reads it. */
+    private Prediction servedBy(String frameId, int version, String top, float probability) {
+        Prediction prediction = Prediction.newBuilder().setFrameId(frameId).setModelName("defects").setModelVersion(version)
+                .addTopK(ClassScore.newBuilder().setClassName(top).setProbability(probability)).build();
+        redis.value(byte[].class).set(RedisKeys.firstPrediction(frameId), prediction.toByteArray());
+        return prediction;
+    }
+
+    private static Label awaitLabel(String frameId, LabelSource source) {
+        return awaitLabelRecord(frameId, source).value();
+    }
+
+    private static ConsumerRecord<String, Label> awaitLabelRecord(String frameId, LabelSource source) {
+        List<ConsumerRecord<String, Label>> records = TopicReader.await(Topic.LABELS.topicName(), new LabelDeserializer(),
+                r -> r.value().getFrameId().equals(frameId) && r.value().getSource() == source, 1, Duration.ofSeconds(30));
+        assertEquals(1, records.size());
+        assertEquals(frameId, records.get(0).key(), "labels are keyed by frame id");
+        return records.get(0);
+    }
+}
