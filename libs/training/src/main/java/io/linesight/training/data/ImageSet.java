@@ -1,10 +1,8 @@
 package io.linesight.training.data;
 
 import io.linesight.common.ImageFormat;
-import io.linesight.common.ImageRejectedException;
 import io.linesight.common.Images;
 import io.linesight.training.Progress;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,26 +31,36 @@ public final class ImageSet {
         this.failures = failures;
     }
 
-    /** Decodes every item in parallel; {@code what} names the set on the progress bar. */
+    /** One encoded image to decode: where it came from (for reports), its class and how to read its bytes. */
+    public record Source(String name, int label, ImageFormat format, java.util.concurrent.Callable<byte[]> bytes) {
+    }
+
+    /** Decodes every item of an image folder in parallel; {@code what} names the set on the progress bar. */
     public static ImageSet load(List<ImageFolder.Item> items, int size, int threads, String what) {
+        return decode(items.stream().map(item -> new Source(item.relativePath(), item.label(),
+                formatOf(item.path().getFileName().toString()), () -> Files.readAllBytes(item.path()))).toList(), size, threads, what);
+    }
+
+    /** Decodes encoded images (files, or frames from Kafka) in parallel; failures are reported, not fatal. */
+    public static ImageSet decode(List<Source> sources, int size, int threads, String what) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
         try {
             List<Future<byte[]>> decoded = new ArrayList<>();
-            for (ImageFolder.Item item : items) {
-                decoded.add(pool.submit(() -> decode(item, size)));
+            for (Source source : sources) {
+                decoded.add(pool.submit(() -> Images.toRgb(Images.decode(source.bytes().call(), source.format(), MAX_PIXELS), size)));
             }
             List<byte[]> pixels = new ArrayList<>();
             List<Integer> labels = new ArrayList<>();
             List<String> names = new ArrayList<>();
             List<String> failures = new ArrayList<>();
-            Progress progress = new Progress("decoding " + what, items.size());
-            for (int i = 0; i < items.size(); i++) {
+            Progress progress = new Progress("decoding " + what, sources.size());
+            for (int i = 0; i < sources.size(); i++) {
                 try {
                     pixels.add(decoded.get(i).get());
-                    labels.add(items.get(i).label());
-                    names.add(items.get(i).relativePath());
+                    labels.add(sources.get(i).label());
+                    names.add(sources.get(i).name());
                 } catch (java.util.concurrent.ExecutionException e) {
-                    failures.add(items.get(i).relativePath() + ": " + e.getCause().getMessage());
+                    failures.add(sources.get(i).name() + ": " + e.getCause().getMessage());
                 }
                 progress.step(1);
             }
@@ -66,14 +74,12 @@ public final class ImageSet {
         }
     }
 
-    private static byte[] decode(ImageFolder.Item item, int size) throws IOException, ImageRejectedException {
-        String extension = ImageFolder.extension(item.path().getFileName().toString());
-        ImageFormat format = switch (extension) {
+    private static ImageFormat formatOf(String fileName) {
+        return switch (ImageFolder.extension(fileName)) {
             case "png" -> ImageFormat.PNG;
             case "bmp" -> ImageFormat.BMP;
             default -> ImageFormat.JPEG;
         };
-        return Images.toRgb(Images.decode(Files.readAllBytes(item.path()), format, MAX_PIXELS), size);
     }
 
     public int size() {

@@ -1,0 +1,40 @@
+package io.linesight.trainer;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** POST /api/v1/training/run starts a fine-tune now (admin); GET /api/v1/training/last tells how the last one ended. */
+@Path("/api/v1/training")
+@Produces(MediaType.APPLICATION_JSON)
+public class TrainingResource {
+    private final FineTuner tuner;
+
+    TrainingResource(FineTuner tuner) {
+        this.tuner = tuner;
+    }
+
+    @POST
+    @Path("/run")
+    @RolesAllowed("admin")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response run(FineTuner.Overrides overrides) throws Exception {
+        var run = tuner.start(overrides == null ? FineTuner.Overrides.NONE : overrides);
+        if (run == null) {
+            return Response.status(409).entity(java.util.Map.of("error", "busy", "detail", "a fine-tune is already running")).build();
+        }
+        return Response.ok(run.get()).build();
+    }
+
+    @GET
+    @Path("/last")
+    public Response last() {
+        FineTuner.Outcome outcome = tuner.lastOutcome();
+        return outcome == null ? Response.noContent().build() : Response.ok(outcome).build();
+    }
+}

@@ -1,0 +1,156 @@
+package io.linesight.trainer;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.linesight.common.Sha256;
+import io.linesight.common.Topic;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.ServingPointers;
+import io.linesight.proto.Frame;
+import io.linesight.proto.Label;
+import io.linesight.proto.LabelDeserializer;
+import io.linesight.proto.LabelSource;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import io.linesight.proto.ModelVersionDeserializer;
+import io.linesight.proto.RecordRef;
+import io.linesight.proto.TrainingSample;
+import io.linesight.proto.TrainingSampleDeserializer;
+import io.linesight.testsupport.InfraResource;
+import io.linesight.testsupport.TestData;
+import io.linesight.testsupport.TopicReader;
+import io.linesight.testsupport.TopicWriter;
+import io.linesight.training.Evaluation;
+import io.linesight.training.ModelVersions;
+import io.linesight.training.model.ResNetModel;
+import io.linesight.training.model.ResNetSpec;
+import io.linesight.training.registry.RegistryPublisher;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Labels -> samples -> a gated fine-tune, on a real broker, with an untrained bootstrap version 1 and real
+ * NEU images: the fine-tuned candidate beats it on the AUDIT holdout and is promoted; an unchanged candidate is
+ * refused; expired frames go to the labels DLQ; the accuracy counters follow the labels.
+ */
+@QuarkusTest
+@QuarkusTestResource(InfraResource.class)
+class TrainerTest {
+    private static final String MODEL = "neu";
+    private static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Test
+    void labelsBecomeSamplesAndABetterVersionIsPromotedAWorseOneRefused() throws Exception {
+        Path registry = Path.of("target/registry");
+        bootstrap(registry);
+        List<Label> labels = new ArrayList<>();
+        try (TopicWriter writer = new TopicWriter()) {
+            writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, 1),
+                    ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(), MODEL, 1), ModelStatus.SERVING).toByteArray());
+            for (int i = 0; i < 120; i++) {
+                String defect = CLASSES.get(i % 3);
+                byte[] image = TestData.neuImage(defect, 1 + i / 3);
+                Label label = labelFor(writer, image, defect, i % 2 == 0 ? LabelSource.AUDIT : LabelSource.REVIEW,
+                        i % 3 == 0 ? defect : CLASSES.get((i + 1) % 3));
+                writer.send(Topic.LABELS.topicName(), label.getFrameId(), label.toByteArray());
+                labels.add(label);
+            }
+            Label orphan = labels.get(0).toBuilder().setFrameId(UUID.randomUUID().toString()).build();
+            writer.send(Topic.LABELS.topicName(), orphan.getFrameId(), orphan.toByteArray());
+
+            List<ConsumerRecord<String, TrainingSample>> samples = TopicReader.await(Topic.SAMPLES.topicName(),
+                    new TrainingSampleDeserializer(), r -> true, labels.size(), WAIT);
+            assertEquals(labels.size(), samples.size());
+            TrainingSample first = samples.stream().filter(s -> s.key().equals(labels.get(0).getFrameId())).findFirst().orElseThrow().value();
+            assertArrayEquals(TestData.neuImage("crazing", 1), first.getImage().toByteArray());
+            assertEquals("crazing", first.getLabel());
+            List<ConsumerRecord<String, Label>> dead = TopicReader.await(Topic.LABELS_DLQ.topicName(), new LabelDeserializer(),
+                    r -> r.key().equals(orphan.getFrameId()), 1, WAIT);
+            assertTrue(new String(dead.get(0).headers().lastHeader("linesight.dlq.reason").value()).startsWith("frame-expired"));
+        }
+
+        given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")
+                .body(Map.of("epochs", 10, "learningRate", 0.02)).post("/api/v1/training/run")
+                .then().statusCode(200).body("result", equalTo("promoted")).body("version", equalTo(2));
+
+        ModelManifest v2 = ModelRegistry.verify(registry.resolve(MODEL).resolve("2"));
+        assertEquals(1, v2.parentVersion());
+        assertTrue(v2.lineage().sampleCount() > 0 && !v2.lineage().labelOffsets().isEmpty());
+        ModelVersion pointer = TopicReader.await(Topic.MODEL_VERSIONS.topicName(), new ModelVersionDeserializer(),
+                r -> r.value().getVersion() == 2, 1, WAIT).get(0).value();
+        assertTrue(pointer.getArtifactUri().startsWith("http://"), pointer.getArtifactUri());
+        byte[] served = given().get("/registry/neu/2/manifest.json").then().statusCode(200).extract().asByteArray();
+        assertArrayEquals(Files.readAllBytes(registry.resolve("neu/2/manifest.json")), served);
+        given().get("/registry/neu/2/../../../pom.xml").then().statusCode(404);
+
+        // An unchanged candidate cannot beat the version it comes from: refused, nothing published.
+        given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")
+                .body(Map.of("epochs", 0, "learningRate", 0, "strategy", "head")).post("/api/v1/training/run")
+                .then().statusCode(200).body("result", equalTo("rejected"));
+        assertEquals(List.of(1, 2), new ModelRegistry(registry).versions(MODEL));
+
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("linesight_accuracy_labels_total{camera=\"cam-1\",source=\"AUDIT\",version=\"1\"}"), metrics);
+        assertTrue(metrics.contains("linesight_accuracy_correct_total{camera=\"cam-1\",source=\"AUDIT\",version=\"1\"}"), metrics);
+        assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"promoted\"} 1.0"), metrics);
+        assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"rejected\"} 1.0"), metrics);
+    }
+
+    @Test
+    void manualRunsNeedAdminCredentials() {
+        given().contentType("application/json").body("{}").post("/api/v1/training/run").then().statusCode(401);
+    }
+
+    private static Label labelFor(TopicWriter writer, byte[] image, String truth, LabelSource source, String predicted) {
+        String frameId = UUID.randomUUID().toString();
+        Frame frame = Frame.newBuilder().setFrameId(frameId).setCameraId("cam-1").setContentType("image/jpeg")
+                .setImage(ByteString.copyFrom(image)).setSha256(Sha256.hex(image)).build();
+        RecordMetadata where = writer.send(Topic.FRAMES.topicName(), "cam-1", frame.toByteArray());
+        return Label.newBuilder().setFrameId(frameId).setLabel(truth).setSource(source).setOperatorId("op")
+                .setFrameRef(RecordRef.newBuilder().setTopic(where.topic()).setPartition(where.partition()).setOffset(where.offset()))
+                .setServedModelVersion(1).setPredictedClass(predicted).setCameraId("cam-1").build();
+    }
+
+    /** Version 1: an untrained, seeded ResNet18 (width 8, 32x32), published like any version. */
+    private static void bootstrap(Path registry) throws IOException {
+        deleteRecursively(registry);
+        deleteRecursively(Path.of("target/samples"));
+        Files.createDirectories(Path.of("target/samples"));
+        ResNetSpec spec = new ResNetSpec(CLASSES, 32, 8, true);
+        try (ResNetModel model = ResNetModel.create(spec, 1, 2)) {
+            ModelVersions.publish(new RegistryPublisher(new ModelRegistry(registry)), MODEL, 1, 0, model,
+                    Evaluation.fromConfusion(CLASSES, new int[3][3]), new ModelManifest.Lineage(0, List.of(), "untrained"));
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
