@@ -11,23 +11,16 @@ import io.linesight.common.Topic;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ModelVersionDeserializer;
 import io.linesight.proto.Prediction;
-import io.linesight.proto.PredictionDeserializer;
 import io.linesight.proto.TrainingSample;
 import io.linesight.proto.TrainingSampleDeserializer;
-import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.LocalInfra;
 import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
-import io.restassured.specification.RequestSpecification;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,61 +33,27 @@ import org.junit.jupiter.api.Test;
  */
 class ClosedLoopIT {
     private static final String MODEL = "e2e";
-    private static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
-    private static final Duration WAIT = Duration.ofMinutes(3);
-    private static final Path WORK = Path.of("target/e2e");
+    private static final List<String> CLASSES = LineSightSystem.CLASSES;
+    private static final Duration WAIT = LineSightSystem.WAIT;
+    private static LineSightSystem system;
     private static ServiceProcess ingest;
-    private static ServiceProcess classifier;
     private static ServiceProcess trainer;
 
     @BeforeAll
     static void startTheSystem() throws Exception {
-        LocalInfra.Addresses infra = InfraResource.addresses();
-        Path data = Files.createDirectories(WORK.resolve("data"));
-        for (String c : CLASSES) {
-            Path link = data.resolve(c);
-            if (!Files.exists(link)) {
-                Files.createSymbolicLink(link, TestData.neuSurface().resolve(c).toAbsolutePath());
-            }
-        }
-        Path registry = WORK.resolve("registry").toAbsolutePath();
-        // Bootstrap version 1: untrained weights, so the loop has something to improve.
-        ServiceProcess.trainingCli("train", "--data", data.toString(), "--registry", registry.toString(), "--model", MODEL,
-                "--epochs", "0", "--input-size", "32", "--width", "8", "--stem", "cifar", "--limit-per-class", "2",
-                "--val-fraction", "0.05");
-
-        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
-                infra.redisHosts(), "LINESIGHT_MODEL_NAME", MODEL);
-        Map<String, String> trainerEnv = new HashMap<>(env);
-        trainerEnv.putAll(Map.of("LINESIGHT_REGISTRY_DIR", registry.toString(), "LINESIGHT_TRAINER_SAMPLES_DIR",
-                WORK.resolve("samples").toAbsolutePath().toString(), "LINESIGHT_TRAINER_MIN_HOLDOUT", "20",
+        // Fine-tune once all 150 labels are in (or 20 s after the first), judged on >= 20 AUDIT holdout samples.
+        system = LineSightSystem.start(MODEL, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "20",
                 "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "150", "LINESIGHT_TRAINER_MAX_INTERVAL", "20s",
                 "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s", "LINESIGHT_TRAINER_EPOCHS", "10",
                 "LINESIGHT_TRAINER_LEARNING_RATE", "0.02"));
-        int trainerPort = ServiceProcess.freePort();
-        trainerEnv.put("LINESIGHT_REGISTRY_PUBLIC_URL", "http://127.0.0.1:" + trainerPort);
-        trainer = ServiceProcess.service("trainer", trainerPort, trainerEnv);
-        Map<String, String> classifierEnv = new HashMap<>(env);
-        classifierEnv.put("LINESIGHT_CLASSIFIER_MODEL_CACHE", WORK.resolve("model-cache").toAbsolutePath().toString());
-        classifier = ServiceProcess.service("classifier", ServiceProcess.freePort(), classifierEnv);
-        Map<String, String> ingestEnv = new HashMap<>(env);
-        ingestEnv.put("LINESIGHT_AUDIT_RATE", "0.5");
-        ingest = ServiceProcess.service("ingest", ServiceProcess.freePort(), ingestEnv);
-        trainer.awaitHealthy("/q/health/ready", WAIT);
-        ingest.awaitHealthy("/q/health/ready", WAIT);
-
-        // The classifier fetches version 1 over the trainer's HTTP registry, as a classifier on another host would.
-        ServiceProcess.trainingCli("promote", "--registry", registry.toString(), "--model", MODEL, "--version", "1",
-                "--bootstrap-servers", infra.kafkaBootstrap(), "--artifact-base-uri", trainer.url("/registry/"));
-        classifier.awaitHealthy("/q/health/ready", WAIT);
+        ingest = system.ingest;
+        trainer = system.trainer;
     }
 
     @AfterAll
     static void stopTheSystem() throws Exception {
-        for (ServiceProcess service : new ServiceProcess[] {ingest, classifier, trainer}) {
-            if (service != null) {
-                service.close();
-            }
+        if (system != null) {
+            system.close();
         }
     }
 
@@ -109,21 +68,19 @@ class ClosedLoopIT {
         for (int i = 0; i < 150; i++) {
             String defect = CLASSES.get(i % 3);
             byte[] image = TestData.neuImage(defect, 1 + i / 3);
-            var accepted = camera().contentType("image/jpeg").header("X-Camera-Id", "cam-" + (i % 2))
-                    .body(image).post(ingest.url("/api/v1/frames"))
-                    .then().statusCode(202).extract().jsonPath();
+            var accepted = Clients.postFrame(ingest, "cam-" + (i % 2), image);
             truth.put(accepted.getString("frameId"), defect);
             images.put(accepted.getString("frameId"), image);
             audit.put(accepted.getString("frameId"), accepted.getBoolean("audit"));
         }
-        Map<String, Prediction> first = predictions(truth.keySet());
+        Map<String, Prediction> first = Clients.predictions(truth.keySet());
         assertTrue(first.values().stream().allMatch(p -> p.getModelVersion() == 1));
 
         String someFrame = truth.keySet().iterator().next();
         label(someFrame, "rust", "REVIEW").statusCode(400).body("detail", containsString("crazing"));
-        camera().contentType("application/json").body(Map.of("frameId", someFrame, "label", "crazing", "source", "REVIEW"))
+        Clients.camera().contentType("application/json").body(Map.of("frameId", someFrame, "label", "crazing", "source", "REVIEW"))
                 .post(ingest.url("/api/v1/labels")).then().statusCode(403);
-        List<Map<String, Object>> queue = operator().get(ingest.url("/api/v1/review/queue?limit=500")).then().statusCode(200)
+        List<Map<String, Object>> queue = Clients.operator().get(ingest.url("/api/v1/review/queue?limit=500")).then().statusCode(200)
                 .extract().jsonPath().getList("$");
         assertTrue(queue.stream().anyMatch(item -> "AUDIT".equals(item.get("kind")) && item.get("topK") == null));
 
@@ -150,11 +107,9 @@ class ClosedLoopIT {
         long deadline = System.nanoTime() + WAIT.toNanos();
         int servedByTwo = 0;
         for (int round = 0; servedByTwo == 0 && System.nanoTime() < deadline; round++) {
-            var accepted = camera().contentType("image/jpeg").header("X-Camera-Id", "cam-1")
-                    .body(TestData.neuImage("scratches", 200 + round)).post(ingest.url("/api/v1/frames"))
-                    .then().statusCode(202).extract().jsonPath();
+            var accepted = Clients.postFrame(ingest, "cam-1", TestData.neuImage("scratches", 200 + round));
             later.add(accepted.getString("frameId"));
-            servedByTwo = (int) predictions(Set.of(accepted.getString("frameId"))).values().stream()
+            servedByTwo = (int) Clients.predictions(Set.of(accepted.getString("frameId"))).values().stream()
                     .filter(p -> p.getModelVersion() == 2).count();
             Thread.sleep(500);
         }
@@ -165,22 +120,8 @@ class ClosedLoopIT {
         assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"promoted\"}"), metrics);
     }
 
-    private static Map<String, Prediction> predictions(Set<String> frameIds) {
-        return TopicReader.await(Topic.PREDICTIONS.topicName(), new PredictionDeserializer(),
-                r -> r.value() != null && frameIds.contains(r.value().getFrameId()), frameIds.size(), WAIT).stream()
-                .collect(Collectors.toMap(r -> r.value().getFrameId(), ConsumerRecord::value, (a, b) -> a));
-    }
-
     private static io.restassured.response.ValidatableResponse label(String frameId, String label, String source) {
-        return operator().contentType("application/json").body(Map.of("frameId", frameId, "label", label, "source", source))
+        return Clients.operator().contentType("application/json").body(Map.of("frameId", frameId, "label", label, "source", source))
                 .post(ingest.url("/api/v1/labels")).then();
-    }
-
-    private static RequestSpecification camera() {
-        return given().auth().preemptive().basic("camera", "camera-dev-password");
-    }
-
-    private static RequestSpecification operator() {
-        return given().auth().preemptive().basic("operator", "operator-dev-password");
     }
 }

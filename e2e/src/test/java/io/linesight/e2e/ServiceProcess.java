@@ -30,9 +30,9 @@ final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts services/NAME's quarkus-run.jar on the given port with the given environment. */
-    static ServiceProcess service(String name, int port, Map<String, String> env) throws IOException {
-        Path jar = ROOT.resolve("services").resolve(name).resolve("target/quarkus-app/quarkus-run.jar");
+    /** Starts services/MODULE's quarkus-run.jar on the given port with the given environment; logs as NAME. */
+    static ServiceProcess service(String name, String module, int port, Map<String, String> env) throws IOException {
+        Path jar = ROOT.resolve("services").resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         all.put("OPT_OUT_TRACKING", "true");

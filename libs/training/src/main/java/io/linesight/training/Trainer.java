@@ -11,7 +11,7 @@ import java.util.List;
 /** The training loop: epochs of balanced, augmented batches, a validation pass and a progress line each. */
 public final class Trainer {
     /** How to train. */
-    public record Options(Strategy strategy, int epochs, int batchSize, float learningRate, float weightDecay,
+    public record Options(Strategy strategy, int epochs, int batchSize, LearningRateSchedule schedule, float weightDecay,
             boolean balanced, long seed) {
     }
 
@@ -35,6 +35,8 @@ public final class Trainer {
         }
         Batches batches = new Batches(train, model.spec().numClasses(), options.balanced(), options.seed());
         int steps = Math.max(1, (train.size() + options.batchSize() - 1) / options.batchSize());
+        long totalSteps = (long) steps * options.epochs();
+        long globalStep = 0;
         List<EpochResult> results = new ArrayList<>();
         long trainingStart = System.nanoTime();
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
@@ -44,11 +46,12 @@ public final class Trainer {
             Progress progress = new Progress("epoch " + epoch + "/" + options.epochs(), (long) steps * options.batchSize());
             for (int step = 0; step < steps; step++) {
                 Batches.Batch batch = batches.next(options.batchSize());
+                float rate = options.schedule().at(globalStep++, totalSteps);
                 ResNetModel.StepResult result = model.trainStep(options.strategy(), batch.pixels(), batch.labels(),
-                        options.learningRate(), options.weightDecay());
+                        rate, options.weightDecay());
                 if (!Float.isFinite(result.loss())) {
                     throw new IllegalStateException("loss diverged to " + result.loss() + " in epoch " + epoch
-                            + ": lower --lr (now " + options.learningRate() + ")");
+                            + ": lower --lr (now " + options.schedule().baseRate() + ")");
                 }
                 lossSum += result.loss();
                 accuracySum += result.accuracy();

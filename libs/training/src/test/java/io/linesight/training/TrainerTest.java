@@ -27,7 +27,8 @@ class TrainerTest {
         try (ResNetModel model = ResNetModel.create(spec, 11, 2)) {
             double chance = Evaluation.of(model, heldOut, 64).accuracy();
             List<Trainer.EpochResult> epochs = new Trainer(System.out).train(model, train, heldOut,
-                    new Trainer.Options(Strategy.FULL, 12, 16, 0.02f, 5e-4f, true, 11));
+                    new Trainer.Options(Strategy.FULL, 12, 16,
+                    new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.02f, 11), 5e-4f, true, 11));
             Evaluation after = Evaluation.of(model, heldOut, 64);
 
             double firstLoss = epochs.get(0).loss();

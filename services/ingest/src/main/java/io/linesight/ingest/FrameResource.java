@@ -12,15 +12,42 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 
-/** POST /api/v1/frames: a camera image in, a record on linesight.frames out. Cameras (and admins) only. */
+/**
+ * POST /api/v1/frames: a camera image in, a record on linesight.frames out (cameras, admins).
+ * GET /api/v1/frames/{id}/image: the image back from Kafka, for the review page (operators, admins).
+ */
 @Path("/api/v1/frames")
 @jakarta.annotation.security.RolesAllowed({"camera", "admin"})
 public class FrameResource {
     private final FramePublisher publisher;
+    private final FrameIndex index;
+    private final io.linesight.common.FrameReader frames;
 
-    FrameResource(FramePublisher publisher) {
+    FrameResource(FramePublisher publisher, FrameIndex index, io.linesight.common.FrameReader frames) {
         this.publisher = publisher;
+        this.index = index;
+        this.frames = frames;
     }
+
+    /** The image of a frame, read back from linesight.frames; 404 never seen, 410 past the retention. */
+    @jakarta.ws.rs.GET
+    @jakarta.annotation.security.RolesAllowed({"operator", "admin"})
+    @Path("/{frameId}/image")
+    public Response image(@jakarta.ws.rs.PathParam("frameId") String frameId) {
+        FrameIndex.Entry frame = index.find(frameId);
+        if (frame == null) {
+            throw new ApiError(404, "unknown_frame", "frame " + frameId + " was never accepted by ingest");
+        }
+        io.linesight.common.FrameReader.Fetched fetched = index.expired(frame) ? null
+                : frames.fetch(io.linesight.proto.RecordRef.newBuilder().setTopic(io.linesight.common.Topic.FRAMES.topicName()).setPartition(frame.partition())
+                        .setOffset(frame.offset()).build(), frameId);
+        if (fetched == null || fetched.frame() == null) {
+            throw new ApiError(410, "frame_expired", "frame " + frameId + " is no longer in Kafka");
+        }
+        return Response.ok(fetched.frame().getImage().toByteArray(), fetched.frame().getContentType())
+                .header("Cache-Control", "private, max-age=3600").build();
+    }
+
 
     /**
      * Answers 202 only once the broker acknowledged the frame. Camera and line may come as headers

@@ -1,5 +1,6 @@
 package io.linesight.ingest;
 
+import io.linesight.common.FrameReader;
 import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.TopicSetup;
 import com.google.protobuf.MessageLite;
@@ -65,5 +66,16 @@ public class KafkaClients {
 
     void closeProducer(@Disposes Producer<String, MessageLite> producer) {
         producer.close(Duration.ofSeconds(5));
+    }
+
+    /** Reads frames back by reference, for the review page's images. */
+    @Produces
+    @Singleton
+    FrameReader frameReader() {
+        return new FrameReader(kafkaConfig, frameSizeLimit());
+    }
+
+    void closeFrameReader(@Disposes FrameReader reader) {
+        reader.close();
     }
 }

@@ -26,7 +26,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
-/** POST /api/v1/labels: an operator's answer for a frame to linesight.labels; GET /api/v1/review/queue. */
+/**
+ * The operator API: POST /api/v1/labels (an answer for a frame, to linesight.labels), and what the review page
+ * reads: GET /api/v1/review/queue and /api/v1/review/summary (images: FrameResource).
+ */
 @Path("/api/v1")
 @RolesAllowed({"operator", "admin"})
 public class LabelResource {
@@ -111,6 +114,9 @@ public class LabelResource {
                 .build();
         RecordMetadata where = publisher.send(Topic.LABELS.topicName(), label.getFrameId(), label);
         queue.done(request.frameId());
+        if (source == LabelSource.AUDIT && label.getServedModelVersion() > 0) {
+            queue.countAudit(label.getServedModelVersion(), label.getLabel().equals(label.getPredictedClass()));
+        }
         Counter.builder("linesight.labels.accepted").tag("source", source.name()).description("Labels published")
                 .register(registry).increment();
         return Response.accepted(new LabelAccepted(label.getFrameId(), false, where.partition(), where.offset())).build();
@@ -125,6 +131,14 @@ public class LabelResource {
             throw new ApiError(400, "bad_limit", "limit must be between 1 and 500");
         }
         return queue.next(limit);
+    }
+
+    /** The page's header: what serves, how it does on recent audits, how much waits. */
+    @GET
+    @Path("/review/summary")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ReviewQueue.Summary summary() {
+        return queue.summary(serving.serving());
     }
 
     private static LabelSource parseSource(String source) {

@@ -30,12 +30,19 @@ public class ReviewQueue {
     public record Score(String className, float probability) {
     }
 
+    /** Header of the review page: the serving version and its classes, audit accuracy so far, items waiting. */
+    public record Summary(String model, Integer version, List<String> classes, long waiting, Long auditLabels,
+            Double auditAccuracy) {
+    }
+
     private final SortedSetCommands<String, String> sets;
+    private final io.quarkus.redis.datasource.hash.HashCommands<String, String, Long> counts;
     private final ValueCommands<String, byte[]> values;
     private final FrameIndex index;
 
     ReviewQueue(RedisDataSource redis, FrameIndex index) {
         this.sets = redis.sortedSet(String.class);
+        this.counts = redis.hash(Long.class);
         this.values = redis.value(byte[].class);
         this.index = index;
     }
@@ -54,6 +61,25 @@ public class ReviewQueue {
         sets.zadd(UNCERTAIN_KEY, prediction.getTopK(0).getProbability(), prediction.getFrameId());
         // Keep the least confident ones.
         sets.zremrangebyrank(UNCERTAIN_KEY, MAX_ITEMS, -1);
+    }
+
+    /** Audit outcome of the version that served a frame: the page shows the serving version's audit accuracy. */
+    void countAudit(int version, boolean correct) {
+        counts.hincrby("review:audit-accuracy:" + version, "total", 1);
+        if (correct) {
+            counts.hincrby("review:audit-accuracy:" + version, "correct", 1);
+        }
+    }
+
+    Summary summary(io.linesight.proto.ModelVersion serving) {
+        long waiting = sets.zcard(AUDIT_KEY) + sets.zcard(UNCERTAIN_KEY);
+        if (serving == null) {
+            return new Summary(null, null, List.of(), waiting, null, null);
+        }
+        java.util.Map<String, Long> audit = counts.hgetall("review:audit-accuracy:" + serving.getVersion());
+        long total = audit.getOrDefault("total", 0L);
+        return new Summary(serving.getModelName(), serving.getVersion(), serving.getClassesList(), waiting, total,
+                total == 0 ? null : audit.getOrDefault("correct", 0L) / (double) total);
     }
 
     /** A labelled frame leaves the queue. */

@@ -11,6 +11,7 @@ import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.TrainingSample;
 import io.linesight.training.Evaluation;
+import io.linesight.training.LearningRateSchedule;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.Trainer;
 import io.linesight.training.data.ImageSet;
@@ -169,10 +170,12 @@ public class FineTuner {
             servingScore = Evaluation.of(current, holdoutSet, 64);
         }
         Strategy strategy = Strategy.fromCli(overrides.strategy() != null ? overrides.strategy() : config.trainer().strategy());
+        // Cosine decay to zero: the candidate is the last step's weights, so they must have settled.
+        LearningRateSchedule rates = new LearningRateSchedule(LearningRateSchedule.Kind.COSINE,
+                overrides.learningRate() != null ? overrides.learningRate() : config.trainer().learningRate(), 0);
         Trainer.Options options = new Trainer.Options(strategy,
                 overrides.epochs() != null ? overrides.epochs() : config.trainer().epochs(), config.trainer().batchSize(),
-                overrides.learningRate() != null ? overrides.learningRate() : config.trainer().learningRate(),
-                config.trainer().weightDecay(), true, serving.getVersion());
+                rates, config.trainer().weightDecay(), true, serving.getVersion());
         LOG.infof("Fine-tuning %s version %d (%s, %d epochs) on %d samples; holdout %d AUDIT samples, serving macro-recall %.4f",
                 serving.getModelName(), serving.getVersion(), strategy.cliName(), options.epochs(), trainSet.size(),
                 holdoutSet.size(), servingScore.macroRecall());

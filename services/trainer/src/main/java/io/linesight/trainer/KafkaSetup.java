@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.FrameReader;
 import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.Topic;
 import io.linesight.common.TopicSetup;
@@ -41,6 +42,16 @@ public class KafkaSetup {
     @Identifier("linesight-samples-producer")
     Map<String, Object> samplesProducer() {
         return Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, limit().maxMessageBytes());
+    }
+
+    @Produces
+    @jakarta.inject.Singleton
+    FrameReader frameReader() {
+        return new FrameReader(kafkaConfig, limit());
+    }
+
+    void closeFrameReader(@jakarta.enterprise.inject.Disposes FrameReader reader) {
+        reader.close();
     }
 
     private FrameSizeLimit limit() {

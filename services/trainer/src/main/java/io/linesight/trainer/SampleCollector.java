@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.FrameReader;
 import io.linesight.proto.Label;
 import io.linesight.proto.TrainingSample;
 import io.micrometer.core.instrument.Counter;
@@ -28,7 +29,7 @@ public class SampleCollector {
     private static final Logger LOG = Logger.getLogger(SampleCollector.class);
     static final String DLQ_REASON_HEADER = "linesight.dlq.reason";
 
-    private final FrameFetcher frames;
+    private final FrameReader frames;
     private final SampleStore store;
     private final AccuracyMetrics accuracy;
     private final Emitter<TrainingSample> samples;
@@ -36,7 +37,7 @@ public class SampleCollector {
     private final MeterRegistry registry;
     private final AtomicInteger newSamples = new AtomicInteger();
 
-    SampleCollector(FrameFetcher frames, SampleStore store, AccuracyMetrics accuracy, MeterRegistry registry,
+    SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, MeterRegistry registry,
             @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> deadLetters) {
         this.frames = frames;
         this.store = store;
@@ -54,7 +55,7 @@ public class SampleCollector {
             return message.ack(); // malformed: counted by the deserializer
         }
         accuracy.record(label);
-        FrameFetcher.Fetched fetched = frames.fetch(label.getFrameRef(), label.getFrameId());
+        FrameReader.Fetched fetched = frames.fetch(label.getFrameRef(), label.getFrameId());
         if (fetched.frame() == null) {
             LOG.warnf("Label for frame %s to linesight.labels.dlq: %s", label.getFrameId(), fetched.failure());
             Counter.builder("linesight.trainer.labels.dead").tag("cause", "frame-expired")

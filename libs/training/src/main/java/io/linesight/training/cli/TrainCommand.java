@@ -3,6 +3,7 @@ package io.linesight.training.cli;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.Evaluation;
+import io.linesight.training.LearningRateSchedule;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.Trainer;
 import io.linesight.training.data.ImageFolder;
@@ -53,6 +54,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
+
+    @Option(names = "--schedule", defaultValue = "cosine", description = "Learning-rate schedule: cosine, step or constant (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1", description = "Epochs of linear warm-up from lr/10 (default: ${DEFAULT-VALUE}).")
+    int warmupEpochs;
 
     @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 weight decay on conv/fc weights (default: ${DEFAULT-VALUE}).")
     float weightDecay;
@@ -115,8 +122,11 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("model: ResNet18 width %d, %s stem, %dx%d input, strategy %s, %s%n", spec.width(),
                     spec.cifarStem() ? "cifar" : "imagenet", spec.inputSize(), spec.inputSize(), chosen.cliName(),
                     parent == 0 ? "from scratch (seed " + seed + ")" : "fine-tuning version " + parent);
+            long stepsPerEpoch = Math.max(1, (train.size() + batchSize - 1) / batchSize);
+            LearningRateSchedule rates = new LearningRateSchedule(LearningRateSchedule.Kind.fromCli(schedule), learningRate,
+                    Math.min(warmupEpochs, Math.max(0, epochs - 1)) * stepsPerEpoch);
             new Trainer(System.out).train(model, train, validation, new Trainer.Options(chosen, epochs, batchSize,
-                    learningRate, weightDecay, !noBalance, seed));
+                    rates, weightDecay, !noBalance, seed));
             Evaluation holdout = Evaluation.of(model, validation, 64);
             RegistryPublisher publisher = new RegistryPublisher(models);
             int version = publisher.nextVersion(registry.model);

@@ -1,12 +1,8 @@
-package io.linesight.trainer;
+package io.linesight.common;
 
-import io.linesight.common.FrameSizeLimit;
 import io.linesight.proto.Frame;
 import io.linesight.proto.FrameDeserializer;
 import io.linesight.proto.RecordRef;
-import io.smallrye.common.annotation.Identifier;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -17,21 +13,23 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads one frame back from linesight.frames by its reference (assign + seek, no consumer group). */
-@ApplicationScoped
-public class FrameFetcher {
-    /** The frame, or why it cannot be had. */
+/**
+ * Reads one frame back from linesight.frames by its reference (assign + seek, no consumer group): the trainer
+ * for samples, ingest for the review page's images. Thread-safe by serialising reads.
+ */
+public final class FrameReader implements AutoCloseable {
+    /** The frame, or why it cannot be had (starting with "frame-expired"). */
     public record Fetched(Frame frame, String failure) {
     }
 
     private final KafkaConsumer<String, Frame> consumer;
 
-    FrameFetcher(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, TrainerConfig config) {
+    public FrameReader(Map<String, Object> kafkaConfig, FrameSizeLimit limit) {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, new FrameSizeLimit(config.frames().maxBytes()).maxMessageBytes());
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, limit.maxMessageBytes());
         consumer = new KafkaConsumer<>(props, new StringDeserializer(), new FrameDeserializer());
     }
 
@@ -57,8 +55,8 @@ public class FrameFetcher {
         return new Fetched(null, "frame-expired: nothing at " + partition + " offset " + ref.getOffset());
     }
 
-    @PreDestroy
-    void close() {
+    @Override
+    public synchronized void close() {
         consumer.close();
     }
 }

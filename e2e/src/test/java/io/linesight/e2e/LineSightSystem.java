@@ -1,0 +1,85 @@
+package io.linesight.e2e;
+
+import io.linesight.testsupport.InfraResource;
+import io.linesight.testsupport.LocalInfra;
+import io.linesight.testsupport.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packaged system for one test class: a bootstrap version 1 (untrained, width 8, 32x32, 3 NEU classes) made by
+ * the training CLI, then ingest, classifier and optionally the trainer as child processes on the test broker and
+ * Redis; version 1 promoted with artifact URIs on the trainer's HTTP registry when it runs, file:// otherwise.
+ */
+final class LineSightSystem implements AutoCloseable {
+    static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
+    static final Duration WAIT = Duration.ofMinutes(3);
+
+    final ServiceProcess ingest;
+    final ServiceProcess classifier;
+    final ServiceProcess trainer;
+
+    private LineSightSystem(ServiceProcess ingest, ServiceProcess classifier, ServiceProcess trainer) {
+        this.ingest = ingest;
+        this.classifier = classifier;
+        this.trainer = trainer;
+    }
+
+    static LineSightSystem start(String model, Map<String, String> trainerSettings) throws Exception {
+        LocalInfra.Addresses infra = InfraResource.addresses();
+        Path work = Path.of("target/e2e").resolve(model).toAbsolutePath();
+        Path data = Files.createDirectories(work.resolve("data"));
+        for (String c : CLASSES) {
+            if (!Files.exists(data.resolve(c))) {
+                Files.createSymbolicLink(data.resolve(c), TestData.neuSurface().resolve(c).toAbsolutePath());
+            }
+        }
+        Path registry = work.resolve("registry");
+        if (!Files.exists(registry.resolve(model).resolve("1"))) {
+            ServiceProcess.trainingCli("train", "--data", data.toString(), "--registry", registry.toString(), "--model", model,
+                    "--epochs", "0", "--input-size", "32", "--width", "8", "--stem", "cifar", "--limit-per-class", "2",
+                    "--val-fraction", "0.05");
+        }
+        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
+                infra.redisHosts(), "LINESIGHT_MODEL_NAME", model);
+        ServiceProcess trainer = null;
+        String artifactBase = registry.toUri().toString();
+        if (trainerSettings != null) {
+            int port = ServiceProcess.freePort();
+            Map<String, String> trainerEnv = new HashMap<>(env);
+            trainerEnv.putAll(trainerSettings);
+            trainerEnv.putAll(Map.of("LINESIGHT_REGISTRY_DIR", registry.toString(), "LINESIGHT_TRAINER_SAMPLES_DIR",
+                    work.resolve("samples").toString(), "LINESIGHT_REGISTRY_PUBLIC_URL", "http://127.0.0.1:" + port));
+            trainer = ServiceProcess.service("trainer-" + model, "trainer", port, trainerEnv);
+            artifactBase = trainer.url("/registry/");
+        }
+        Map<String, String> classifierEnv = new HashMap<>(env);
+        classifierEnv.put("LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString());
+        ServiceProcess classifier = ServiceProcess.service("classifier-" + model, "classifier", ServiceProcess.freePort(), classifierEnv);
+        Map<String, String> ingestEnv = new HashMap<>(env);
+        ingestEnv.put("LINESIGHT_AUDIT_RATE", "0.5");
+        ServiceProcess ingest = ServiceProcess.service("ingest-" + model, "ingest", ServiceProcess.freePort(), ingestEnv);
+        LineSightSystem system = new LineSightSystem(ingest, classifier, trainer);
+        if (trainer != null) {
+            trainer.awaitHealthy("/q/health/ready", WAIT);
+        }
+        ingest.awaitHealthy("/q/health/ready", WAIT);
+        ServiceProcess.trainingCli("promote", "--registry", registry.toString(), "--model", model, "--version", "1",
+                "--bootstrap-servers", infra.kafkaBootstrap(), "--artifact-base-uri", artifactBase);
+        classifier.awaitHealthy("/q/health/ready", WAIT);
+        return system;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (ServiceProcess service : new ServiceProcess[] {ingest, classifier, trainer}) {
+            if (service != null) {
+                service.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.linesight.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.linesight.common.Topic;
+import io.linesight.proto.Label;
+import io.linesight.proto.LabelDeserializer;
+import io.linesight.testsupport.InfraResource;
+import io.linesight.testsupport.TestData;
+import io.linesight.testsupport.TopicReader;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The operator review page in Debian's headless Chromium against the running services: log-in, keyboard
+ * labelling of a blind AUDIT item and of a REVIEW item (each puts the right Label on linesight.labels), undo.
+ */
+class ReviewPageIT {
+    private static final String MODEL = "review";
+    private static final Path ARTIFACTS = Path.of("target/e2e-artifacts");
+    private static LineSightSystem system;
+    private static WebDriver browser;
+    private static final Map<String, String> truth = new HashMap<>();
+
+    @BeforeAll
+    static void startSystemAndBrowser() throws Exception {
+        flushRedis(); // the review queue lives in Redis: start from this test's frames only
+        system = LineSightSystem.start(MODEL, null);
+        for (int i = 0; i < 16; i++) {
+            String defect = LineSightSystem.CLASSES.get(i % 3);
+            truth.put(Clients.postFrame(system.ingest, "cam-r", TestData.neuImage(defect, 250 + i)).getString("frameId"), defect);
+        }
+        Clients.predictions(truth.keySet());
+
+        ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments("--headless=new",
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run", "--window-size=1400,1000",
+                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @Test
+    void operatorLabelsAuditAndReviewItemsWithTheKeyboardAndCanUndo() throws Exception {
+        browser.get(system.ingest.url("/review/"));
+        logIn("operator", "not-the-password");
+        await(() -> !text("login-error").isEmpty());
+        assertTrue(text("login-error").contains("Wrong user or password"), text("login-error"));
+        logIn("operator", "operator-dev-password");
+        await(() -> text("model").contains(MODEL + " v1"));
+
+        boolean auditDone = false;
+        boolean reviewDone = false;
+        boolean undoDone = false;
+        for (int round = 0; round < 12 && !(auditDone && reviewDone && undoDone); round++) {
+            WebElement item = currentItem();
+            String frameId = item.getAttribute("data-frame-id");
+            String kind = item.getAttribute("data-kind");
+            String answer = truth.get(frameId);
+            int key = LineSightSystem.CLASSES.indexOf(answer) + 1;
+            if ("AUDIT".equals(kind)) {
+                assertTrue(browser.findElements(By.cssSelector("#predictions li")).isEmpty(), "AUDIT items are shown blind");
+                assertTrue(text("kind").contains("blind"), text("kind"));
+            } else {
+                assertEquals(3, browser.findElements(By.cssSelector("#predictions li")).size(), "REVIEW items show the top 3");
+            }
+            if (round == 0) {
+                Files.createDirectories(ARTIFACTS);
+                Files.write(ARTIFACTS.resolve("review-page.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            }
+            if (!undoDone && auditDone && reviewDone) {
+                int wrong = key % 3 + 1;
+                press(Integer.toString(wrong));
+                await(() -> !frameId.equals(currentItemId()));
+                press("z");
+                await(() -> frameId.equals(currentItemId()));
+                Thread.sleep(4000); // past the grace period: the undone label must never be sent
+                assertTrue(labels(frameId, Duration.ofSeconds(1)).isEmpty(), "an undone label is not published");
+                undoDone = true;
+            }
+            press(Integer.toString(key));
+            Label label = labels(frameId, Duration.ofSeconds(30)).get(0).value();
+            assertEquals(answer, label.getLabel());
+            assertEquals(kind, label.getSource().name());
+            assertEquals("operator", label.getOperatorId());
+            auditDone |= "AUDIT".equals(kind);
+            reviewDone |= "REVIEW".equals(kind);
+            await(() -> !frameId.equals(currentItemId()) || browser.findElement(By.id("empty")).isDisplayed());
+        }
+        assertTrue(auditDone && reviewDone && undoDone, "audit " + auditDone + ", review " + reviewDone + ", undo " + undoDone);
+        Files.write(ARTIFACTS.resolve("review-page-after.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    private void logIn(String user, String password) {
+        WebElement userField = browser.findElement(By.id("user"));
+        userField.clear();
+        userField.sendKeys(user);
+        WebElement passwordField = browser.findElement(By.id("password"));
+        passwordField.clear();
+        passwordField.sendKeys(password);
+        browser.findElement(By.cssSelector("#login-form button")).click();
+    }
+
+    private WebElement currentItem() {
+        await(() -> {
+            String id = currentItemId();
+            Object loaded = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                    "const img = document.getElementById('frame-image'); return img.complete && img.naturalWidth > 0;");
+            return id != null && truth.containsKey(id) && Boolean.TRUE.equals(loaded);
+        });
+        return browser.findElement(By.id("item"));
+    }
+
+    private String currentItemId() {
+        WebElement item = browser.findElement(By.id("item"));
+        return item.isDisplayed() ? item.getAttribute("data-frame-id") : null;
+    }
+
+    private void press(String key) {
+        browser.findElement(By.tagName("body")).sendKeys(key);
+    }
+
+    private String text(String id) {
+        return browser.findElement(By.id(id)).getText();
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) {
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(driver -> condition.getAsBoolean());
+    }
+
+    private static List<ConsumerRecord<String, Label>> labels(String frameId, Duration wait) {
+        return TopicReader.await(Topic.LABELS.topicName(), new LabelDeserializer(), r -> r.key().equals(frameId), 1, wait);
+    }
+
+    private static void flushRedis() throws Exception {
+        URI redis = URI.create(InfraResource.addresses().redisHosts());
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(redis.getHost(), redis.getPort()), 2000);
+            socket.getOutputStream().write("FLUSHALL\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getInputStream().read();
+        }
+    }
+}

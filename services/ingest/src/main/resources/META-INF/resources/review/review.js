@@ -1,0 +1,231 @@
+// LineSight operator review page: label the review queue with the keyboard, undo within a grace period.
+'use strict';
+
+const GRACE_MS = 3000;          // a label is sent this long after the key press, so "z" can take it back
+const QUEUE_REFILL_BELOW = 5;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  auth: null,
+  user: null,
+  classes: [],
+  queue: [],
+  current: null,
+  pending: null,                // {item, label, timer}: the label in its grace period
+  seen: new Set(),              // frames labelled (or being labelled) in this session
+  images: new Map(),            // frameId -> object URL, prefetched
+};
+
+class HttpError extends Error {
+  constructor(status, body) { super(body && body.detail ? body.detail : 'HTTP ' + status); this.status = status; this.body = body; }
+}
+
+async function api(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: state.auth } });
+  } catch (networkError) {
+    setConnection(false);
+    throw networkError;
+  }
+  setConnection(true);
+  if (response.status === 401) { logout('Wrong user or password.'); throw new HttpError(401); }
+  if (response.status === 403) { logout('This user may not label: an operator account is needed.'); throw new HttpError(403); }
+  if (!response.ok) {
+    let body = null;
+    try { body = await response.json(); } catch (ignored) { /* not JSON */ }
+    throw new HttpError(response.status, body);
+  }
+  return response;
+}
+
+function setConnection(ok) {
+  const badge = $('connection');
+  badge.textContent = ok ? 'connected' : 'connection lost — retrying';
+  badge.className = 'connection ' + (ok ? 'ok' : 'lost');
+}
+
+function toast(message) {
+  $('toast').textContent = message;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { $('toast').textContent = ''; }, 4000);
+}
+
+function logout(message) {
+  state.auth = null;
+  $('review').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message || '';
+}
+
+async function login(event) {
+  event.preventDefault();
+  const user = $('user').value;
+  state.auth = 'Basic ' + btoa(user + ':' + $('password').value);
+  try {
+    await refreshSummary();
+  } catch (e) {
+    if (!(e instanceof HttpError)) { $('login-error').textContent = 'Cannot reach LineSight ingest.'; }
+    return;
+  }
+  state.user = user;
+  $('operator').textContent = 'operator ' + user;
+  $('login').hidden = true;
+  $('review').hidden = false;
+  $('login-error').textContent = '';
+  await refillQueue();
+  showNext();
+}
+
+async function refreshSummary() {
+  const summary = await (await api('/api/v1/review/summary')).json();
+  state.classes = summary.classes || [];
+  $('model').textContent = summary.version ? summary.model + ' v' + summary.version : 'no model serving';
+  $('audit-accuracy').textContent = summary.auditAccuracy == null ? 'audit accuracy – (no audits yet)'
+    : 'audit accuracy ' + (100 * summary.auditAccuracy).toFixed(1) + ' % (' + summary.auditLabels + ')';
+  $('waiting').textContent = summary.waiting + ' waiting';
+}
+
+async function refillQueue() {
+  const items = await (await api('/api/v1/review/queue?limit=30')).json();
+  const queued = new Set(state.queue.map((i) => i.frameId));
+  for (const item of items) {
+    if (!state.seen.has(item.frameId) && !queued.has(item.frameId) && (!state.current || state.current.frameId !== item.frameId)) {
+      state.queue.push(item);
+    }
+  }
+  state.queue.slice(0, 3).forEach(prefetch);
+}
+
+async function imageUrl(item) {
+  if (!state.images.has(item.frameId)) {
+    const blob = await (await api('/api/v1/frames/' + encodeURIComponent(item.frameId) + '/image')).blob();
+    state.images.set(item.frameId, URL.createObjectURL(blob));
+  }
+  return state.images.get(item.frameId);
+}
+
+function prefetch(item) { imageUrl(item).catch(() => { /* shown (or skipped) when its turn comes */ }); }
+
+async function showNext() {
+  if (state.queue.length < QUEUE_REFILL_BELOW) {
+    refillQueue().catch(() => {});
+  }
+  const item = state.queue.shift();
+  state.current = item || null;
+  $('item').hidden = !item;
+  $('empty').hidden = !!item;
+  if (!item) {
+    setTimeout(() => { if (!state.current && state.auth) { refillQueue().then(showNext, () => setTimeout(showNext, 2000)); } }, 2000);
+    return;
+  }
+  render(item);
+  try {
+    $('frame-image').src = await imageUrl(item);
+  } catch (e) {
+    if (e.status === 410 || e.status === 404) {
+      toast('Frame ' + item.frameId.slice(0, 8) + ' has expired — skipped.');
+      state.seen.add(item.frameId);
+      showNext();
+    }
+  }
+  state.queue.slice(0, 2).forEach(prefetch);
+}
+
+function render(item) {
+  const box = $('item');
+  box.dataset.frameId = item.frameId;
+  box.dataset.kind = item.kind;
+  $('frame-image').removeAttribute('src');
+  const audit = item.kind === 'AUDIT';
+  $('kind').textContent = audit ? 'AUDIT — blind: choose the class yourself (the model\'s answer is hidden)'
+    : 'REVIEW — the model was unsure (v' + item.modelVersion + ')';
+  $('kind').className = 'kind ' + (audit ? 'audit' : 'review');
+  $('camera').textContent = 'camera ' + item.cameraId + ' · frame ' + item.frameId.slice(0, 8);
+  $('enter-help').hidden = audit;
+  const predictions = $('predictions');
+  predictions.replaceChildren();
+  predictions.hidden = audit;
+  const suggested = audit || !item.topK || !item.topK.length ? null : item.topK[0].className;
+  if (!audit) {
+    (item.topK || []).slice(0, 3).forEach((score, i) => {
+      const li = document.createElement('li');
+      li.textContent = score.className + ' — ' + (100 * score.probability).toFixed(1) + ' %';
+      if (i === 0) { li.className = 'top'; }
+      predictions.appendChild(li);
+    });
+  }
+  const classes = $('classes');
+  classes.replaceChildren();
+  state.classes.forEach((name, i) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.label = name;
+    button.textContent = (i < 9 ? (i + 1) + '  ' : '') + name;
+    if (name === suggested) { button.className = 'suggested'; }
+    button.addEventListener('click', () => choose(name));
+    classes.appendChild(button);
+  });
+}
+
+function choose(label) {
+  const item = state.current;
+  if (!item) { return; }
+  if (state.pending) { send(state.pending); }
+  state.seen.add(item.frameId);
+  const pending = { item, label, timer: null };
+  pending.timer = setTimeout(() => send(pending), GRACE_MS);
+  state.pending = pending;
+  toast('Labelled as ' + label + ' — z to undo');
+  showNext();
+}
+
+function undo() {
+  const pending = state.pending;
+  if (!pending) { toast('Nothing to undo.'); return; }
+  clearTimeout(pending.timer);
+  state.pending = null;
+  state.seen.delete(pending.item.frameId);
+  if (state.current) { state.queue.unshift(state.current); }
+  state.current = pending.item;
+  $('item').hidden = false;
+  $('empty').hidden = true;
+  render(pending.item);
+  imageUrl(pending.item).then((url) => { $('frame-image').src = url; }, () => {});
+  toast('Undone: ' + pending.label + ' was not sent.');
+}
+
+async function send(pending, keepalive = false) {
+  clearTimeout(pending.timer);
+  if (state.pending === pending) { state.pending = null; }
+  const body = JSON.stringify({ frameId: pending.item.frameId, label: pending.label, source: pending.item.kind, operator: state.user });
+  try {
+    await api('/api/v1/labels', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, keepalive });
+    refreshSummary().catch(() => {});
+  } catch (e) {
+    if (e.status === 410) {
+      toast('Frame ' + pending.item.frameId.slice(0, 8) + ' expired before its label arrived.');
+    } else if (e.status === 400) {
+      toast('Label refused: ' + e.message);
+    } else if (!(e instanceof HttpError) || e.status >= 500) {
+      // Lost connection or a broker outage: keep the label and try again.
+      pending.timer = setTimeout(() => send(pending), 2000);
+    }
+  }
+}
+
+document.addEventListener('keydown', (event) => {
+  if ($('review').hidden || event.target.tagName === 'INPUT') { return; }
+  if (event.key === 'z' || event.key === 'Z') { undo(); return; }
+  if (event.key === 'Enter' && state.current && state.current.kind === 'REVIEW' && state.current.topK && state.current.topK.length) {
+    choose(state.current.topK[0].className);
+    return;
+  }
+  const digit = Number.parseInt(event.key, 10);
+  if (digit >= 1 && digit <= state.classes.length) { choose(state.classes[digit - 1]); }
+});
+
+window.addEventListener('pagehide', () => { if (state.pending) { send(state.pending, true); } });
+$('login-form').addEventListener('submit', login);
+$('grace').textContent = String(GRACE_MS / 1000);
+setInterval(() => { if (state.auth) { refreshSummary().catch(() => {}); } }, 5000);
