@@ -23,7 +23,9 @@ class HttpError extends Error {
 async function api(path, options = {}) {
   let response;
   try {
-    response = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: state.auth } });
+    // X-Requested-With: ingest then answers 401 without a Basic challenge, so no browser log-in dialog opens.
+    response = await fetch(path, { ...options,
+      headers: { ...(options.headers || {}), Authorization: state.auth, 'X-Requested-With': 'XMLHttpRequest' } });
   } catch (networkError) {
     setConnection(false);
     throw networkError;
