@@ -1,5 +1,7 @@
 package io.linesight.e2e;
 
+import io.linesight.testsupport.ServiceProcess;
+
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;

@@ -1,5 +1,7 @@
 package io.linesight.e2e;
 
+import io.linesight.testsupport.ServiceProcess;
+
 import io.linesight.testsupport.InfraResource;
 import io.linesight.testsupport.LocalInfra;
 import io.linesight.testsupport.TestData;

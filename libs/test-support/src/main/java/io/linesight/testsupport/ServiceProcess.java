@@ -1,4 +1,4 @@
-package io.linesight.e2e;
+package io.linesight.testsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,13 +13,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A packaged service or the training CLI run as a child process, its output in a log file. */
-final class ServiceProcess implements AutoCloseable {
-    static final Path ROOT = Path.of(System.getProperty("e2e.root", ".."));
+/**
+ * A packaged service or the training CLI run as a child process, its output in a log file: how the e2e tests and
+ * the demo run LineSight. The project root comes from -Dlinesight.root (default: the current folder).
+ */
+public final class ServiceProcess implements AutoCloseable {
+    static final Path ROOT = Path.of(System.getProperty("linesight.root", "."));
+    /** Where child process logs go: -Dlinesight.logs, default target/e2e-logs. */
+    static final Path LOGS = Path.of(System.getProperty("linesight.logs", "target/e2e-logs"));
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    final String name;
-    final int port;
+    public final String name;
+    public final int port;
     private final Process process;
     private final Path log;
 
@@ -31,7 +36,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** Starts services/MODULE's quarkus-run.jar on the given port with the given environment; logs as NAME. */
-    static ServiceProcess service(String name, String module, int port, Map<String, String> env) throws IOException {
+    public static ServiceProcess service(String name, String module, int port, Map<String, String> env) throws IOException {
         Path jar = ROOT.resolve("services").resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("QUARKUS_HTTP_PORT", Integer.toString(port));
@@ -41,26 +46,57 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** Runs the training CLI to completion (a separate JVM: TensorFlow Java never enters this one). */
-    static void trainingCli(String... args) throws IOException, InterruptedException {
-        Path jar;
-        try (var jars = Files.list(ROOT.resolve("libs/training/target"))) {
-            jar = jars.filter(p -> p.getFileName().toString().endsWith("-cli.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("build libs/training first"));
-        }
-        List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", jar.toString()));
+    public static void trainingCli(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
         command.addAll(List.of(args));
         ServiceProcess cli = start("training-cli-" + args[0], 0, command, Map.of("TF_CPP_MIN_LOG_LEVEL", "2"));
-        if (!cli.process.waitFor(10, TimeUnit.MINUTES) || cli.process.exitValue() != 0) {
-            throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed:\n" + cli.tail());
+        cli.awaitExit(args);
+    }
+
+    /** Runs the training CLI with its progress on this console (the demo's bootstrap); fails on a non-zero exit. */
+    public static void trainingCliInteractive(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+        if (builder.start().waitFor() != 0) {
+            throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed");
         }
     }
 
-    String url(String path) {
+    private void awaitExit(String... args) throws InterruptedException {
+        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed:\n" + tail());
+        }
+    }
+
+    /** Runs the training CLI and returns what it printed on stdout (e.g. evaluate's JSON). */
+    public static String trainingCliOutput(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed");
+        }
+        return out;
+    }
+
+    private static Path trainingJar() throws IOException {
+        try (var jars = Files.list(ROOT.resolve("libs/training/target"))) {
+            return jars.filter(p -> p.getFileName().toString().endsWith("-cli.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("build libs/training first (./run build)"));
+        }
+    }
+
+    public String url(String path) {
         return "http://127.0.0.1:" + port + path;
     }
 
     /** Waits until GET path answers 200. */
-    void awaitHealthy(String path, Duration timeout) throws InterruptedException {
+    public void awaitHealthy(String path, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -79,7 +115,7 @@ final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException(name + " not healthy at " + path + " after " + timeout + ":\n" + tail());
     }
 
-    String tail() {
+    public String tail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -97,7 +133,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     private static ServiceProcess start(String name, int port, List<String> command, Map<String, String> env) throws IOException {
-        Path logs = Files.createDirectories(Path.of("target/e2e-logs"));
+        Path logs = Files.createDirectories(LOGS);
         Path log = logs.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
@@ -108,7 +144,7 @@ final class ServiceProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -1,0 +1,350 @@
+package io.linesight.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.linesight.common.Topic;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.proto.Prediction;
+import io.linesight.proto.PredictionDeserializer;
+import io.linesight.testsupport.LocalInfra;
+import io.linesight.testsupport.ServiceProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./run demo}: the whole loop on a real defect data set, unattended. Cameras stream frames through ingest,
+ * the classifier answers, a simulated operator labels AUDIT and uncertain frames from the ground truth within a
+ * budget, the trainer fine-tunes and the classifier hot-swaps; a live line shows it, a report shows the result.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Streams an image folder through LineSight and shows accuracy rising as simulated operators label.",
+                "A fixed share of the data (--holdout, chosen by --seed) is never streamed: the bootstrap and final versions",
+                "are both evaluated on it. Ctrl-C ends early; the report is written either way."})
+public final class Demo implements Callable<Integer> {
+    private static final String MODEL = "demo";
+
+    @Option(names = "--data", defaultValue = "../shared/data/neu-surface", description = "ImageFolder to stream (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--duration", defaultValue = "600", description = "Seconds of streaming (default: ${DEFAULT-VALUE}).")
+    int durationSeconds;
+
+    @Option(names = "--rate", defaultValue = "10", description = "Frames per second over all cameras (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--cameras", defaultValue = "3", description = "Simulated cameras (default: ${DEFAULT-VALUE}).")
+    int cameras;
+
+    @Option(names = "--budget", defaultValue = "500", description = "Labels the simulated operator may give (default: ${DEFAULT-VALUE}).")
+    int budget;
+
+    @Option(names = "--audit-rate", defaultValue = "0.2", description = "Share of frames chosen for blind audit (default: ${DEFAULT-VALUE}).")
+    double auditRate;
+
+    @Option(names = "--holdout", defaultValue = "0.2", description = "Share of the data never streamed (default: ${DEFAULT-VALUE}).")
+    double holdout;
+
+    @Option(names = "--bootstrap-per-class", defaultValue = "10", description = "Labelled images per class for the bootstrap model (default: ${DEFAULT-VALUE}).")
+    int bootstrapPerClass;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Seed of the split and the stream order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--work", defaultValue = ".demo", description = "Folder for infrastructure, registry, logs and reports (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, String> truth = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> audited = new ConcurrentHashMap<>();
+    private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+    private final Set<String> labelled = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicInteger rejected = new AtomicInteger();
+    private final Timeline timeline = new Timeline();
+    private volatile boolean streaming = true;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Demo()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        work = work.toAbsolutePath();
+        System.setProperty("linesight.logs", work.resolve("logs").toString());
+        DataSplit split = DataSplit.create(data, work, seed, holdout, bootstrapPerClass);
+        System.out.printf("data: %s, %d classes; %d images never streamed, %d per class for the bootstrap model, %d streamed%n",
+                data, split.classes().size(), split.holdoutCount(), bootstrapPerClass, split.streamed().size());
+
+        LocalInfra infra = LocalInfra.onFreePorts(work.resolve("infra"));
+        infra.stop();
+        LocalInfra.Addresses addresses = infra.start();
+        System.out.printf("Kafka %s, Redis %s%n", addresses.kafkaBootstrap(), addresses.redisHosts());
+        List<ServiceProcess> services = new ArrayList<>();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread stopper = new Thread(() -> {
+            streaming = false;
+            try {
+                finished.await();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(stopper);
+        try {
+            Path registry = work.resolve("registry");
+            if (new ModelRegistry(registry).versions(MODEL).isEmpty()) {
+                System.out.println("bootstrap: training version 1 on the labelled share (kept for the next run)");
+                ServiceProcess.trainingCliInteractive("train", "--data", split.bootstrapDir().toString(), "--registry",
+                        registry.toString(), "--model", MODEL, "--epochs", "15", "--input-size", "64", "--width", "16",
+                        "--stem", "imagenet", "--val-fraction", "0.2", "--lr", "0.05");
+            }
+            int bootstrapVersion = new ModelRegistry(registry).versions(MODEL).get(0);
+            JsonNode bootstrapScore = evaluate(registry, bootstrapVersion, split);
+            System.out.printf("bootstrap version %d on the never-streamed slice: accuracy %.3f%n", bootstrapVersion,
+                    bootstrapScore.get("accuracy").asDouble());
+
+            services.addAll(startServices(addresses, registry, bootstrapVersion));
+            ServiceProcess ingest = services.get(0);
+            ServiceProcess trainer = services.get(2);
+            Thread watcher = new Thread(() -> watchPredictions(addresses), "predictions");
+            watcher.setDaemon(true);
+            watcher.start();
+            List<Thread> cameraThreads = startCameras(ingest, split);
+            Thread operator = new Thread(() -> operate(ingest), "operator");
+            operator.setDaemon(true);
+            operator.start();
+
+            long end = System.currentTimeMillis() + durationSeconds * 1000L;
+            while (streaming && System.currentTimeMillis() < end) {
+                Thread.sleep(2000);
+                System.out.println(status(trainer, end));
+            }
+            streaming = false;
+            for (Thread camera : cameraThreads) {
+                camera.join(5000);
+            }
+            Thread.sleep(3000); // last predictions in flight
+
+            int finalVersion = Collections.max(new ModelRegistry(registry).versions(MODEL));
+            JsonNode finalScore = evaluate(registry, finalVersion, split);
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("data", data.toString());
+            figures.put("streamedSeconds", durationSeconds);
+            figures.put("framesSent", sent.get());
+            figures.put("framesClassified", timeline.count());
+            figures.put("labelsUsed", labelled.size());
+            figures.put("bootstrapVersion", bootstrapVersion);
+            figures.put("finalVersion", finalVersion);
+            figures.put("versionsPromoted", finalVersion - bootstrapVersion);
+            figures.put("neverStreamedImages", split.holdoutCount());
+            figures.put("bootstrapAccuracy", bootstrapScore.get("accuracy").asDouble());
+            figures.put("finalAccuracy", finalScore.get("accuracy").asDouble());
+            figures.put("bootstrapMacroRecall", bootstrapScore.get("macroRecall").asDouble());
+            figures.put("finalMacroRecall", finalScore.get("macroRecall").asDouble());
+            figures.put("recentAuditAccuracy", timeline.recentAuditAccuracy(100));
+            Path report = Report.write(work.resolve("report-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
+                    timeline, figures, finalScore);
+            System.out.printf("%nnever-streamed slice (%d images): bootstrap v%d accuracy %.3f -> final v%d accuracy %.3f%n",
+                    split.holdoutCount(), bootstrapVersion, bootstrapScore.get("accuracy").asDouble(), finalVersion,
+                    finalScore.get("accuracy").asDouble());
+            System.out.println("report: " + report);
+            return 0;
+        } finally {
+            for (ServiceProcess service : services) {
+                service.close();
+            }
+            infra.stop();
+            finished.countDown();
+        }
+    }
+
+    private List<ServiceProcess> startServices(LocalInfra.Addresses infra, Path registry, int version) throws Exception {
+        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
+                infra.redisHosts(), "LINESIGHT_MODEL_NAME", MODEL);
+        int trainerPort = ServiceProcess.freePort();
+        Map<String, String> trainerEnv = new HashMap<>(env);
+        trainerEnv.putAll(Map.of("LINESIGHT_REGISTRY_DIR", registry.toString(), "LINESIGHT_TRAINER_SAMPLES_DIR",
+                work.resolve("samples").toString(), "LINESIGHT_REGISTRY_PUBLIC_URL", "http://127.0.0.1:" + trainerPort,
+                "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "60", "LINESIGHT_TRAINER_MIN_HOLDOUT", "30",
+                "LINESIGHT_TRAINER_CHECK_INTERVAL", "5s", "LINESIGHT_TRAINER_MAX_INTERVAL", "2m", "LINESIGHT_TRAINER_EPOCHS", "8",
+                "LINESIGHT_TRAINER_LEARNING_RATE", "0.02"));
+        Map<String, String> classifierEnv = new HashMap<>(env);
+        classifierEnv.put("LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString());
+        Map<String, String> ingestEnv = new HashMap<>(env);
+        ingestEnv.put("LINESIGHT_AUDIT_RATE", Double.toString(auditRate));
+        ServiceProcess ingest = ServiceProcess.service("ingest", "ingest", ServiceProcess.freePort(), ingestEnv);
+        ServiceProcess classifier = ServiceProcess.service("classifier", "classifier", ServiceProcess.freePort(), classifierEnv);
+        ServiceProcess trainer = ServiceProcess.service("trainer", "trainer", trainerPort, trainerEnv);
+        Duration wait = Duration.ofMinutes(3);
+        ingest.awaitHealthy("/q/health/ready", wait);
+        trainer.awaitHealthy("/q/health/ready", wait);
+        ServiceProcess.trainingCli("promote", "--registry", registry.toString(), "--model", MODEL, "--version",
+                Integer.toString(version), "--bootstrap-servers", infra.kafkaBootstrap(), "--artifact-base-uri",
+                trainer.url("/registry/"));
+        classifier.awaitHealthy("/q/health/ready", wait);
+        System.out.printf("ingest %s (review page %s), classifier %s, trainer %s; logs in %s%n", ingest.url(""),
+                ingest.url("/review/"), classifier.url(""), trainer.url(""), work.resolve("logs"));
+        return List.of(ingest, classifier, trainer);
+    }
+
+    private List<Thread> startCameras(ServiceProcess ingest, DataSplit split) {
+        List<DataSplit.Image> order = new ArrayList<>(split.streamed());
+        Collections.shuffle(order, new Random(seed));
+        AtomicInteger next = new AtomicInteger();
+        String auth = basic("camera", "camera-dev-password");
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < cameras; c++) {
+            String camera = "camera-" + (c + 1);
+            Thread thread = new Thread(() -> {
+                long periodNanos = (long) (1e9 * cameras / rate);
+                long due = System.nanoTime();
+                while (streaming) {
+                    DataSplit.Image image = order.get(next.getAndIncrement() % order.size());
+                    try {
+                        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(ingest.url("/api/v1/frames")))
+                                .header("Authorization", auth).header("Content-Type", "image/jpeg").header("X-Camera-Id", camera)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(image.path()))).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() == 202) {
+                            JsonNode body = ModelRegistry.JSON.readTree(response.body());
+                            String frameId = body.get("frameId").asText();
+                            truth.put(frameId, image.label());
+                            audited.put(frameId, body.get("audit").asBoolean());
+                            sentAt.put(frameId, System.currentTimeMillis());
+                            sent.incrementAndGet();
+                        } else {
+                            rejected.incrementAndGet();
+                        }
+                        due += periodNanos;
+                        long sleep = due - System.nanoTime();
+                        if (sleep > 0) {
+                            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        rejected.incrementAndGet();
+                    }
+                }
+            }, camera);
+            thread.start();
+            threads.add(thread);
+        }
+        return threads;
+    }
+
+    /** The simulated operator: labels AUDIT frames and the least confident ones from the ground truth, within budget. */
+    private void operate(ServiceProcess ingest) {
+        String auth = basic("operator", "operator-dev-password");
+        while (streaming && labelled.size() < budget) {
+            try {
+                Thread.sleep(1000);
+                HttpResponse<String> queue = http.send(HttpRequest.newBuilder(URI.create(ingest.url("/api/v1/review/queue?limit=20")))
+                        .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString());
+                if (queue.statusCode() != 200) {
+                    continue;
+                }
+                for (JsonNode item : ModelRegistry.JSON.readTree(queue.body())) {
+                    String frameId = item.get("frameId").asText();
+                    String label = truth.get(frameId);
+                    if (label == null || labelled.contains(frameId) || labelled.size() >= budget) {
+                        continue;
+                    }
+                    String body = ModelRegistry.JSON.writeValueAsString(Map.of("frameId", frameId, "label", label,
+                            "source", item.get("kind").asText(), "operator", "demo-operator"));
+                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(ingest.url("/api/v1/labels")))
+                            .header("Authorization", auth).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (answer.statusCode() == 202 || answer.statusCode() == 200) {
+                        labelled.add(frameId);
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                // Ingest busy or restarting: try again on the next round.
+            }
+        }
+    }
+
+    private void watchPredictions(LocalInfra.Addresses infra) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, Prediction> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new PredictionDeserializer())) {
+            consumer.subscribe(List.of(Topic.PREDICTIONS.topicName()));
+            while (true) {
+                for (ConsumerRecord<String, Prediction> record : consumer.poll(Duration.ofMillis(500))) {
+                    Prediction p = record.value();
+                    String label = p == null ? null : truth.get(p.getFrameId());
+                    if (label == null || p.getTopKCount() == 0) {
+                        continue;
+                    }
+                    timeline.add(new Timeline.Observed(p.getPredictedAtMs(), p.getModelVersion(),
+                            label.equals(p.getTopK(0).getClassName()), audited.getOrDefault(p.getFrameId(), false), p.getCached(),
+                            p.getPredictedAtMs() - sentAt.getOrDefault(p.getFrameId(), p.getPredictedAtMs())));
+                }
+            }
+        }
+    }
+
+    private String status(ServiceProcess trainer, long endMs) {
+        String training = "";
+        try {
+            HttpResponse<String> last = http.send(HttpRequest.newBuilder(URI.create(trainer.url("/api/v1/training/last"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (last.statusCode() == 200) {
+                JsonNode outcome = ModelRegistry.JSON.readTree(last.body());
+                training = " | last training: " + outcome.get("result").asText() + " (" + outcome.get("detail").asText() + ")";
+            }
+        } catch (Exception ignored) {
+            // The trainer answers between runs; the line simply omits it.
+        }
+        long elapsed = (System.currentTimeMillis() - timeline.startMs()) / 1000;
+        double audit = timeline.recentAuditAccuracy(100);
+        return String.format("t+%3ds (%3ds left) | sent %5d classified %5d (%.1f/s) | serving v%d | audit accuracy (last 100) %s | labels %d/%d%s",
+                elapsed, Math.max(0, (endMs - System.currentTimeMillis()) / 1000), sent.get(), timeline.count(),
+                timeline.count() / (double) Math.max(1, elapsed), timeline.servingVersion(),
+                Double.isNaN(audit) ? "–" : String.format("%.2f", audit), labelled.size(), budget, training);
+    }
+
+    private JsonNode evaluate(Path registry, int version, DataSplit split) throws Exception {
+        String json = ServiceProcess.trainingCliOutput("evaluate", "--registry", registry.toString(), "--model", MODEL,
+                "--version", Integer.toString(version), "--data", split.holdoutDir().toString(), "--split", "all");
+        return ModelRegistry.JSON.readTree(json);
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+}
