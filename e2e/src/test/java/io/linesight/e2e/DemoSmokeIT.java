@@ -1,0 +1,43 @@
+package io.linesight.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** A shortened `./run demo`: at least one version is promoted and the never-streamed slice is classified better. */
+class DemoSmokeIT {
+    @Test
+    void shortDemoPromotesAVersionThatIsBetterOnTheNeverStreamedSlice() throws Exception {
+        Path root = Path.of(System.getProperty("linesight.root", "..")).toAbsolutePath();
+        Path work = Path.of("target/demo-smoke").toAbsolutePath();
+        Path log = Files.createDirectories(Path.of("target/e2e-logs")).resolve("demo-smoke.log");
+        Process demo = new ProcessBuilder("bash", root.resolve("run").toString(), "demo", "--duration", "200", "--rate", "10",
+                "--budget", "300", "--work", work.toString()).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        boolean finished = demo.waitFor(10, TimeUnit.MINUTES);
+        if (!finished) {
+            demo.destroy();
+        }
+        assertTrue(finished, "the shortened demo must end within 10 minutes; see " + log);
+        assertEquals(0, demo.exitValue(), "demo failed; see " + log);
+
+        Path report;
+        try (Stream<Path> reports = Files.list(work)) {
+            report = reports.filter(p -> p.getFileName().toString().startsWith("report-")).max(Comparator.naturalOrder()).orElseThrow();
+        }
+        JsonNode figures = new ObjectMapper().readTree(report.resolve("report.json").toFile());
+        assertTrue(figures.get("versionsPromoted").asInt() >= 1, figures.toString());
+        assertTrue(figures.get("finalAccuracy").asDouble() > figures.get("bootstrapAccuracy").asDouble(), figures.toString());
+        for (String chart : new String[] {"accuracy.png", "confusion.png", "throughput.png", "index.html"}) {
+            assertTrue(Files.size(report.resolve(chart)) > 0, chart);
+        }
+    }
+}
