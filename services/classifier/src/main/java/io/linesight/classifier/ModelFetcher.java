@@ -1,5 +1,6 @@
 package io.linesight.classifier;
 
+import io.linesight.common.FileTrees;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.proto.ModelFile;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -61,7 +61,7 @@ final class ModelFetcher {
                 throw new ModelRejectedException("manifest_mismatch", "manifest of version " + pointer.getVersion()
                         + " does not match its pointer (version, classes or input size)");
             }
-            deleteRecursively(target);
+            FileTrees.deleteRecursively(target);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
         } catch (IOException e) {
@@ -69,7 +69,7 @@ final class ModelFetcher {
                     + pointer.getArtifactUri() + ": " + e.getMessage(), e);
         } finally {
             try {
-                deleteRecursively(temp);
+                FileTrees.deleteRecursively(temp);
             } catch (IOException ignored) {
                 // A leftover temp folder is hidden and harmless; the next fetch uses a new one.
             }
@@ -113,14 +113,4 @@ final class ModelFetcher {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.FileTrees;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -38,11 +39,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
@@ -133,8 +132,8 @@ class TrainerTest {
 
     /** Version 1: an untrained, seeded ResNet18 (width 8, 32x32), published like any version. */
     private static void bootstrap(Path registry) throws IOException {
-        deleteRecursively(registry);
-        deleteRecursively(Path.of("target/samples"));
+        FileTrees.deleteRecursively(registry);
+        FileTrees.deleteRecursively(Path.of("target/samples"));
         Files.createDirectories(Path.of("target/samples"));
         ResNetSpec spec = new ResNetSpec(CLASSES, 32, 8, true);
         try (ResNetModel model = ResNetModel.create(spec, 1, 2)) {
@@ -143,14 +142,4 @@ class TrainerTest {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

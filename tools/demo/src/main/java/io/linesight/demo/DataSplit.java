@@ -1,11 +1,11 @@
 package io.linesight.demo;
 
+import io.linesight.common.FileTrees;
 import io.linesight.common.HashSelection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -63,13 +63,7 @@ record DataSplit(List<String> classes, List<Image> streamed, Path holdoutDir, Pa
     }
 
     private static Path fresh(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        FileTrees.deleteRecursively(dir);
         return Files.createDirectories(dir);
     }
 }

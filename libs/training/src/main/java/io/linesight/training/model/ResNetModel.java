@@ -1,7 +1,7 @@
 package io.linesight.training.model;
 
+import io.linesight.common.FileTrees;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -173,7 +173,7 @@ public final class ResNetModel implements AutoCloseable {
                 }
             }
         } finally {
-            deleteRecursively(checkpoint);
+            FileTrees.deleteRecursively(checkpoint);
         }
     }
 
@@ -219,13 +219,4 @@ public final class ResNetModel implements AutoCloseable {
         return out;
     }
 
-    private static void deleteRecursively(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.linesight.training.registry;
 
+import io.linesight.common.FileTrees;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import java.io.IOException;
@@ -61,7 +62,7 @@ public final class RegistryPublisher {
             fsync(modelDir);
             return written;
         } finally {
-            deleteRecursively(temp);
+            FileTrees.deleteRecursively(temp);
         }
     }
 
@@ -80,14 +81,4 @@ public final class RegistryPublisher {
         }
     }
 
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }
