@@ -59,11 +59,15 @@ final class LineSightSystem implements AutoCloseable {
             trainer = ServiceProcess.service("trainer-" + model, "trainer", port, trainerEnv);
             artifactBase = trainer.url("/registry/");
         }
+        // Consumer groups of their own: a group left by the previous test class's (stopped) services could otherwise
+        // hold partitions until its session times out.
         Map<String, String> classifierEnv = new HashMap<>(env);
         classifierEnv.put("LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString());
+        classifierEnv.put("MP_MESSAGING_INCOMING_FRAMES_GROUP_ID", "linesight-classifier-" + model);
         ServiceProcess classifier = ServiceProcess.service("classifier-" + model, "classifier", ServiceProcess.freePort(), classifierEnv);
         Map<String, String> ingestEnv = new HashMap<>(env);
         ingestEnv.put("LINESIGHT_AUDIT_RATE", "0.5");
+        ingestEnv.put("MP_MESSAGING_INCOMING_PREDICTIONS_GROUP_ID", "linesight-ingest-review-" + model);
         ServiceProcess ingest = ServiceProcess.service("ingest-" + model, "ingest", ServiceProcess.freePort(), ingestEnv);
         LineSightSystem system = new LineSightSystem(ingest, classifier, trainer);
         if (trainer != null) {

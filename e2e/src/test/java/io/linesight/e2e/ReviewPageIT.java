@@ -49,7 +49,7 @@ class ReviewPageIT {
     static void startSystemAndBrowser() throws Exception {
         flushRedis(); // the review queue lives in Redis: start from this test's frames only
         system = LineSightSystem.start(MODEL, null);
-        for (int i = 0; i < 16; i++) {
+        for (int i = 0; i < 24; i++) {
             String defect = LineSightSystem.CLASSES.get(i % 3);
             truth.put(Clients.postFrame(system.ingest, "cam-r", TestData.neuImage(defect, 250 + i)).getString("frameId"), defect);
         }
@@ -86,7 +86,7 @@ class ReviewPageIT {
         boolean auditDone = false;
         boolean reviewDone = false;
         boolean undoDone = false;
-        for (int round = 0; round < 12 && !(auditDone && reviewDone && undoDone); round++) {
+        for (int round = 0; round < truth.size() && !(auditDone && reviewDone && undoDone); round++) {
             WebElement item = currentItem();
             String frameId = item.getAttribute("data-frame-id");
             String kind = item.getAttribute("data-kind");
@@ -159,7 +159,7 @@ class ReviewPageIT {
     }
 
     private static void await(java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(driver -> condition.getAsBoolean());
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(driver -> condition.getAsBoolean());
     }
 
     private static List<ConsumerRecord<String, Label>> labels(String frameId, Duration wait) {
