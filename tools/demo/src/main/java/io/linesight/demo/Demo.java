@@ -267,9 +267,15 @@ public final class Demo implements Callable<Integer> {
         return threads;
     }
 
-    /** The simulated operator: labels AUDIT frames and the least confident ones from the ground truth, within budget. */
+    /**
+     * The simulated operator: labels AUDIT frames and the least confident ones from the ground truth, within budget.
+     * REVIEW labels get at most 60 % of the budget: the trainer publishes nothing without enough AUDIT labels (they
+     * are its unbiased holdout), just as a real shift should keep auditing while it reviews.
+     */
     private void operate(ServiceProcess ingest) {
         String auth = basic("operator", "operator-dev-password");
+        int reviewBudget = (int) (0.6 * budget);
+        AtomicInteger reviews = new AtomicInteger();
         while (streaming && labelled.size() < budget) {
             try {
                 Thread.sleep(1000);
@@ -281,7 +287,9 @@ public final class Demo implements Callable<Integer> {
                 for (JsonNode item : ModelRegistry.JSON.readTree(queue.body())) {
                     String frameId = item.get("frameId").asText();
                     String label = truth.get(frameId);
-                    if (label == null || labelled.contains(frameId) || labelled.size() >= budget) {
+                    boolean review = "REVIEW".equals(item.get("kind").asText());
+                    if (label == null || labelled.contains(frameId) || labelled.size() >= budget
+                            || (review && reviews.get() >= reviewBudget)) {
                         continue;
                     }
                     String body = ModelRegistry.JSON.writeValueAsString(Map.of("frameId", frameId, "label", label,
@@ -291,6 +299,9 @@ public final class Demo implements Callable<Integer> {
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                     if (answer.statusCode() == 202 || answer.statusCode() == 200) {
                         labelled.add(frameId);
+                        if (review) {
+                            reviews.incrementAndGet();
+                        }
                     }
                 }
             } catch (InterruptedException e) {
