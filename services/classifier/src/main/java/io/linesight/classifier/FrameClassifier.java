@@ -82,6 +82,9 @@ public class FrameClassifier {
     private final Timer preprocessTime;
     private final Timer inferenceTime;
     private final Timer captureToPrediction;
+    private final Counter predicted;
+    private final Counter cachedHits;
+    private final Counter malformed;
 
     FrameClassifier(ClassifierConfig config, ModelManager models, PredictionCache cache, MeterRegistry registry,
             @Channel("predictions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> predictions,
@@ -101,6 +104,10 @@ public class FrameClassifier {
         this.preprocessTime = timer("linesight.classifier.preprocess", "Decode and resize of one frame");
         this.inferenceTime = timer("linesight.classifier.inference", "One batch through the model");
         this.captureToPrediction = timer("linesight.classifier.capture.to.prediction", "Camera capture -> prediction published");
+        // Registered once: the hot path only increments.
+        this.predicted = outcome("predicted");
+        this.cachedHits = outcome("cached");
+        this.malformed = outcome("malformed");
     }
 
     private Timer timer(String name, String description) {
@@ -127,7 +134,7 @@ public class FrameClassifier {
         Frame frame = message.getPayload();
         if (frame == null) {
             // Malformed protobuf: counted by the deserializer; it stays in the topic for inspection.
-            count("malformed");
+            malformed.increment();
             return Uni.createFrom().completionStage(message.ack());
         }
         RecordRef ref = message.getMetadata(IncomingKafkaRecordMetadata.class)
@@ -303,7 +310,7 @@ public class FrameClassifier {
         Frame frame = item.pending().frame();
         long now = System.currentTimeMillis();
         captureToPrediction.record(Math.max(0, now - frame.getCapturedAtMs()), TimeUnit.MILLISECONDS);
-        count(cached ? "cached" : "predicted");
+        (cached ? cachedHits : predicted).increment();
         return builder.setFrameId(frame.getFrameId()).setCameraId(frame.getCameraId()).setFrameRef(item.pending().ref())
                 .setTimings(PredictionTimings.newBuilder()
                         .setQueueWaitUs(Math.max(0, item.pending().takenAtMs() - frame.getReceivedAtMs()) * 1000)
@@ -332,9 +339,9 @@ public class FrameClassifier {
         return Message.of(payload, metadata, () -> source.ack(), (Throwable failure) -> source.nack(failure));
     }
 
-    private void count(String outcome) {
-        Counter.builder("linesight.classifier.frames").tag("outcome", outcome)
-                .description("Frames handled, by outcome").register(registry).increment();
+    private Counter outcome(String outcome) {
+        return Counter.builder("linesight.classifier.frames").tag("outcome", outcome)
+                .description("Frames handled, by outcome").register(registry);
     }
 
     private static void nackQuietly(Future<Prepared> future, Exception cause) {
