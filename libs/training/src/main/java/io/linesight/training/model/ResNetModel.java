@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -15,6 +17,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -134,6 +137,57 @@ public final class ResNetModel implements AutoCloseable {
         try (Result result = session.runner().fetch(name).run()) {
             return toFloats((TFloat32) result.get(0));
         }
+    }
+
+    /** Shape of one variable, e.g. [7, 7, 3, 64] for "conv1.weight" (HWIO). */
+    public long[] variableShape(String name) {
+        return variableOutput(name).shape().asArray();
+    }
+
+    /**
+     * Overwrites variables by name with row-major values in this graph's layout (HWIO convolutions,
+     * [in, out] fc), all in one session run; the momentum slots are left as they are.
+     */
+    public void assign(Map<String, float[]> values) {
+        Ops tf = Ops.create(session.graph());
+        Session.Runner runner = session.runner();
+        java.util.List<TFloat32> fed = new java.util.ArrayList<>();
+        try {
+            values.forEach((name, data) -> {
+                Output<TFloat32> variable = variableOutput(name);
+                Shape shape = variable.shape();
+                if (shape.size() != data.length) {
+                    throw new IllegalArgumentException(name + " holds " + shape.size() + " values, got " + data.length);
+                }
+                Placeholder<TFloat32> value = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
+                TFloat32 tensor = TFloat32.tensorOf(shape, DataBuffers.of(data, true, false));
+                fed.add(tensor);
+                runner.feed(value, tensor).addTarget(tf.assign(variable, value));
+            });
+            try (Result ignored = runner.run()) {
+                // The assignments ran.
+            }
+        } finally {
+            fed.forEach(TFloat32::close);
+        }
+    }
+
+    /** Saves every variable to a checkpoint at {@code prefix} (best-epoch snapshots). */
+    public void saveCheckpoint(Path prefix) {
+        session.save(prefix.toString());
+    }
+
+    /** Restores every variable from a checkpoint written by {@link #saveCheckpoint}. */
+    public void restoreCheckpoint(Path prefix) {
+        session.restore(prefix.toString());
+    }
+
+    private Output<TFloat32> variableOutput(String name) {
+        GraphOperation op = session.graph().operation(name);
+        if (op == null || !op.type().equals("VariableV2")) {
+            throw new IllegalArgumentException("the model has no variable " + name);
+        }
+        return op.output(0);
     }
 
     /** Every variable's name in this graph (parameters, running statistics, momentum slots). */

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +43,7 @@ class ResNetModelTest {
 
     @Test
     void exportedVersionsReloadWithIdenticalOutputs(@TempDir Path dir) throws Exception {
-        byte[] images = randomImages(4, 1);
+        byte[] images = TestImages.random(4, 32, 1);
         float[] before;
         try (ResNetModel model = ResNetModel.create(TINY, 3, 2)) {
             for (int i = 0; i < 3; i++) {
@@ -70,7 +69,7 @@ class ResNetModelTest {
 
     @Test
     void headOnlyTrainingLeavesEveryBackboneVariableBitIdentical() {
-        byte[] images = randomImages(6, 2);
+        byte[] images = TestImages.random(6, 32, 2);
         try (ResNetModel model = ResNetModel.create(TINY, 5, 2)) {
             List<String> backbone = model.variableNames().stream().filter(n -> !n.startsWith("fc.")).toList();
             Map<String, float[]> before = backbone.stream().collect(Collectors.toMap(n -> n, model::variable));
@@ -85,11 +84,5 @@ class ResNetModelTest {
             }
             assertFalse(Arrays.equals(fcBefore, model.variable("fc.weight")), "fc must learn");
         }
-    }
-
-    private static byte[] randomImages(int n, long seed) {
-        byte[] pixels = new byte[n * 32 * 32 * 3];
-        new Random(seed).nextBytes(pixels);
-        return pixels;
     }
 }
