@@ -44,7 +44,7 @@ final class LineSightSystem implements AutoCloseable {
         if (!Files.exists(registry.resolve(model).resolve("1"))) {
             ServiceProcess.trainingCli("train", "--data", data.toString(), "--registry", registry.toString(), "--model", model,
                     "--epochs", "0", "--input-size", "32", "--width", "8", "--stem", "cifar", "--limit-per-class", "2",
-                    "--val-fraction", "0.05");
+                    "--val-fraction", "0.05", "--no-report");
         }
         Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
                 infra.redisHosts(), "LINESIGHT_MODEL_NAME", model);

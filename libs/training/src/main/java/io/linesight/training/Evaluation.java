@@ -1,5 +1,6 @@
 package io.linesight.training;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import java.util.ArrayList;
@@ -7,9 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Accuracy, per-class precision/recall, macro-recall and the confusion matrix of a model on a set. */
-public record Evaluation(int count, double accuracy, double macroRecall, List<ClassMetrics> perClass, int[][] confusion,
-        List<String> classes) {
+/**
+ * Accuracy, mean cross-entropy, per-class precision/recall, macro-recall and the confusion matrix of a model
+ * on a set; the per-image predictions stay in memory for reports (not in the JSON).
+ */
+public record Evaluation(int count, double accuracy, double macroRecall, double loss, List<ClassMetrics> perClass,
+        int[][] confusion, List<String> classes, @JsonIgnore int[] predictions) {
 
     public record ClassMetrics(String name, int support, double precision, double recall) {
     }
@@ -18,18 +22,26 @@ public record Evaluation(int count, double accuracy, double macroRecall, List<Cl
         List<String> classes = model.spec().classes();
         int n = classes.size();
         int[][] confusion = new int[n][n];
+        int[] predictions = new int[set.size()];
+        double lossSum = 0;
         for (int from = 0; from < set.size(); from += batchSize) {
             int to = Math.min(set.size(), from + batchSize);
             float[] probabilities = model.predict(set.batch(from, to), to - from).probabilities();
             for (int i = from; i < to; i++) {
-                confusion[set.label(i)][argMax(probabilities, (i - from) * n, n)]++;
+                predictions[i] = argMax(probabilities, (i - from) * n, n);
+                confusion[set.label(i)][predictions[i]]++;
+                lossSum -= Math.log(Math.max(probabilities[(i - from) * n + set.label(i)], 1e-7));
             }
         }
-        return fromConfusion(classes, confusion);
+        return metrics(classes, confusion, set.size() == 0 ? Double.NaN : lossSum / set.size(), predictions);
     }
 
-    /** Metrics from a confusion matrix, rows = true class, columns = predicted class. */
+    /** Metrics from a confusion matrix, rows = true class, columns = predicted class (no loss known). */
     public static Evaluation fromConfusion(List<String> classes, int[][] confusion) {
+        return metrics(classes, confusion, Double.NaN, new int[0]);
+    }
+
+    private static Evaluation metrics(List<String> classes, int[][] confusion, double loss, int[] predictions) {
         int n = classes.size();
         int total = 0;
         int correct = 0;
@@ -54,7 +66,7 @@ public record Evaluation(int count, double accuracy, double macroRecall, List<Cl
             perClass.add(new ClassMetrics(classes.get(c), support, precision, recall));
         }
         return new Evaluation(total, total == 0 ? 0 : correct / (double) total,
-                classesPresent == 0 ? 0 : recallSum / classesPresent, perClass, confusion, classes);
+                classesPresent == 0 ? 0 : recallSum / classesPresent, loss, perClass, confusion, classes, predictions);
     }
 
     /** The figures a manifest keeps as holdout metrics. */

@@ -1,5 +1,7 @@
 package io.linesight.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.testsupport.TestData;
@@ -28,7 +30,7 @@ class TrainerTest {
             double chance = Evaluation.of(model, heldOut, 64).accuracy();
             List<Trainer.EpochResult> epochs = new Trainer(System.out).train(model, train, heldOut,
                     new Trainer.Options(Strategy.FULL, 12, 16,
-                    new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.05f, 11), 5e-4f, true, 11));
+                    new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.05f, 11), 5e-4f, 0f, true, 11, 0, false)).epochs();
             Evaluation after = Evaluation.of(model, heldOut, 64);
 
             double firstLoss = epochs.get(0).loss();
@@ -36,6 +38,34 @@ class TrainerTest {
             assertTrue(lastLoss < 0.75 * firstLoss, "loss " + firstLoss + " -> " + lastLoss);
             assertTrue(after.accuracy() > 0.4, "held-out accuracy " + after.accuracy() + " (untrained: " + chance
                     + ", chance 0.167)");
+        }
+    }
+
+    @Test
+    void keepsTheBestValidationEpochAndStopsWhenPatienceRunsOut() {
+        List<ImageFolder.Item> items = slice(1, 5);
+        // Validation labels shifted by one class: fitting the training labels can only make validation worse.
+        List<ImageFolder.Item> shifted = items.stream()
+                .map(i -> new ImageFolder.Item(i.path(), i.relativePath(), (i.label() + 1) % CLASSES.size())).toList();
+        ImageSet train = ImageSet.load(items, 32, 2, "train");
+        ImageSet misleading = ImageSet.load(shifted, 32, 2, "validation");
+        ResNetSpec spec = new ResNetSpec(CLASSES, 32, 8, true);
+        LearningRateSchedule constant = new LearningRateSchedule(LearningRateSchedule.Kind.CONSTANT, 0.5f, 0);
+
+        try (ResNetModel selected = ResNetModel.create(spec, 3, 2); ResNetModel oneEpoch = ResNetModel.create(spec, 3, 2)) {
+            Trainer.Run run = new Trainer(System.out).train(selected, train, misleading,
+                    new Trainer.Options(Strategy.HEAD, 20, 8, constant, 0f, 0f, true, 5, 2, true));
+            new Trainer(System.out).train(oneEpoch, train, misleading,
+                    new Trainer.Options(Strategy.HEAD, 1, 8, constant, 0f, 0f, true, 5, 0, false));
+
+            assertTrue(run.stoppedEarly(), "20 epochs of a worsening validation must stop early");
+            assertEquals(run.bestEpoch() + 2, run.epochs().size());
+            double best = run.epochs().stream().mapToDouble(Trainer.EpochResult::validationMacroRecall).max().orElseThrow();
+            assertEquals(best, run.best().validationMacroRecall());
+            if (run.bestEpoch() == 1) {
+                assertArrayEquals(oneEpoch.variable("fc.weight"), selected.variable("fc.weight"), 1e-5f);
+            }
+            assertEquals(run.best().validationMacroRecall(), Evaluation.of(selected, misleading, 64).macroRecall(), 1e-9);
         }
     }
 

@@ -175,7 +175,7 @@ public class FineTuner {
                 overrides.learningRate() != null ? overrides.learningRate() : config.trainer().learningRate(), 0);
         Trainer.Options options = new Trainer.Options(strategy,
                 overrides.epochs() != null ? overrides.epochs() : config.trainer().epochs(), config.trainer().batchSize(),
-                rates, config.trainer().weightDecay(), true, serving.getVersion());
+                rates, config.trainer().weightDecay(), 0f, true, serving.getVersion(), 0, false);
         LOG.infof("Fine-tuning %s version %d (%s, %d epochs) on %d samples; holdout %d AUDIT samples, serving macro-recall %.4f",
                 serving.getModelName(), serving.getVersion(), strategy.cliName(), options.epochs(), trainSet.size(),
                 holdoutSet.size(), servingScore.macroRecall());

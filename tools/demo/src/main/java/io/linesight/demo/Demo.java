@@ -127,7 +127,7 @@ public final class Demo implements Callable<Integer> {
                 System.out.println("bootstrap: training version 1 on the labelled share (kept for the next run)");
                 ServiceProcess.trainingCliInteractive("train", "--data", split.bootstrapDir().toString(), "--registry",
                         registry.toString(), "--model", MODEL, "--epochs", "15", "--input-size", "64", "--width", "16",
-                        "--stem", "imagenet", "--val-fraction", "0.2", "--lr", "0.05");
+                        "--stem", "imagenet", "--val-fraction", "0.2", "--lr", "0.05", "--report", work.resolve("bootstrap-report").toString());
             }
             int bootstrapVersion = new ModelRegistry(registry).versions(MODEL).get(0);
             int newestBefore = Collections.max(new ModelRegistry(registry).versions(MODEL));

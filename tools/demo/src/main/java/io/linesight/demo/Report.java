@@ -1,7 +1,8 @@
 package io.linesight.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.linesight.common.registry.ModelRegistry;
+import io.linesight.charts.Charts;
+import io.linesight.charts.ReportFolder;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,9 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -26,25 +25,15 @@ final class Report {
 
     static Path write(Path dir, Timeline timeline, Map<String, Object> figures, JsonNode finalEvaluation) throws IOException {
         Files.createDirectories(dir);
-        accuracyChart(timeline).ifPresent(chart -> save(chart, dir.resolve("accuracy.png")));
-        save(throughputChart(timeline), dir.resolve("throughput.png"));
+        accuracyChart(timeline).ifPresent(chart -> Charts.savePng(chart, dir.resolve("accuracy.png")));
+        Charts.savePng(throughputChart(timeline), dir.resolve("throughput.png"));
         if (finalEvaluation != null) {
-            save(confusionChart(finalEvaluation), dir.resolve("confusion.png"));
+            Charts.savePng(confusionChart(finalEvaluation), dir.resolve("confusion.png"));
         }
-        ModelRegistry.JSON.writeValue(dir.resolve("report.json").toFile(), figures);
-        StringBuilder rows = new StringBuilder();
-        figures.forEach((k, v) -> rows.append("<tr><th>").append(k).append("</th><td>").append(v).append("</td></tr>\n"));
-        Files.writeString(dir.resolve("index.html"), """
-                <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>LineSight demo report</title>
-                <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}th{text-align:left;padding-right:1rem}
-                img{max-width:100%%;border:1px solid #ccc;margin:1rem 0}</style></head><body>
-                <h1>LineSight demo report</h1><table>%s</table>
-                <h2>Accuracy over time (version changes marked)</h2><img src="accuracy.png" alt="accuracy over time">
-                <h2>Final version on the never-streamed slice</h2><img src="confusion.png" alt="confusion matrix">
-                <h2>Throughput and latency</h2><img src="throughput.png" alt="throughput and latency over time">
-                </body></html>
-                """.formatted(rows));
-        return dir.resolve("index.html");
+        return ReportFolder.write(dir, "LineSight demo report", figures, figures, List.of(
+                new ReportFolder.Section("Accuracy over time (version changes marked)", "accuracy.png"),
+                new ReportFolder.Section("Final version on the never-streamed slice", "confusion.png"),
+                new ReportFolder.Section("Throughput and latency", "throughput.png")));
     }
 
     private static java.util.Optional<XYChart> accuracyChart(Timeline timeline) {
@@ -111,26 +100,12 @@ final class Report {
     private static HeatMapChart confusionChart(JsonNode evaluation) {
         List<String> classes = new ArrayList<>();
         evaluation.get("classes").forEach(c -> classes.add(c.asText()));
-        HeatMapChart chart = new HeatMapChartBuilder().width(700).height(600).title("Confusion (rows: true, columns: predicted)").build();
-        List<Number[]> cells = new ArrayList<>();
-        JsonNode confusion = evaluation.get("confusion");
+        int[][] confusion = new int[classes.size()][classes.size()];
         for (int row = 0; row < classes.size(); row++) {
             for (int col = 0; col < classes.size(); col++) {
-                cells.add(new Number[] {col, classes.size() - 1 - row, confusion.get(row).get(col).asInt()});
+                confusion[row][col] = evaluation.get("confusion").get(row).get(col).asInt();
             }
         }
-        List<String> reversed = new ArrayList<>(classes);
-        java.util.Collections.reverse(reversed);
-        chart.addSeries("count", classes, reversed, cells);
-        chart.getStyler().setShowValue(true);
-        return chart;
-    }
-
-    private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) {
-        try {
-            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return Charts.confusion("Confusion (rows: true, columns: predicted)", classes, confusion);
     }
 }

@@ -12,8 +12,13 @@ import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;
 import io.linesight.training.model.Strategy;
 import io.linesight.training.registry.RegistryPublisher;
+import io.linesight.training.report.TrainingReport;
+import io.linesight.training.weights.SafeTensors;
+import io.linesight.training.weights.TorchvisionWeights;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains ResNet18 on an image folder and publishes the result as the next registry version.",
                 "Data layouts: DIR/<class>/*, DIR/train + DIR/val, or DIR/train + DIR/test. Without a val/test folder",
-                "a fixed share (--val-fraction) is held out by a hash of each file's path.",
+                "a fixed share (--val-fraction) is held out by a hash of each file's path. Each run writes a report",
+                "folder (curves, confusion matrix, conv1 filters, misclassified images, index.html).",
                 "Example: ./run train --data ../shared/data/neu-surface --epochs 10 --input-size 64"})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
@@ -49,6 +55,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "VERSION", description = "Fine-tune this version's training export instead of starting from scratch.")
     Integer fromVersion;
 
+    @Option(names = "--pretrained", paramLabel = "FILE", description = {"Start from ResNet18 weights in a safetensors file with torchvision/timm names",
+            "(e.g. ImageNet weights): width and stem come from the file; fc is replaced when its class count differs."})
+    Path pretrained;
+
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -63,6 +73,21 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 weight decay on conv/fc weights (default: ${DEFAULT-VALUE}).")
     float weightDecay;
+
+    @Option(names = "--clip-norm", defaultValue = "0", description = "Clip each step's global gradient norm to this; 0 = off (default: ${DEFAULT-VALUE}).")
+    float clipNorm;
+
+    @Option(names = "--patience", defaultValue = "0", description = "Stop after this many epochs without a better validation macro-recall; 0 = off (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--last-epoch", description = "Publish the last epoch's weights instead of the best validation epoch's.")
+    boolean lastEpoch;
+
+    @Option(names = "--report", paramLabel = "DIR", description = "Report folder (default: reports/<model>-v<version> in the working directory).")
+    Path reportDir;
+
+    @Option(names = "--no-report", description = "Write no report folder.")
+    boolean noReport;
 
     @Option(names = "--val-fraction", defaultValue = "0.2", description = "Share held out when there is no val/test folder (default: ${DEFAULT-VALUE}).")
     double validationFraction;
@@ -93,6 +118,10 @@ final class TrainCommand implements Callable<Integer> {
         ModelRegistry models = registry.open();
         ResNetSpec spec;
         int parent = 0;
+        Map<String, SafeTensors.Tensor> pretrainedWeights = null;
+        if (fromVersion != null && pretrained != null) {
+            throw new IllegalArgumentException("--from and --pretrained both choose the starting weights: give one");
+        }
         if (fromVersion != null) {
             parent = registry.resolve(fromVersion);
             spec = ModelVersions.spec(ModelRegistry.verify(models.versionDir(registry.model, parent)));
@@ -100,6 +129,9 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("version " + parent + " has classes " + spec.classes()
                         + " but " + data + " has " + split.classes());
             }
+        } else if (pretrained != null) {
+            pretrainedWeights = SafeTensors.read(pretrained);
+            spec = TorchvisionWeights.specFor(pretrainedWeights, split.classes(), inputSize);
         } else {
             boolean cifarStem = switch (stem) {
                 case "cifar" -> true;
@@ -119,23 +151,49 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (ResNetModel model = parent == 0 ? ResNetModel.create(spec, seed, cores)
                 : ResNetModel.loadTraining(models.versionDir(registry.model, parent).resolve(ModelManifest.TRAINING_DIR), spec, cores)) {
-            System.out.printf("model: ResNet18 width %d, %s stem, %dx%d input, strategy %s, %s%n", spec.width(),
-                    spec.cifarStem() ? "cifar" : "imagenet", spec.inputSize(), spec.inputSize(), chosen.cliName(),
-                    parent == 0 ? "from scratch (seed " + seed + ")" : "fine-tuning version " + parent);
+            String origin = parent != 0 ? "fine-tuning version " + parent : "from scratch (seed " + seed + ")";
+            if (pretrainedWeights != null) {
+                TorchvisionWeights.ImportReport imported = TorchvisionWeights.importInto(model, pretrainedWeights);
+                origin = String.format("from %s (%d tensors%s)", pretrained, imported.loaded(), imported.headReplaced()
+                        ? ", fc replaced: " + imported.fileClasses() + " -> " + spec.numClasses() + " classes" : "");
+            }
+            String description = String.format("ResNet18 width %d, %s stem, %dx%d input, strategy %s", spec.width(),
+                    spec.cifarStem() ? "cifar" : "imagenet", spec.inputSize(), spec.inputSize(), chosen.cliName());
+            System.out.println("model: " + description + ", " + origin);
             long stepsPerEpoch = Math.max(1, (train.size() + batchSize - 1) / batchSize);
             LearningRateSchedule rates = new LearningRateSchedule(LearningRateSchedule.Kind.fromCli(schedule), learningRate,
                     Math.min(warmupEpochs, Math.max(0, epochs - 1)) * stepsPerEpoch);
-            new Trainer(System.out).train(model, train, validation, new Trainer.Options(chosen, epochs, batchSize,
-                    rates, weightDecay, !noBalance, seed));
+            Trainer.Run run = new Trainer(System.out).train(model, train, validation, new Trainer.Options(chosen, epochs,
+                    batchSize, rates, weightDecay, clipNorm, !noBalance, seed, patience, !lastEpoch));
             Evaluation holdout = Evaluation.of(model, validation, 64);
             RegistryPublisher publisher = new RegistryPublisher(models);
             int version = publisher.nextVersion(registry.model);
             ModelManifest manifest = ModelVersions.publish(publisher, registry.model, version, parent, model, holdout,
                     new ModelManifest.Lineage(train.size(), List.of(), data.toAbsolutePath().normalize().toString()));
+            double wallSeconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("published %s version %d in %s: validation accuracy %.4f, macro-recall %.4f, %.1f min%n",
                     registry.model, manifest.version(), models.versionDir(registry.model, version), holdout.accuracy(),
-                    holdout.macroRecall(), (System.nanoTime() - start) / 60e9);
+                    holdout.macroRecall(), wallSeconds / 60);
             System.out.println("evaluation: " + models.versionDir(registry.model, version).resolve(ModelVersions.EVALUATION_FILE));
+            if (!noReport) {
+                Path reportFolder = reportDir != null ? reportDir : Path.of("reports", registry.model + "-v" + version);
+                Map<String, Object> settings = new LinkedHashMap<>();
+                settings.put("strategy", chosen.cliName());
+                settings.put("epochs", epochs);
+                settings.put("batchSize", batchSize);
+                settings.put("learningRate", learningRate);
+                settings.put("schedule", schedule);
+                settings.put("warmupEpochs", warmupEpochs);
+                settings.put("weightDecay", weightDecay);
+                settings.put("clipNorm", clipNorm);
+                settings.put("patience", patience);
+                settings.put("seed", seed);
+                settings.put("origin", origin);
+                settings.put("version", version);
+                Path index = TrainingReport.write(reportFolder, new TrainingReport.Summary(data.toString(), description, settings,
+                        wallSeconds), run, holdout, validation, model);
+                System.out.println("report: " + index.toAbsolutePath().normalize());
+            }
         }
         return 0;
     }

@@ -29,8 +29,11 @@ import org.tensorflow.types.TUint8;
  * the one that was exported. Images are uint8 RGB, NHWC, at the spec's input size (Images.toRgb).
  */
 public final class ResNetModel implements AutoCloseable {
-    /** Loss and accuracy of one training batch (accuracy from the logits before the update). */
-    public record StepResult(float loss, float accuracy) {
+    /**
+     * Loss and accuracy of one training batch (accuracy from the logits before the update) and the global
+     * gradient norm before clipping (NaN for exports older than clipping).
+     */
+    public record StepResult(float loss, float accuracy, float gradientNorm) {
     }
 
     /** Row-major [batch, classes] probabilities and logits, [batch, embedding] embeddings. */
@@ -103,14 +106,26 @@ public final class ResNetModel implements AutoCloseable {
         return parameterCount;
     }
 
-    public StepResult trainStep(Strategy strategy, byte[] images, int[] labels, float learningRate, float weightDecay) {
+    /** One SGD step; {@code clipNorm} bounds the global gradient norm (infinite or <= 0: no clipping). */
+    public StepResult trainStep(Strategy strategy, byte[] images, int[] labels, float learningRate, float weightDecay,
+            float clipNorm) {
+        Signature signature = signatures.get(strategy.signatureKey());
+        // Training exports written before clipping existed have no clip_norm input: they train unclipped.
+        boolean clipping = signature.inputNames().contains("clip_norm");
         try (TUint8 imageTensor = images(images, labels.length);
                 TInt32 labelTensor = TInt32.vectorOf(labels);
                 TFloat32 lr = TFloat32.scalarOf(learningRate);
                 TFloat32 wd = TFloat32.scalarOf(weightDecay);
-                Result result = session.run(signatures.get(strategy.signatureKey()), Map.of("images", imageTensor,
-                        "labels", labelTensor, "learning_rate", lr, "weight_decay", wd))) {
-            return new StepResult(scalar(result, "loss"), scalar(result, "accuracy"));
+                TFloat32 clip = TFloat32.scalarOf(clipNorm > 0 ? clipNorm : Float.POSITIVE_INFINITY)) {
+            Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("images", imageTensor, "labels", labelTensor,
+                    "learning_rate", lr, "weight_decay", wd));
+            if (clipping) {
+                inputs.put("clip_norm", clip);
+            }
+            try (Result result = session.run(signature, inputs)) {
+                return new StepResult(scalar(result, "loss"), scalar(result, "accuracy"),
+                        clipping ? scalar(result, "gradient_norm") : Float.NaN);
+            }
         }
     }
 

@@ -47,7 +47,7 @@ class ResNetModelTest {
         float[] before;
         try (ResNetModel model = ResNetModel.create(TINY, 3, 2)) {
             for (int i = 0; i < 3; i++) {
-                model.trainStep(Strategy.FULL, images, new int[] {0, 1, 2, 0}, 0.05f, 1e-4f);
+                model.trainStep(Strategy.FULL, images, new int[] {0, 1, 2, 0}, 0.05f, 1e-4f, 0f);
             }
             before = model.predict(images, 4).probabilities();
             model.exportTraining(dir.resolve("training"));
@@ -76,7 +76,7 @@ class ResNetModelTest {
             float[] fcBefore = model.variable("fc.weight");
 
             for (int i = 0; i < 3; i++) {
-                model.trainStep(Strategy.HEAD, images, new int[] {0, 1, 2, 0, 1, 2}, 0.1f, 1e-4f);
+                model.trainStep(Strategy.HEAD, images, new int[] {0, 1, 2, 0, 1, 2}, 0.1f, 1e-4f, 0f);
             }
 
             for (String name : backbone) {
@@ -84,5 +84,39 @@ class ResNetModelTest {
             }
             assertFalse(Arrays.equals(fcBefore, model.variable("fc.weight")), "fc must learn");
         }
+    }
+
+    @Test
+    void clippingBoundsTheGlobalGradientNormOfAStep() {
+        byte[] images = TestImages.random(4, 32, 3);
+        int[] labels = {0, 1, 2, 0};
+        float rate = 0.1f;
+        float clip = 1e-3f;
+        try (ResNetModel clipped = ResNetModel.create(TINY, 9, 2); ResNetModel free = ResNetModel.create(TINY, 9, 2)) {
+            List<String> trained = clipped.variableNames().stream().filter(n -> !n.endsWith(".momentum")
+                    && !n.endsWith(".running_mean") && !n.endsWith(".running_var")).toList();
+            Map<String, float[]> before = trained.stream().collect(Collectors.toMap(n -> n, clipped::variable));
+
+            ResNetModel.StepResult clippedStep = clipped.trainStep(Strategy.FULL, images, labels, rate, 0f, clip);
+            ResNetModel.StepResult freeStep = free.trainStep(Strategy.FULL, images, labels, rate, 0f, 0f);
+
+            assertEquals(freeStep.gradientNorm(), clippedStep.gradientNorm(), 1e-6 * freeStep.gradientNorm());
+            assertTrue(clippedStep.gradientNorm() > 10 * clip, "gradient norm " + clippedStep.gradientNorm());
+            // First step: momentum is empty, so each update is exactly -rate x (scaled) gradient.
+            assertEquals(rate * clip, stepNorm(before, clipped, trained), 0.01 * rate * clip);
+            assertEquals(rate * freeStep.gradientNorm(), stepNorm(before, free, trained), 0.01 * rate * freeStep.gradientNorm());
+        }
+    }
+
+    private static double stepNorm(Map<String, float[]> before, ResNetModel after, List<String> names) {
+        double sum = 0;
+        for (String name : names) {
+            float[] a = before.get(name);
+            float[] b = after.variable(name);
+            for (int i = 0; i < a.length; i++) {
+                sum += (double) (b[i] - a[i]) * (b[i] - a[i]);
+            }
+        }
+        return Math.sqrt(sum);
     }
 }

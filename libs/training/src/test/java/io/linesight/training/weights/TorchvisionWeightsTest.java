@@ -39,7 +39,7 @@ class TorchvisionWeightsTest {
         try (ResNetModel model = ResNetModel.create(SPEC, 1, 2)) {
             // A few steps so weights and BN running statistics are no longer their initial values.
             for (int i = 0; i < 3; i++) {
-                model.trainStep(Strategy.FULL, images, LABELS, 0.05f, 1e-4f);
+                model.trainStep(Strategy.FULL, images, LABELS, 0.05f, 1e-4f, 0f);
             }
             trained = model.predict(images, 4).probabilities();
             TorchvisionWeights.export(model, file, Map.of("classes", "a,b,c"));
