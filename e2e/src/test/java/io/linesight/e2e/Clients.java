@@ -1,5 +1,6 @@
 package io.linesight.e2e;
 
+import io.linesight.testsupport.LineSightSystem;
 import io.linesight.testsupport.ServiceProcess;
 
 import static io.restassured.RestAssured.given;

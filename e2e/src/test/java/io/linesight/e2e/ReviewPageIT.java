@@ -1,5 +1,6 @@
 package io.linesight.e2e;
 
+import io.linesight.testsupport.LineSightSystem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -87,6 +87,24 @@ public final class LocalInfra {
         pid(name).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
     }
 
+    /** Starts one server again after {@link #kill} (same port, same data: Kafka keeps its log). */
+    public void restart(String name) throws IOException, InterruptedException {
+        if (isRunning(name)) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        switch (name) {
+            case "kafka" -> startKafka();
+            case "redis" -> startRedis();
+            default -> throw new IllegalArgumentException("no server " + name);
+        }
+    }
+
+    /** SIGSTOP (frozen, connections stay open: the hardest case for timeouts) or SIGCONT; for fault tests. */
+    public void freeze(String name, boolean frozen) throws IOException, InterruptedException {
+        long pid = pid(name).orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(pid)).inheritIO().start().waitFor();
+    }
+
     public boolean isRunning(String name) throws IOException {
         return pid(name).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
     }

@@ -27,12 +27,16 @@ public final class ServiceProcess implements AutoCloseable {
     public final int port;
     private final Process process;
     private final Path log;
+    private final List<String> command;
+    private final Map<String, String> env;
 
-    private ServiceProcess(String name, int port, Process process, Path log) {
+    private ServiceProcess(String name, int port, Process process, Path log, List<String> command, Map<String, String> env) {
         this.name = name;
         this.port = port;
         this.process = process;
         this.log = log;
+        this.command = command;
+        this.env = env;
     }
 
     /** Starts services/MODULE's quarkus-run.jar on the given port with the given environment; logs as NAME. */
@@ -43,6 +47,11 @@ public final class ServiceProcess implements AutoCloseable {
         all.put("OPT_OUT_TRACKING", "true");
         all.put("TF_CPP_MIN_LOG_LEVEL", "2");
         return start(name, port, List.of(java(), "-Xmx1g", "-jar", jar.toString()), all);
+    }
+
+    /** Starts any program (e.g. Prometheus) as a child process on {@code port}, its output in NAME.log. */
+    public static ServiceProcess program(String name, int port, List<String> command) throws IOException {
+        return start(name, port, command, Map.of());
     }
 
     /** Runs the training CLI to completion (a separate JVM: TensorFlow Java never enters this one). */
@@ -124,6 +133,33 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL, as a crash or the OOM killer would; waits until the process is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The same command, port and environment started again (after {@link #kill}); the log is appended to. */
+    public ServiceProcess relaunch() throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        return new ServiceProcess(name, port, builder.start(), log, command, env);
+    }
+
+    /** The whole log so far (e.g. to check that no secret was written). */
+    public String log() throws IOException {
+        return Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();
@@ -137,7 +173,7 @@ public final class ServiceProcess implements AutoCloseable {
         Path log = logs.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
-        return new ServiceProcess(name, port, builder.start(), log);
+        return new ServiceProcess(name, port, builder.start(), log, command, env);
     }
 
     private static String java() {

@@ -2,6 +2,7 @@ package io.linesight.trainer;
 
 import io.linesight.proto.Label;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,7 +12,8 @@ import java.util.Map;
 /**
  * Online accuracy from each Label's own fields: the version that served the frame, its predicted class, the
  * operator's class, the source and the camera. The first label per (frame, source) counts; a later one that
- * disagrees is a conflict. AUDIT labels give the unbiased accuracy per version.
+ * disagrees is a conflict. AUDIT labels give the unbiased accuracy per version; the accuracy of the serving
+ * version and of the one it replaced are also gauges (role serving/previous), what alerts compare.
  */
 @ApplicationScoped
 public class AccuracyMetrics {
@@ -21,6 +23,8 @@ public class AccuracyMetrics {
     /** Versions kept: the serving one and the 3 before it. */
     private static final int VERSIONS_KEPT = 4;
     private static final int FIRST_LABELS_REMEMBERED = 200_000;
+    /** AUDIT labels a version needs before its accuracy gauge reports a figure (NaN until then). */
+    static final int MIN_AUDIT_LABELS = 20;
 
     private final MeterRegistry registry;
     private final Map<String, String> firstLabels = new LinkedHashMap<>(1024, 0.75f, false) {
@@ -30,8 +34,20 @@ public class AccuracyMetrics {
         }
     };
 
+    /** AUDIT labels and correct ones per served version. */
+    private final Map<Integer, long[]> auditTotals = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile int servingVersion;
+    private volatile int previousVersion;
+
     AccuracyMetrics(MeterRegistry registry) {
         this.registry = registry;
+        for (String role : new String[] {"serving", "previous"}) {
+            Gauge.builder("linesight.accuracy.audit.ratio", this, m -> m.auditAccuracy(role.equals("serving") ? m.servingVersion : m.previousVersion))
+                    .tag("role", role).description("AUDIT accuracy of the serving version and of the one before it (NaN below "
+                            + MIN_AUDIT_LABELS + " labels)").register(registry);
+            Gauge.builder("linesight.accuracy.audit.labels", this, m -> m.auditLabels(role.equals("serving") ? m.servingVersion : m.previousVersion))
+                    .tag("role", role).description("AUDIT labels scored for the serving version and the one before it").register(registry);
+        }
     }
 
     public synchronized void record(Label label) {
@@ -52,16 +68,44 @@ public class AccuracyMetrics {
                 .description("Scored labels by served version").register(registry).increment();
         Counter correct = Counter.builder(CORRECT).tags("version", version, "source", source, "camera", label.getCameraId())
                 .description("Labels agreeing with the served prediction").register(registry);
-        if (label.getPredictedClass().equals(label.getLabel())) {
+        boolean right = label.getPredictedClass().equals(label.getLabel());
+        if (right) {
             correct.increment();
+        }
+        if (label.getSource() == io.linesight.proto.LabelSource.AUDIT) {
+            long[] totals = auditTotals.computeIfAbsent(label.getServedModelVersion(), v -> new long[2]);
+            totals[0]++;
+            totals[1] += right ? 1 : 0;
         }
         Counter.builder(CONFUSION).tags("version", version, "source", source, "true_class", label.getLabel(),
                 "predicted_class", label.getPredictedClass()).description("Confusion counts by served version")
                 .register(registry).increment();
     }
 
-    /** Drops the series of versions older than the serving one and the 3 before it. */
-    public void retain(int servingVersion) {
+    /** A new serving version: the old one becomes "previous"; series of versions older than the 3 before it go. */
+    public synchronized void servingChanged(int version) {
+        if (version != servingVersion) {
+            // A version that never served a scored frame (refused, or replaced at once) is no comparison.
+            if (auditTotals.containsKey(servingVersion)) {
+                previousVersion = servingVersion;
+            }
+            servingVersion = version;
+        }
+        retain(version);
+    }
+
+    private double auditAccuracy(int version) {
+        long[] totals = auditTotals.get(version);
+        return totals == null || totals[0] < MIN_AUDIT_LABELS ? Double.NaN : totals[1] / (double) totals[0];
+    }
+
+    private double auditLabels(int version) {
+        long[] totals = auditTotals.get(version);
+        return totals == null ? 0 : totals[0];
+    }
+
+    private void retain(int servingVersion) {
+        auditTotals.keySet().removeIf(v -> v <= servingVersion - VERSIONS_KEPT);
         for (Meter meter : registry.getMeters()) {
             String name = meter.getId().getName();
             String version = meter.getId().getTag("version");

@@ -20,7 +20,7 @@ public class ServingPointer {
     void onPointer(ModelVersion pointer) {
         if (pointer != null && pointer.getModelName().equals(modelName)) {
             serving = pointer;
-            accuracy.retain(pointer.getVersion());
+            accuracy.servingChanged(pointer.getVersion());
         }
     }
 

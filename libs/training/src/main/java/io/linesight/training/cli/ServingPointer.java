@@ -31,7 +31,8 @@ abstract class ServingPointer {
             description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
-    @Option(names = "--artifact-base-uri", description = "Base URI classifiers fetch versions from, e.g. http://trainer:8082/registry/ (default: file:// of the registry).")
+    @Option(names = "--artifact-base-uri", defaultValue = "${env:LINESIGHT_ARTIFACT_BASE_URI}",
+            description = "Base URI classifiers fetch versions from, e.g. http://trainer:8082/registry/ (default: $LINESIGHT_ARTIFACT_BASE_URI, else file:// of the registry).")
     String artifactBaseUri;
 
     int write(int version, ModelStatus status) throws Exception {

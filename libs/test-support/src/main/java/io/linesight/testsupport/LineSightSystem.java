@@ -1,10 +1,5 @@
-package io.linesight.e2e;
+package io.linesight.testsupport;
 
-import io.linesight.testsupport.ServiceProcess;
-
-import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.LocalInfra;
-import io.linesight.testsupport.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,27 +8,50 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged system for one test class: a bootstrap version 1 (untrained, width 8, 32x32, 3 NEU classes) made by
+ * The packaged system for one test class (or the fault suite): a bootstrap version 1 (untrained, width 8, 32x32, 3 NEU classes) made by
  * the training CLI, then ingest, classifier and optionally the trainer as child processes on the test broker and
  * Redis; version 1 promoted with artifact URIs on the trainer's HTTP registry when it runs, file:// otherwise.
  */
-final class LineSightSystem implements AutoCloseable {
-    static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
-    static final Duration WAIT = Duration.ofMinutes(3);
+public final class LineSightSystem implements AutoCloseable {
+    public static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
+    public static final Duration WAIT = Duration.ofMinutes(3);
 
-    final ServiceProcess ingest;
-    final ServiceProcess classifier;
-    final ServiceProcess trainer;
+    public final ServiceProcess ingest;
+    public final ServiceProcess classifier;
+    public final ServiceProcess trainer;
+    public final String model;
+    public final Path registry;
+    /** Where the classifier fetches versions from: the trainer's HTTP registry, or the folder itself. */
+    public final String artifactBase;
+    private final LocalInfra.Addresses infra;
 
-    private LineSightSystem(ServiceProcess ingest, ServiceProcess classifier, ServiceProcess trainer) {
+    private LineSightSystem(ServiceProcess ingest, ServiceProcess classifier, ServiceProcess trainer, String model,
+            Path registry, String artifactBase, LocalInfra.Addresses infra) {
+        this.infra = infra;
         this.ingest = ingest;
         this.classifier = classifier;
         this.trainer = trainer;
+        this.model = model;
+        this.registry = registry;
+        this.artifactBase = artifactBase;
     }
 
-    static LineSightSystem start(String model, Map<String, String> trainerSettings) throws Exception {
-        LocalInfra.Addresses infra = InfraResource.addresses();
-        Path work = Path.of("target/e2e").resolve(model).toAbsolutePath();
+    /** Announces {@code version} as serving, as an operator's ./run promote does. */
+    public void promote(int version) throws Exception {
+        ServiceProcess.trainingCli("promote", "--registry", registry.toString(), "--model", model, "--version",
+                Integer.toString(version), "--bootstrap-servers", infra.kafkaBootstrap(),
+                "--artifact-base-uri", artifactBase);
+    }
+
+    /** On the test resource's Kafka and Redis, working in target/e2e/MODEL; no trainer when settings are null. */
+    public static LineSightSystem start(String model, Map<String, String> trainerSettings) throws Exception {
+        return start(model, InfraResource.addresses(), Path.of("target/e2e"), trainerSettings, Map.of());
+    }
+
+    /** On the given Kafka and Redis; {@code extraEnv} goes to every service (e.g. Kafka SASL settings). */
+    public static LineSightSystem start(String model, LocalInfra.Addresses infra, Path workRoot, Map<String, String> trainerSettings,
+            Map<String, String> extraEnv) throws Exception {
+        Path work = workRoot.resolve(model).toAbsolutePath();
         Path data = Files.createDirectories(work.resolve("data"));
         for (String c : CLASSES) {
             if (!Files.exists(data.resolve(c))) {
@@ -46,8 +64,9 @@ final class LineSightSystem implements AutoCloseable {
                     "--epochs", "0", "--input-size", "32", "--width", "8", "--stem", "cifar", "--limit-per-class", "2",
                     "--val-fraction", "0.05", "--no-report");
         }
-        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
-                infra.redisHosts(), "LINESIGHT_MODEL_NAME", model);
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS", infra.redisHosts(),
+                "LINESIGHT_MODEL_NAME", model));
         ServiceProcess trainer = null;
         String artifactBase = registry.toUri().toString();
         if (trainerSettings != null) {
@@ -69,13 +88,12 @@ final class LineSightSystem implements AutoCloseable {
         ingestEnv.put("LINESIGHT_AUDIT_RATE", "0.5");
         ingestEnv.put("MP_MESSAGING_INCOMING_PREDICTIONS_GROUP_ID", "linesight-ingest-review-" + model);
         ServiceProcess ingest = ServiceProcess.service("ingest-" + model, "ingest", ServiceProcess.freePort(), ingestEnv);
-        LineSightSystem system = new LineSightSystem(ingest, classifier, trainer);
+        LineSightSystem system = new LineSightSystem(ingest, classifier, trainer, model, registry, artifactBase, infra);
         if (trainer != null) {
             trainer.awaitHealthy("/q/health/ready", WAIT);
         }
         ingest.awaitHealthy("/q/health/ready", WAIT);
-        ServiceProcess.trainingCli("promote", "--registry", registry.toString(), "--model", model, "--version", "1",
-                "--bootstrap-servers", infra.kafkaBootstrap(), "--artifact-base-uri", artifactBase);
+        system.promote(1);
         classifier.awaitHealthy("/q/health/ready", WAIT);
         return system;
     }

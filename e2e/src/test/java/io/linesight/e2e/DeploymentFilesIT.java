@@ -1,0 +1,213 @@
+package io.linesight.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import io.linesight.common.FrameSizeLimit;
+import io.linesight.common.Topic;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docker-compose.yml, deploy/k8s and deploy/grafana cannot run here: this parses them and checks that ports, topics,
+ * consumer groups, volumes and environment variables agree with the services' own configuration.
+ */
+class DeploymentFilesIT {
+    private static final Path ROOT = PrometheusServer.DEPLOY.getParent();
+    /** Service -> HTTP port, from application.properties (Quarkus' default 8080 when unset). */
+    private static final Map<String, Integer> PORTS = Map.of("ingest", port("ingest"), "classifier", port("classifier"),
+            "trainer", port("trainer"));
+
+    @Test
+    void composeRunsTheServicesWithTheirOwnPortsEnvironmentAndVolumes() throws Exception {
+        JsonNode compose = PrometheusServer.YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
+        JsonNode services = compose.get("services");
+        for (String name : List.of("kafka", "redis", "prometheus", "grafana", "ingest", "classifier", "classifier-gpu", "trainer")) {
+            assertTrue(services.has(name), "compose has no " + name);
+        }
+        assertEquals("apache/kafka:" + AppInfoParser.getVersion(), services.get("kafka").get("image").asText(),
+                "broker version = kafka-clients version");
+        for (String name : List.of("ingest", "classifier", "classifier-gpu", "trainer")) {
+            JsonNode service = services.get(name);
+            String module = name.replace("-gpu", "");
+            int port = PORTS.get(module);
+            assertEquals(port + ":" + port, service.get("ports").get(0).asText(), name + " port");
+            Path dockerfile = ROOT.resolve(service.get("build").get("context").asText()).resolve(service.get("build").get("dockerfile").asText());
+            assertTrue(Files.isRegularFile(dockerfile), dockerfile + " missing");
+            assertTrue(Files.readString(dockerfile).contains("EXPOSE " + port), dockerfile + " exposes " + port);
+            service.get("environment").fieldNames().forEachRemaining(env -> assertReadBy(module, env));
+            assertEquals("kafka:9092", service.get("environment").get("KAFKA_BOOTSTRAP_SERVERS").asText());
+        }
+        JsonNode gpu = services.get("classifier-gpu");
+        assertEquals("gpu", gpu.get("profiles").get(0).asText());
+        assertEquals("nvidia", gpu.at("/deploy/resources/reservations/devices/0/driver").asText());
+        assertEquals("gpu", gpu.get("environment").get("LINESIGHT_CLASSIFIER_DEVICE").asText());
+
+        JsonNode trainer = services.get("trainer");
+        String registryPath = trainer.get("environment").get("LINESIGHT_REGISTRY").asText();
+        assertTrue(trainer.get("volumes").toString().contains("registry:" + Path.of(registryPath).getParent()),
+                "the registry volume holds " + registryPath);
+        assertFalse(services.get("classifier").has("volumes"), "classifiers fetch over HTTP, never mount the registry");
+        assertEquals("http://trainer:" + PORTS.get("trainer"), trainer.get("environment").get("LINESIGHT_REGISTRY_PUBLIC_URL").asText());
+
+        // Prometheus scrapes the compose services at their ports; Grafana reads the provisioned folders.
+        JsonNode prometheus = PrometheusServer.YAML.readTree(ROOT.resolve("deploy/prometheus/prometheus.yml").toFile());
+        for (JsonNode job : prometheus.get("scrape_configs")) {
+            String module = job.get("job_name").asText().replace("linesight-", "");
+            assertEquals(module + ":" + PORTS.get(module), job.at("/static_configs/0/targets/0").asText());
+            assertEquals("/q/metrics", job.get("metrics_path").asText());
+        }
+        assertTrue(services.get("prometheus").get("volumes").get(0).asText().startsWith("./deploy/prometheus:/etc/prometheus"));
+        JsonNode provider = PrometheusServer.YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/dashboards/linesight.yml").toFile());
+        String dashboardsPath = provider.at("/providers/0/options/path").asText();
+        assertTrue(services.get("grafana").get("volumes").toString().contains("./deploy/grafana/dashboards:" + dashboardsPath));
+        assertTrue(services.get("grafana").get("volumes").toString().contains("./deploy/grafana/provisioning:/etc/grafana/provisioning"));
+    }
+
+    @Test
+    void grafanaDashboardsHaveWhatProvisioningNeedsAndUseTheProvisionedDatasource() throws Exception {
+        JsonNode datasources = PrometheusServer.YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml").toFile());
+        assertEquals(1, datasources.get("apiVersion").asInt());
+        JsonNode datasource = datasources.at("/datasources/0");
+        assertEquals("prometheus", datasource.get("type").asText());
+        assertEquals("http://prometheus:9090", datasource.get("url").asText());
+        String uid = datasource.get("uid").asText();
+        try (var files = Files.list(ROOT.resolve("deploy/grafana/dashboards"))) {
+            for (Path file : files.toList()) {
+                JsonNode dashboard = PrometheusServer.JSON.readTree(file.toFile());
+                for (String field : List.of("uid", "title", "schemaVersion", "panels")) {
+                    assertTrue(dashboard.has(field), file + " lacks " + field);
+                }
+                Set<Integer> ids = new HashSet<>();
+                for (JsonNode panel : dashboard.get("panels")) {
+                    assertTrue(ids.add(panel.get("id").asInt()), "duplicate panel id " + panel.get("id"));
+                    for (String field : List.of("type", "title", "gridPos", "targets")) {
+                        assertTrue(panel.has(field), panel.get("title") + " lacks " + field);
+                    }
+                    assertEquals(uid, panel.at("/datasource/uid").asText(), panel.get("title") + " datasource");
+                    for (JsonNode target : panel.get("targets")) {
+                        assertFalse(target.get("expr").asText().isBlank());
+                        assertFalse(target.get("expr").asText().contains("or vector(0)"), "forced data in " + panel.get("title"));
+                        assertEquals(uid, target.at("/datasource/uid").asText());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void kubernetesManifestsAgreeWithTheServicesAndTopics() throws Exception {
+        Map<String, JsonNode> byKindAndName = new HashMap<>();
+        JsonNode kustomization = PrometheusServer.YAML.readTree(ROOT.resolve("deploy/k8s/kustomization.yaml").toFile());
+        for (JsonNode resource : kustomization.get("resources")) {
+            for (JsonNode doc : documents(ROOT.resolve("deploy/k8s").resolve(resource.asText()))) {
+                byKindAndName.put(doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText(), doc);
+            }
+        }
+        for (String module : PORTS.keySet()) {
+            JsonNode workload = byKindAndName.getOrDefault("Deployment/" + module, byKindAndName.get("StatefulSet/" + module));
+            assertNotNull(workload, "no workload for " + module);
+            JsonNode pod = workload.at("/spec/template");
+            int port = PORTS.get(module);
+            assertEquals(Integer.toString(port), pod.at("/metadata/annotations").get("prometheus.io/port").asText());
+            assertEquals("/q/metrics", pod.at("/metadata/annotations").get("prometheus.io/path").asText());
+            JsonNode container = pod.at("/spec/containers/0");
+            assertEquals(port, container.at("/ports/0/containerPort").asInt());
+            container.path("env").forEach(env -> assertReadBy(module, env.get("name").asText()));
+            assertEquals(port, byKindAndName.get("Service/" + module).at("/spec/ports/0/port").asInt());
+        }
+        byKindAndName.get("ConfigMap/linesight").get("data").fieldNames().forEachRemaining(env -> PORTS.keySet().stream()
+                .filter(m -> !env.startsWith("QUARKUS_REDIS") || !m.equals("trainer")).forEach(m -> assertReadBy(m, env)));
+
+        JsonNode classifier = byKindAndName.get("Deployment/classifier");
+        assertEquals(1, classifier.at("/spec/template/spec/containers/0/resources/limits").get("nvidia.com/gpu").asInt());
+        assertFalse(classifier.toString().contains("persistentVolumeClaim"), "classifier pods never mount the registry");
+        JsonNode scaler = byKindAndName.get("ScaledObject/classifier");
+        assertEquals("classifier", scaler.at("/spec/scaleTargetRef/name").asText());
+        assertEquals(Topic.FRAMES.topicName(), scaler.at("/spec/triggers/0/metadata/topic").asText());
+        assertEquals(properties("classifier").getProperty("mp.messaging.incoming.frames.group.id"),
+                scaler.at("/spec/triggers/0/metadata/consumerGroup").asText());
+
+        JsonNode trainer = byKindAndName.get("StatefulSet/trainer");
+        assertEquals(1, trainer.at("/spec/replicas").asInt());
+        assertEquals("registry", trainer.at("/spec/volumeClaimTemplates/0/metadata/name").asText());
+        String mount = trainer.at("/spec/template/spec/containers/0/volumeMounts/0/mountPath").asText();
+        trainer.at("/spec/template/spec/containers/0/env").forEach(env -> {
+            if (env.get("name").asText().equals("LINESIGHT_REGISTRY")) {
+                assertTrue(env.get("value").asText().startsWith(mount + "/"), "registry on the volume");
+            }
+        });
+
+        // The topic Job creates every topic with the settings the services give it.
+        String script = byKindAndName.get("Job/linesight-topics").at("/spec/template/spec/containers/0/args/0").asText();
+        FrameSizeLimit limit = new FrameSizeLimit(Integer.parseInt(properties("ingest").getProperty("linesight.frames.max-bytes")));
+        Duration retention = Duration.ofDays(7);
+        assertEquals("7d", properties("ingest").getProperty("linesight.frames.retention"));
+        for (Topic topic : Topic.values()) {
+            Matcher line = Pattern.compile("create " + Pattern.quote(topic.topicName()) + "((?: --config \\S+)*)\\s*\n").matcher(script);
+            assertTrue(line.find(), "the topic Job does not create " + topic.topicName());
+            Map<String, String> configs = new HashMap<>();
+            for (String setting : line.group(1).trim().split("\\s*--config\\s+")) {
+                if (!setting.isBlank()) {
+                    configs.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+                }
+            }
+            assertEquals(topic.configs(limit, retention), configs, topic.topicName());
+        }
+    }
+
+    /** Fails unless the service reads the variable: a ${VAR} reference or the env form of one of its properties. */
+    private static void assertReadBy(String module, String env) {
+        Properties properties = properties(module);
+        boolean read = properties.values().stream().anyMatch(v -> v.toString().contains("${" + env))
+                || properties.stringPropertyNames().stream().anyMatch(k -> envName(k).equals(env));
+        assertTrue(read, module + " does not read " + env);
+    }
+
+    private static String envName(String property) {
+        return property.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
+    private static Properties properties(String module) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(ROOT.resolve("services").resolve(module)
+                .resolve("src/main/resources/application.properties"))) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return properties;
+    }
+
+    private static int port(String module) {
+        return Integer.parseInt(properties(module).getProperty("quarkus.http.port", "8080"));
+    }
+
+    private static List<JsonNode> documents(Path file) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = PrometheusServer.YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+            while (it.hasNext()) {
+                docs.add(it.next());
+            }
+        }
+        return docs;
+    }
+}

@@ -1,0 +1,46 @@
+package io.linesight.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.linesight.proto.Label;
+import io.linesight.proto.LabelSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class AccuracyMetricsTest {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final AccuracyMetrics metrics = new AccuracyMetrics(registry);
+
+    @Test
+    void servingAndPreviousAuditAccuracyFollowSwaps() {
+        metrics.servingChanged(1);
+        label(1, 15, 5, LabelSource.AUDIT);
+        label(1, 0, 30, LabelSource.REVIEW); // biased labels never count towards the audit figure
+        assertEquals(0.75, ratio("serving"), 1e-9);
+        assertTrue(Double.isNaN(ratio("previous")));
+
+        metrics.servingChanged(99); // announced, never served a frame (refused by the classifiers)
+        metrics.servingChanged(2);
+        label(2, 10, 0, LabelSource.AUDIT);
+        assertEquals(0.75, ratio("previous"), 1e-9);
+        assertTrue(Double.isNaN(ratio("serving")), "10 AUDIT labels are below the minimum");
+        assertEquals(10, registry.get("linesight.accuracy.audit.labels").tag("role", "serving").gauge().value());
+
+        label(2, 10, 0, LabelSource.AUDIT);
+        assertEquals(1.0, ratio("serving"), 1e-9);
+    }
+
+    private double ratio(String role) {
+        return registry.get("linesight.accuracy.audit.ratio").tag("role", role).gauge().value();
+    }
+
+    private int next;
+
+    private void label(int version, int right, int wrong, LabelSource source) {
+        for (int i = 0; i < right + wrong; i++) {
+            metrics.record(Label.newBuilder().setFrameId("f" + next++).setServedModelVersion(version).setPredictedClass("crazing")
+                    .setLabel(i < right ? "crazing" : "scratches").setSource(source).setCameraId("cam-1").build());
+        }
+    }
+}

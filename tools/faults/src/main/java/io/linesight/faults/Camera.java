@@ -1,0 +1,61 @@
+package io.linesight.faults;
+
+import io.linesight.testsupport.TestData;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A camera posting real NEU frames at a fixed rate on its own thread, keeping every answer. */
+final class Camera implements AutoCloseable {
+    private static final List<String> CLASSES = io.linesight.testsupport.LineSightSystem.CLASSES;
+    private static final AtomicLong NEXT_IMAGE = new AtomicLong();
+
+    final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+    final List<Http.Answer> refused = new CopyOnWriteArrayList<>();
+    final AtomicLong maxMillis = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Camera(String framesUrl, String authorization, String cameraId, double framesPerSecond) {
+        long periodNanos = (long) (1e9 / framesPerSecond);
+        thread = new Thread(() -> {
+            long next = System.nanoTime();
+            while (running) {
+                long n = NEXT_IMAGE.getAndIncrement();
+                byte[] image = TestData.neuImage(CLASSES.get((int) (n % CLASSES.size())), 1 + (int) (n / CLASSES.size() % 300));
+                Http.Answer answer = Http.post(framesUrl, authorization, "image/jpeg", image, "X-Camera-Id", cameraId);
+                statuses.computeIfAbsent(answer.status(), s -> new AtomicLong()).incrementAndGet();
+                maxMillis.accumulateAndGet(answer.millis(), Math::max);
+                if (answer.status() == 202) {
+                    acknowledged.add(answer.body().replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1"));
+                } else {
+                    refused.add(answer);
+                }
+                next += periodNanos;
+                long sleep = next - System.nanoTime();
+                if (sleep > 0) {
+                    try {
+                        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }, "camera-" + cameraId);
+        thread.start();
+    }
+
+    long count(int status) {
+        return statuses.getOrDefault(status, new AtomicLong()).get();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(120_000);
+    }
+}

@@ -1,0 +1,179 @@
+package io.linesight.faults;
+
+import io.linesight.common.FileTrees;
+import io.linesight.testsupport.LineSightSystem;
+import io.linesight.testsupport.LocalInfra;
+import io.linesight.testsupport.ServiceProcess;
+import io.linesight.testsupport.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * {@code ./run faults}: the packaged services on their own Kafka broker and redis-server (child processes on free
+ * ports, so they can be killed), put through crashes, outages, corrupt models, hostile inputs and auth checks, one
+ * after the other; prints one table and exits non-zero when a row fails or loses a frame.
+ */
+public final class FaultSuite {
+    /** What the scenarios work on; the classifier and trainer change when they are killed and started again. */
+    static final class Context {
+        final LocalInfra infra;
+        final LocalInfra.Addresses addresses;
+        final LineSightSystem system;
+        final PredictionLedger ledger;
+        final Map<String, String> passwords;
+        ServiceProcess classifier;
+        ServiceProcess trainer;
+
+        Context(LocalInfra infra, LocalInfra.Addresses addresses, LineSightSystem system, Map<String, String> passwords) {
+            this.infra = infra;
+            this.addresses = addresses;
+            this.system = system;
+            this.passwords = passwords;
+            this.classifier = system.classifier;
+            this.trainer = system.trainer;
+            this.ledger = new PredictionLedger(addresses.kafkaBootstrap());
+        }
+
+        String camera() {
+            return Http.basic("camera", passwords.get("LINESIGHT_CAMERA_PASSWORD"));
+        }
+
+        String operator() {
+            return Http.basic("operator", passwords.get("LINESIGHT_OPERATOR_PASSWORD"));
+        }
+
+        String admin() {
+            return Http.basic("admin", passwords.get("LINESIGHT_ADMIN_PASSWORD"));
+        }
+
+        Camera camera(String cameraId) {
+            return new Camera(system.ingest.url("/api/v1/frames"), camera(), cameraId, 8);
+        }
+
+        /** Posts one frame; fails unless ingest acknowledges it. */
+        String postFrame(String cameraId) {
+            Http.Answer answer = Http.post(system.ingest.url("/api/v1/frames"), camera(), "image/jpeg",
+                    TestData.neuImage("inclusion", 1 + (int) (System.nanoTime() % 300)), "X-Camera-Id", cameraId);
+            if (answer.status() != 202) {
+                throw new IllegalStateException("frame not accepted: " + answer.status() + " " + answer.body());
+            }
+            return answer.body().replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1");
+        }
+
+        KafkaProducer<String, byte[]> producer() {
+            return Scenarios.producer(addresses.kafkaBootstrap(), new Properties());
+        }
+
+        List<ServiceProcess> services() {
+            return List.of(system.ingest, classifier, trainer);
+        }
+    }
+
+    /** A named fault and whether the CI subset runs it. */
+    private record Fault(String name, boolean inCi, Check check) {
+    }
+
+    private interface Check {
+        Row run(Scenarios scenarios, HostileInputs hostile) throws Exception;
+    }
+
+    private static final List<Fault> FAULTS = List.of(
+            new Fault("classifier-kill", true, (s, h) -> s.classifierKilled()),
+            new Fault("broker-restart", true, (s, h) -> s.brokerRestarted()),
+            new Fault("redis-kill", true, (s, h) -> s.redisOutage(false)),
+            new Fault("redis-stop", true, (s, h) -> s.redisOutage(true)),
+            new Fault("corrupt-versions", true, (s, h) -> s.corruptVersions()),
+            new Fault("trainer-kill", true, (s, h) -> s.trainerKilled()),
+            new Fault("hostile-inputs", true, (s, h) -> h.hostileInputs()),
+            new Fault("auth", true, (s, h) -> h.authAndSecrets()));
+
+    private FaultSuite() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean ci = List.of(args).contains("--ci");
+        if (List.of(args).contains("--help")) {
+            System.out.println("Usage: ./run faults [--ci] [--only NAME,...]\nFaults: "
+                    + FAULTS.stream().map(Fault::name).toList() + "\nWork folder: .faults/ (logs in .faults/logs)");
+            return;
+        }
+        List<String> only = new ArrayList<>();
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--only")) {
+                only.addAll(List.of(args[i + 1].split(",")));
+            }
+        }
+        List<Row> rows = run(Path.of(System.getProperty("linesight.faults.dir", ".faults")), ci, only);
+        System.exit(rows.stream().allMatch(r -> r.passed() && r.lost() == 0) ? 0 : 1);
+    }
+
+    /** Runs the faults (all, the CI subset, or the named ones) and prints the table; the rows for tests. */
+    public static List<Row> run(Path work, boolean ciSubset, List<String> only) throws Exception {
+        if (Files.exists(work)) {
+            FileTrees.deleteRecursively(work);
+        }
+        LocalInfra infra = LocalInfra.onFreePorts(work.resolve("infra"));
+        List<Row> rows = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            LocalInfra.Addresses addresses = infra.start();
+            Map<String, String> passwords = new LinkedHashMap<>();
+            for (String role : List.of("CAMERA", "OPERATOR", "ADMIN")) {
+                passwords.put("LINESIGHT_" + role + "_PASSWORD", role.toLowerCase() + "-" + UUID.randomUUID());
+            }
+            System.out.println("faults: starting Kafka, Redis, ingest, classifier and trainer in " + work.toAbsolutePath());
+            try (LineSightSystem system = LineSightSystem.start("faults", addresses, work, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "10",
+                    "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "100000", "LINESIGHT_TRAINER_MAX_INTERVAL", "24h",
+                    "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s"), passwords)) {
+                Context ctx = new Context(infra, addresses, system, passwords);
+                Scenarios scenarios = new Scenarios(ctx);
+                HostileInputs hostile = new HostileInputs(ctx);
+                for (Fault fault : FAULTS) {
+                    if ((ciSubset && !fault.inCi()) || (!only.isEmpty() && !only.contains(fault.name()))) {
+                        continue;
+                    }
+                    System.out.printf("faults: %s...%n", fault.name());
+                    long faultStart = System.nanoTime();
+                    Row row;
+                    try {
+                        row = fault.check().run(scenarios, hostile);
+                    } catch (Exception | AssertionError e) {
+                        row = new Row(fault.name(), 0, 0, 0, "failed: " + e, false);
+                    }
+                    rows.add(row);
+                    System.out.printf("faults: %s %s in %.0f s%n", fault.name(), row.passed() ? "held" : "FAILED",
+                            (System.nanoTime() - faultStart) / 1e9);
+                }
+                ctx.ledger.close();
+                // The relaunched processes are not the system's own: stop them too.
+                if (ctx.classifier != system.classifier) {
+                    ctx.classifier.close();
+                }
+                if (ctx.trainer != system.trainer) {
+                    ctx.trainer.close();
+                }
+            }
+        } finally {
+            infra.stop();
+        }
+        print(rows, (System.nanoTime() - start) / 1e9);
+        return rows;
+    }
+
+    private static void print(List<Row> rows, double seconds) {
+        System.out.printf("%n%-58s %6s %5s %5s %-5s  %s%n", "fault", "acked", "lost", "dups", "held", "figures");
+        for (Row r : rows) {
+            System.out.printf("%-58s %6d %5d %5d %-5s  %s%n", r.scenario(), r.acknowledged(), r.lost(), r.duplicates(),
+                    r.passed() ? "yes" : "NO", r.figures());
+        }
+        System.out.printf("%d faults in %.1f min; lost frames in total: %d%n", rows.size(), seconds / 60,
+                rows.stream().mapToLong(Row::lost).sum());
+    }
+}

@@ -1,0 +1,197 @@
+package io.linesight.faults;
+
+import io.linesight.common.Topic;
+import io.linesight.testsupport.TestData;
+import io.linesight.testsupport.ServiceProcess;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.zip.CRC32;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** 6. Generated hostile frames and labels through the API and malformed records on every topic; 7. auth and secrets. */
+final class HostileInputs {
+    private final FaultSuite.Context ctx;
+    private final Random random = new Random(42);
+
+    HostileInputs(FaultSuite.Context ctx) {
+        this.ctx = ctx;
+    }
+
+    Row hostileInputs() throws Exception {
+        Map<String, long[]> memoryBefore = memory();
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        List<String> unexpected = new ArrayList<>();
+        String frames = ctx.system.ingest.url("/api/v1/frames");
+        String labels = ctx.system.ingest.url("/api/v1/labels");
+        byte[] jpeg = TestData.neuImage("patches", 7);
+        List<Supplier<Http.Answer>> attacks = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            byte[] noise = new byte[16 + random.nextInt(4000)];
+            random.nextBytes(noise);
+            attacks.add(() -> Http.post(frames, ctx.camera(), "image/jpeg", noise, "X-Camera-Id", "cam-x"));
+        }
+        for (int i = 0; i < 200; i++) {
+            byte[] truncated = Arrays.copyOf(jpeg, 100 + random.nextInt(jpeg.length - 200));
+            attacks.add(() -> Http.post(frames, ctx.camera(), "image/jpeg", truncated, "X-Camera-Id", "cam-x"));
+        }
+        for (int i = 0; i < 100; i++) {
+            byte[] bomb = pngBomb(20_000 + random.nextInt(80_000));
+            attacks.add(() -> Http.post(frames, ctx.camera(), "image/png", bomb, "X-Camera-Id", "cam-x"));
+        }
+        String[] wrongTypes = {"text/plain", "application/json", "application/octet-stream", "image/gif", "multipart/form-data"};
+        for (int i = 0; i < 100; i++) {
+            String type = wrongTypes[i % wrongTypes.length];
+            attacks.add(() -> Http.post(frames, ctx.camera(), type, jpeg, "X-Camera-Id", "cam-x"));
+        }
+        byte[] oversized = new byte[9 * 1024 * 1024];
+        random.nextBytes(oversized);
+        System.arraycopy(jpeg, 0, oversized, 0, 4);
+        for (int i = 0; i < 10; i++) {
+            attacks.add(() -> Http.post(frames, ctx.camera(), "image/jpeg", oversized, "X-Camera-Id", "cam-x"));
+        }
+        for (int i = 0; i < 50; i++) {
+            String camera = i % 2 == 0 ? "" : "cam/../../etc" + "x".repeat(300);
+            attacks.add(() -> Http.post(frames, ctx.camera(), "image/jpeg", jpeg, "X-Camera-Id", camera));
+        }
+        String[] badLabels = {"{", "[]", "null", "{\"frameId\":\"nope\",\"label\":\"crazing\",\"source\":\"AUDIT\"}",
+                "{\"frameId\":\"\",\"label\":\"\",\"source\":\"\"}", "{\"label\":\"crazing\"}",
+                "{\"frameId\":\"x\",\"label\":\"crazing\",\"source\":\"ROBOT\"}", "{\"frameId\":" + "9".repeat(5000) + "}"};
+        for (int i = 0; i < 350; i++) {
+            byte[] body = badLabels[i % badLabels.length].getBytes(StandardCharsets.UTF_8);
+            attacks.add(() -> Http.post(labels, ctx.operator(), "application/json", body));
+        }
+        for (Supplier<Http.Answer> attack : attacks) {
+            Http.Answer answer = attack.get();
+            statuses.merge(answer.status(), 1, Integer::sum);
+            if (answer.status() < 400 || answer.status() >= 500 || answer.body() == null || answer.body().isBlank()) {
+                unexpected.add(answer.status() + " " + answer.body());
+            }
+        }
+        int records = 0;
+        try (KafkaProducer<String, byte[]> producer = ctx.producer()) {
+            for (Topic topic : Topic.values()) {
+                for (int i = 0; i < 20; i++) {
+                    byte[] garbage = new byte[1 + random.nextInt(300)];
+                    random.nextBytes(garbage);
+                    producer.send(new ProducerRecord<>(topic.topicName(), "hostile-" + i, garbage));
+                    records++;
+                }
+            }
+            producer.flush();
+        }
+        Thread.sleep(5000);
+        boolean healthy = true;
+        for (ServiceProcess service : ctx.services()) {
+            healthy &= service.isAlive() && Http.get(service.url("/q/health/live"), null).status() == 200;
+        }
+        String id = ctx.postFrame("cam-after-attack");
+        long lost = ctx.ledger.awaitAll(List.of(id), java.time.Duration.ofMinutes(1));
+        Map<String, long[]> memoryAfter = memory();
+        StringBuilder memory = new StringBuilder();
+        memoryAfter.forEach((name, after) -> memory.append(String.format("; %s heap %d->%d MB, RSS %d->%d MB", name,
+                memoryBefore.get(name)[0] >> 20, after[0] >> 20, memoryBefore.get(name)[1] >> 20, after[1] >> 20)));
+        if (!unexpected.isEmpty()) {
+            System.out.println("unexpected answers, e.g. " + unexpected.subList(0, Math.min(3, unexpected.size())));
+        }
+        return new Row(String.format("%d hostile requests + %d malformed records", attacks.size(), records), 1, lost, 0,
+                "statuses " + statuses + ", alive " + healthy + memory, unexpected.isEmpty() && healthy && lost == 0);
+    }
+
+    /** Every write endpoint refuses missing and wrong credentials (401) and the wrong role (403); no password in any log. */
+    Row authAndSecrets() throws Exception {
+        record Endpoint(String url, String type, byte[] body, String role, String wrongRole) {
+        }
+        byte[] jpeg = TestData.neuImage("crazing", 3);
+        List<Endpoint> endpoints = List.of(
+                new Endpoint(ctx.system.ingest.url("/api/v1/frames"), "image/jpeg", jpeg, ctx.camera(), ctx.operator()),
+                new Endpoint(ctx.system.ingest.url("/api/v1/labels"), "application/json",
+                        "{\"frameId\":\"x\",\"label\":\"crazing\",\"source\":\"AUDIT\"}".getBytes(StandardCharsets.UTF_8), ctx.operator(), ctx.camera()),
+                new Endpoint(ctx.trainer.url("/api/v1/training/run"), "application/json", "{}".getBytes(StandardCharsets.UTF_8),
+                        ctx.admin(), ctx.operator()));
+        List<String> wrong = new ArrayList<>();
+        int checks = 0;
+        for (Endpoint e : endpoints) {
+            Map<String, Integer> expected = Map.of("none", 401, "bad password", 401, "wrong role", 403);
+            for (Map.Entry<String, Integer> attempt : expected.entrySet()) {
+                String auth = switch (attempt.getKey()) {
+                    case "none" -> null;
+                    case "bad password" -> Http.basic("camera", "guess-" + random.nextInt());
+                    default -> e.wrongRole();
+                };
+                Http.Answer answer = Http.post(e.url(), auth, e.type(), e.body(), "X-Camera-Id", "cam-auth");
+                checks++;
+                if (answer.status() != attempt.getValue()) {
+                    wrong.add(e.url() + " " + attempt.getKey() + " -> " + answer.status());
+                }
+            }
+        }
+        List<String> leaks = new ArrayList<>();
+        for (ServiceProcess service : ctx.services()) {
+            String log = service.log();
+            for (String secret : ctx.passwords.values()) {
+                if (log.contains(secret)) {
+                    leaks.add(service.name);
+                }
+            }
+        }
+        if (!wrong.isEmpty()) {
+            System.out.println("auth answers not as expected: " + wrong);
+        }
+        return new Row("auth on every write endpoint + secrets in logs", 0, 0, 0,
+                String.format("%d auth checks, %d wrong; logs with a password: %s", checks, wrong.size(), leaks),
+                wrong.isEmpty() && leaks.isEmpty());
+    }
+
+    /** Heap used (bytes) from Micrometer and RSS from /proc per service. */
+    private Map<String, long[]> memory() throws Exception {
+        Map<String, long[]> figures = new TreeMap<>();
+        for (ServiceProcess service : ctx.services()) {
+            long heap = (long) Http.metric(service.url("/q/metrics"), "jvm_memory_used_bytes", "area=\"heap\"");
+            long rss = 0;
+            Path status = Path.of("/proc", Long.toString(service.pid()), "status");
+            if (Files.exists(status)) {
+                for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmRSS:")) {
+                        rss = Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                    }
+                }
+            }
+            figures.put(service.name, new long[] {heap, rss});
+        }
+        return figures;
+    }
+
+    /** A valid PNG header declaring width x width pixels with a tiny body: a decompression bomb. */
+    private static byte[] pngBomb(int width) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(width).put((byte) 8).put((byte) 2).put((byte) 0)
+                .put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01});
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
+        out.writeBytes(typeBytes);
+        out.writeBytes(data);
+        CRC32 crc = new CRC32();
+        crc.update(typeBytes);
+        crc.update(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+}

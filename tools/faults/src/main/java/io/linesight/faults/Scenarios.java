@@ -1,0 +1,254 @@
+package io.linesight.faults;
+
+import io.linesight.common.Topic;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.ServingPointers;
+import io.linesight.proto.ModelStatus;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** The faults, each on the running system; each returns one row of the table. */
+final class Scenarios {
+    private static final Duration SETTLE = Duration.ofMinutes(2);
+    /** Camera rate during faults: enough frames to lose some if anything were wrong, little enough for 2 cores. */
+    private static final double FPS = 8;
+
+    private final FaultSuite.Context ctx;
+
+    Scenarios(FaultSuite.Context ctx) {
+        this.ctx = ctx;
+    }
+
+    /** 1. The classifier is SIGKILLed mid-stream and started again: every acknowledged frame still gets a prediction. */
+    Row classifierKilled() throws Exception {
+        Camera camera = ctx.camera("cam-kill");
+        Thread.sleep(6000);
+        ctx.classifier.kill();
+        Thread.sleep(3000);
+        ctx.classifier = ctx.classifier.relaunch();
+        ctx.classifier.awaitHealthy("/q/health/ready", SETTLE);
+        Thread.sleep(4000);
+        camera.close();
+        long lost = ctx.ledger.awaitAll(camera.acknowledged, SETTLE);
+        return new Row("classifier SIGKILL mid-stream + restart", camera.acknowledged.size(), lost,
+                ctx.ledger.duplicates(camera.acknowledged), "non-202 answers " + camera.refused.size(),
+                lost == 0 && camera.refused.isEmpty());
+    }
+
+    /** 2. The broker is killed and restarted under traffic: 503 + Retry-After meanwhile (never 500), nothing lost. */
+    Row brokerRestarted() throws Exception {
+        Camera camera = ctx.camera("cam-broker");
+        Thread.sleep(5000);
+        ctx.infra.kill("kafka");
+        Thread.sleep(10_000);
+        ctx.infra.restart("kafka");
+        Thread.sleep(8000);
+        camera.close();
+        long lost = ctx.ledger.awaitAll(camera.acknowledged, SETTLE);
+        long unavailable = camera.count(503);
+        boolean allWithRetryAfter = camera.refused.stream().allMatch(a -> a.status() == 503 && a.retryAfter() != null);
+        return new Row("Kafka broker killed 10 s + restarted", camera.acknowledged.size(), lost,
+                ctx.ledger.duplicates(camera.acknowledged), String.format("503 + Retry-After %d, 5xx other %d, slowest answer %d ms",
+                        unavailable, camera.refused.size() - unavailable, camera.maxMillis.get()),
+                lost == 0 && unavailable > 0 && allWithRetryAfter);
+    }
+
+    /** 3. Redis lost (SIGKILL) or frozen (SIGSTOP): classification goes on, health degraded, bypasses counted, bounded waits. */
+    Row redisOutage(boolean frozen) throws Exception {
+        String metrics = ctx.classifier.url("/q/metrics");
+        double bypassBefore = Http.metric(metrics, "linesight_classifier_cache_total", "result=\"bypass\"");
+        Camera camera = ctx.camera(frozen ? "cam-redis-stop" : "cam-redis-kill");
+        Thread.sleep(4000);
+        if (frozen) {
+            ctx.infra.freeze("redis", true);
+        } else {
+            ctx.infra.kill("redis");
+        }
+        Thread.sleep(8000);
+        Http.Answer degraded = Http.get(ctx.classifier.url("/q/health"), null);
+        long slowestDuringOutage = camera.maxMillis.get();
+        if (frozen) {
+            ctx.infra.freeze("redis", false);
+        } else {
+            ctx.infra.restart("redis");
+        }
+        Thread.sleep(6000);
+        camera.close();
+        long lost = ctx.ledger.awaitAll(camera.acknowledged, SETTLE);
+        double bypasses = Http.metric(metrics, "linesight_classifier_cache_total", "result=\"bypass\"") - bypassBefore;
+        Http.Answer recovered = awaitHealth(ctx.classifier.url("/q/health"));
+        boolean saidDegraded = degraded.body().contains("\"DOWN\"") || degraded.body().toLowerCase().contains("degraded");
+        // Ingest's Redis calls are bounded by quarkus.redis.timeout (2 s); a camera request may add one Kafka send.
+        boolean bounded = slowestDuringOutage < 2000 + 1500;
+        return new Row(frozen ? "Redis frozen (SIGSTOP) 8 s" : "Redis killed (SIGKILL) + restarted", camera.acknowledged.size(), lost,
+                ctx.ledger.duplicates(camera.acknowledged), String.format("cache bypasses %.0f, health during outage %s, after %s, slowest ingest answer %d ms",
+                        bypasses, saidDegraded ? "degraded" : "UP", recovered.status() == 200 ? "UP" : "not UP", slowestDuringOutage),
+                lost == 0 && bypasses > 0 && saidDegraded && recovered.status() == 200 && bounded && camera.refused.isEmpty());
+    }
+
+    /** 4. Corrupt versions announced as serving: each refused with its reason; the old version keeps serving. */
+    Row corruptVersions() throws Exception {
+        Path registry = ctx.system.registry;
+        String model = ctx.system.model;
+        Path good = registry.resolve(model).resolve("1");
+        ModelManifest original = ModelRegistry.verify(good);
+        Map<String, Integer> refusedBy = new LinkedHashMap<>();
+        int version = 10 + new Random().nextInt(80);
+        List<String> failures = new ArrayList<>();
+        for (String kind : List.of("checksum", "unloadable", "input_shape", "class_count")) {
+            version++;
+            Path dir = registry.resolve(model).resolve(Integer.toString(version));
+            copy(good, dir);
+            Path variables;
+            try (Stream<Path> files = Files.walk(dir.resolve(ModelManifest.SERVING_DIR))) {
+                variables = files.filter(f -> f.getFileName().toString().startsWith("variables.data")).findFirst().orElseThrow();
+            }
+            ModelManifest manifest = switch (kind) {
+                case "checksum" -> {
+                    flipByte(variables);
+                    yield with(original, version, original.classes(), original.inputSize(), original.files());
+                }
+                case "unloadable" -> {
+                    try (RandomAccessFile file = new RandomAccessFile(variables.toFile(), "rw")) {
+                        file.setLength(file.length() / 2);
+                    }
+                    yield with(original, version, original.classes(), original.inputSize(), ModelRegistry.describeFiles(dir));
+                }
+                case "input_shape" -> with(original, version, original.classes(), original.inputSize() * 2, original.files());
+                default -> {
+                    List<String> classes = new ArrayList<>(original.classes());
+                    classes.add("rust");
+                    yield with(original, version, classes, original.inputSize(), original.files());
+                }
+            };
+            ModelRegistry.JSON.writeValue(dir.resolve(ModelManifest.FILE_NAME).toFile(), manifest);
+            double before = refusals(kind);
+            announce(ServingPointers.of(manifest, ServingPointers.artifactUri(ctx.system.artifactBase, model, version), ModelStatus.SERVING));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (refusals(kind) <= before && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+            }
+            boolean refused = refusals(kind) > before;
+            boolean logged = ctx.classifier.log().contains("Refusing " + model + " version " + version + " (" + kind + ")");
+            refusedBy.put(kind, refused && logged ? 1 : 0);
+            if (!refused || !logged) {
+                failures.add(kind + (refused ? " (no log line)" : " (not refused)"));
+            }
+        }
+        double serving = Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_serving_version", null);
+        // Still classifying with the good version.
+        String id = ctx.postFrame("cam-models");
+        long lost = ctx.ledger.awaitAll(Set.of(id), SETTLE);
+        ctx.system.promote(1); // the trainer follows the pointer: leave it on a good version
+        return new Row("corrupt versions (checksum, truncated, input shape, classes)", 1, lost, 0,
+                String.format("refused with metric + log: %s; serving version %.0f", refusedBy, serving),
+                failures.isEmpty() && serving == 1 && lost == 0 && ctx.ledger.version(id) == 1);
+    }
+
+    /** 5. The trainer is SIGKILLed mid-training: nothing is published, and the next run completes. */
+    Row trainerKilled() throws Exception {
+        List<Integer> before = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
+        Set<String> frames = new HashSet<>();
+        for (int i = 0; i < 45; i++) {
+            frames.add(ctx.postFrame("cam-train"));
+        }
+        long lost = ctx.ledger.awaitAll(frames, SETTLE);
+        int labelled = 0;
+        for (String frame : frames) {
+            String label = io.linesight.testsupport.LineSightSystem.CLASSES.get(labelled % 3);
+            Http.Answer answer = Http.post(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), "application/json",
+                    ("{\"frameId\":\"" + frame + "\",\"label\":\"" + label + "\",\"source\":\"" + (labelled % 2 == 0 ? "AUDIT" : "REVIEW") + "\"}")
+                            .getBytes(StandardCharsets.UTF_8));
+            labelled += answer.status() == 202 ? 1 : 0;
+        }
+        Thread.sleep(5000); // samples reach the trainer's store
+        CompletableFuture<Http.Answer> longRun = CompletableFuture.supplyAsync(() -> Http.post(ctx.trainer.url("/api/v1/training/run"),
+                ctx.admin(), "application/json", "{\"epochs\":400,\"strategy\":\"full\"}".getBytes(StandardCharsets.UTF_8)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!ctx.trainer.log().contains("Fine-tuning " + ctx.system.model + " version") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(3000);
+        ctx.trainer.kill();
+        longRun.join();
+        List<Integer> afterKill = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
+        ctx.trainer = ctx.trainer.relaunch();
+        ctx.trainer.awaitHealthy("/q/health/ready", SETTLE);
+        Http.Answer next = Http.post(ctx.trainer.url("/api/v1/training/run"), ctx.admin(), "application/json",
+                "{\"epochs\":1,\"strategy\":\"head\"}".getBytes(StandardCharsets.UTF_8));
+        boolean completed = next.status() == 200 && (next.body().contains("\"promoted\"") || next.body().contains("\"rejected\""));
+        return new Row("trainer SIGKILL mid-training + next run", frames.size(), lost, ctx.ledger.duplicates(frames),
+                String.format("%d labels; versions before %s, after kill %s; next run: %d %s", labelled, before, afterKill,
+                        next.status(), next.body().replaceAll(".*\"result\":\"(\\w+)\".*", "$1")),
+                before.equals(afterKill) && completed && lost == 0);
+    }
+
+    private Http.Answer awaitHealth(String url) throws InterruptedException {
+        Http.Answer answer = Http.get(url, null);
+        for (int i = 0; i < 60 && answer.status() != 200; i++) {
+            Thread.sleep(500);
+            answer = Http.get(url, null);
+        }
+        return answer;
+    }
+
+    private double refusals(String reason) {
+        return Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_swaps_refused_total", "reason=\"" + reason + "\"");
+    }
+
+    private void announce(io.linesight.proto.ModelVersion pointer) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = ctx.producer()) {
+            producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), pointer.getModelName(), pointer.toByteArray())).get();
+        }
+    }
+
+    private static ModelManifest with(ModelManifest m, int version, List<String> classes, int inputSize, List<ModelManifest.FileEntry> files) {
+        return new ModelManifest(m.modelName(), version, m.version(), classes, inputSize, m.inputChannels(), m.architecture(),
+                m.preprocessing(), m.holdoutMetrics(), m.lineage(), System.currentTimeMillis(), files);
+    }
+
+    private static void flipByte(Path file) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(raf.length() / 2);
+            int b = raf.read();
+            raf.seek(raf.length() / 2);
+            raf.write(b ^ 0xff);
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : files.toList()) {
+                Files.copy(source, to.resolve(from.relativize(source).toString()));
+            }
+        }
+    }
+
+    static KafkaProducer<String, byte[]> producer(String bootstrap, Properties extra) {
+        Properties props = new Properties();
+        props.putAll(extra);
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+}
