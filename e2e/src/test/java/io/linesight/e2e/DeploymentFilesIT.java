@@ -174,6 +174,31 @@ class DeploymentFilesIT {
         }
     }
 
+    @Test
+    void promtoolAcceptsTheConfigAndEveryAlertsTestCases() throws Exception {
+        Path prometheus = ROOT.resolve("deploy/prometheus");
+        assertEquals("", promtool(prometheus, "check", "config", "prometheus.yml"));
+        assertEquals("", promtool(prometheus.resolve("rules"), "test", "rules", "linesight.rules.test.yml"));
+        JsonNode rules = PrometheusServer.YAML.readTree(prometheus.resolve("rules/linesight.rules.yml").toFile());
+        String tests = Files.readString(prometheus.resolve("rules/linesight.rules.test.yml"));
+        for (JsonNode group : rules.get("groups")) {
+            for (JsonNode rule : group.get("rules")) {
+                if (rule.has("alert")) {
+                    assertTrue(tests.contains("alertname: " + rule.get("alert").asText()), "no promtool test for " + rule.get("alert"));
+                }
+            }
+        }
+    }
+
+    /** Runs promtool in {@code dir}; empty when it succeeds, else its output. */
+    private static String promtool(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("promtool"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return process.waitFor() == 0 ? "" : output;
+    }
+
     /** Fails unless the service reads the variable: a ${VAR} reference or the env form of one of its properties. */
     private static void assertReadBy(String module, String env) {
         Properties properties = properties(module);

@@ -24,10 +24,12 @@ public final class LineSightSystem implements AutoCloseable {
     /** Where the classifier fetches versions from: the trainer's HTTP registry, or the folder itself. */
     public final String artifactBase;
     private final LocalInfra.Addresses infra;
+    private final Map<String, String> extraEnv;
 
     private LineSightSystem(ServiceProcess ingest, ServiceProcess classifier, ServiceProcess trainer, String model,
-            Path registry, String artifactBase, LocalInfra.Addresses infra) {
+            Path registry, String artifactBase, LocalInfra.Addresses infra, Map<String, String> extraEnv) {
         this.infra = infra;
+        this.extraEnv = extraEnv;
         this.ingest = ingest;
         this.classifier = classifier;
         this.trainer = trainer;
@@ -38,7 +40,7 @@ public final class LineSightSystem implements AutoCloseable {
 
     /** Announces {@code version} as serving, as an operator's ./run promote does. */
     public void promote(int version) throws Exception {
-        ServiceProcess.trainingCli("promote", "--registry", registry.toString(), "--model", model, "--version",
+        ServiceProcess.trainingCli(extraEnv, "promote", "--registry", registry.toString(), "--model", model, "--version",
                 Integer.toString(version), "--bootstrap-servers", infra.kafkaBootstrap(),
                 "--artifact-base-uri", artifactBase);
     }
@@ -88,7 +90,7 @@ public final class LineSightSystem implements AutoCloseable {
         ingestEnv.put("LINESIGHT_AUDIT_RATE", "0.5");
         ingestEnv.put("MP_MESSAGING_INCOMING_PREDICTIONS_GROUP_ID", "linesight-ingest-review-" + model);
         ServiceProcess ingest = ServiceProcess.service("ingest-" + model, "ingest", ServiceProcess.freePort(), ingestEnv);
-        LineSightSystem system = new LineSightSystem(ingest, classifier, trainer, model, registry, artifactBase, infra);
+        LineSightSystem system = new LineSightSystem(ingest, classifier, trainer, model, registry, artifactBase, infra, extraEnv);
         if (trainer != null) {
             trainer.awaitHealthy("/q/health/ready", WAIT);
         }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -33,11 +34,45 @@ public final class LocalInfra {
     private final Path dir;
     private final int kafkaPort;
     private final int redisPort;
+    /** SASL/PLAIN password of user "linesight" on the broker, Redis' requirepass; null = open servers. */
+    private final String kafkaPassword;
+    private final String redisPassword;
 
     public LocalInfra(Path dir, int kafkaPort, int redisPort) {
+        this(dir, kafkaPort, redisPort, null, null);
+    }
+
+    private LocalInfra(Path dir, int kafkaPort, int redisPort, String kafkaPassword, String redisPassword) {
         this.dir = dir.toAbsolutePath();
         this.kafkaPort = kafkaPort;
         this.redisPort = redisPort;
+        this.kafkaPassword = kafkaPassword;
+        this.redisPassword = redisPassword;
+    }
+
+    /**
+     * A broker that only takes SASL/PLAIN clients (user "linesight") and a Redis that requires AUTH, on free ports:
+     * what a secured site runs. Clients need {@link #kafkaClientSettings()}; Redis' password is in the address.
+     */
+    public static LocalInfra secured(Path dir, String kafkaPassword, String redisPassword) {
+        return new LocalInfra(dir, freePort(), freePort(), kafkaPassword, redisPassword);
+    }
+
+    /** Kafka client settings for this broker (empty for an open one), in Kafka's property names. */
+    public Map<String, String> kafkaClientSettings() {
+        if (kafkaPassword == null) {
+            return Map.of();
+        }
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"linesight\" password=\""
+                        + kafkaPassword + "\";");
+    }
+
+    /** The same settings as the environment variables services and the training CLI read (KAFKA_SASL_MECHANISM, ...). */
+    public Map<String, String> kafkaClientEnvironment() {
+        Map<String, String> env = new java.util.HashMap<>();
+        kafkaClientSettings().forEach((k, v) -> env.put("KAFKA_" + k.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), v));
+        return env;
     }
 
     /** A launcher on free ports, for tests that must not collide with a running ./run infra. */
@@ -46,7 +81,8 @@ public final class LocalInfra {
     }
 
     public Addresses addresses() {
-        return new Addresses("127.0.0.1:" + kafkaPort, "redis://127.0.0.1:" + redisPort);
+        return new Addresses("127.0.0.1:" + kafkaPort, redisPassword == null ? "redis://127.0.0.1:" + redisPort
+                : "redis://:" + redisPassword + "@127.0.0.1:" + redisPort);
     }
 
     public Addresses start() throws IOException, InterruptedException {
@@ -113,9 +149,13 @@ public final class LocalInfra {
         String redisServer = findOnPath("redis-server").orElseThrow(() -> new IllegalStateException(
                 "redis-server not found on PATH: install Debian's redis-server (apt-get install redis-server)"));
         Path data = Files.createDirectories(dir.resolve("redis-data"));
-        Process process = launch("redis", List.of(redisServer, "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
+        List<String> command = new ArrayList<>(List.of(redisServer, "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
                 "--dir", data.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no"));
-        awaitReady("redis", process, () -> redisAnswersPing(redisPort));
+        if (redisPassword != null) {
+            command.addAll(List.of("--requirepass", redisPassword));
+        }
+        Process process = launch("redis", command);
+        awaitReady("redis", process, () -> redisAnswersPing(redisPort, redisPassword));
     }
 
     private void startKafka() throws IOException, InterruptedException {
@@ -125,11 +165,19 @@ public final class LocalInfra {
         props.setProperty("process.roles", "broker,controller");
         props.setProperty("node.id", "1");
         props.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort);
+        String listener = kafkaPassword == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        props.setProperty("listeners", listener + "://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.setProperty("advertised.listeners", listener + "://127.0.0.1:" + kafkaPort);
         props.setProperty("controller.listener.names", "CONTROLLER");
-        props.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        props.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.setProperty("inter.broker.listener.name", listener);
+        props.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        if (kafkaPassword != null) {
+            props.setProperty("sasl.enabled.mechanisms", "PLAIN");
+            props.setProperty("sasl.mechanism.inter.broker.protocol", "PLAIN");
+            props.setProperty("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"linesight\" password=\""
+                            + kafkaPassword + "\" user_linesight=\"" + kafkaPassword + "\";");
+        }
         props.setProperty("log.dirs", data.toString());
         // Services create every topic from the shared topic table; a typo must not create a new one.
         props.setProperty("auto.create.topics.enable", "false");
@@ -227,13 +275,14 @@ public final class LocalInfra {
         }
     }
 
-    private static boolean redisAnswersPing(int port) {
+    private static boolean redisAnswersPing(int port, String password) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
             socket.setSoTimeout(500);
-            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] answer = socket.getInputStream().readNBytes(7);
-            return new String(answer, StandardCharsets.US_ASCII).startsWith("+PONG");
+            String auth = password == null ? "" : "AUTH " + password + "\r\n";
+            socket.getOutputStream().write((auth + "PING\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = socket.getInputStream().readNBytes(password == null ? 7 : 12);
+            return new String(answer, StandardCharsets.US_ASCII).endsWith(password == null ? "+PONG\r\n" : "+OK\r\n+PONG\r\n");
         } catch (IOException e) {
             return false;
         }

@@ -56,9 +56,16 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Runs the training CLI to completion (a separate JVM: TensorFlow Java never enters this one). */
     public static void trainingCli(String... args) throws IOException, InterruptedException {
+        trainingCli(Map.of(), args);
+    }
+
+    /** The same with extra environment, e.g. Kafka SASL settings for promote. */
+    public static void trainingCli(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
         command.addAll(List.of(args));
-        ServiceProcess cli = start("training-cli-" + args[0], 0, command, Map.of("TF_CPP_MIN_LOG_LEVEL", "2"));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("TF_CPP_MIN_LOG_LEVEL", "2");
+        ServiceProcess cli = start("training-cli-" + args[0], 0, command, all);
         cli.awaitExit(args);
     }
 

@@ -28,17 +28,19 @@ public final class FaultSuite {
         final LineSightSystem system;
         final PredictionLedger ledger;
         final Map<String, String> passwords;
+        final Path work;
         ServiceProcess classifier;
         ServiceProcess trainer;
 
-        Context(LocalInfra infra, LocalInfra.Addresses addresses, LineSightSystem system, Map<String, String> passwords) {
+        Context(LocalInfra infra, LocalInfra.Addresses addresses, LineSightSystem system, Map<String, String> passwords, Path work) {
             this.infra = infra;
+            this.work = work;
             this.addresses = addresses;
             this.system = system;
             this.passwords = passwords;
             this.classifier = system.classifier;
             this.trainer = system.trainer;
-            this.ledger = new PredictionLedger(addresses.kafkaBootstrap());
+            this.ledger = new PredictionLedger(addresses.kafkaBootstrap(), Map.of());
         }
 
         String camera() {
@@ -92,7 +94,8 @@ public final class FaultSuite {
             new Fault("corrupt-versions", true, (s, h) -> s.corruptVersions()),
             new Fault("trainer-kill", true, (s, h) -> s.trainerKilled()),
             new Fault("hostile-inputs", true, (s, h) -> h.hostileInputs()),
-            new Fault("auth", true, (s, h) -> h.authAndSecrets()));
+            new Fault("auth", true, (s, h) -> h.authAndSecrets()),
+            new Fault("kafka-sasl-redis-auth", true, (s, h) -> h.securedInfrastructure()));
 
     private FaultSuite() {
     }
@@ -132,7 +135,7 @@ public final class FaultSuite {
             try (LineSightSystem system = LineSightSystem.start("faults", addresses, work, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "10",
                     "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "100000", "LINESIGHT_TRAINER_MAX_INTERVAL", "24h",
                     "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s"), passwords)) {
-                Context ctx = new Context(infra, addresses, system, passwords);
+                Context ctx = new Context(infra, addresses, system, passwords, work);
                 Scenarios scenarios = new Scenarios(ctx);
                 HostileInputs hostile = new HostileInputs(ctx);
                 for (Fault fault : FAULTS) {

@@ -153,6 +153,71 @@ final class HostileInputs {
                 wrong.isEmpty() && leaks.isEmpty());
     }
 
+    /**
+     * A second site whose broker only takes SASL/PLAIN and whose Redis requires AUTH: ingest and classifier configured
+     * through environment variables alone classify every frame; clients without credentials are refused; no log
+     * holds a Kafka or Redis password.
+     */
+    Row securedInfrastructure() throws Exception {
+        String kafkaPassword = "kafka-" + java.util.UUID.randomUUID();
+        String redisPassword = "redis-" + java.util.UUID.randomUUID();
+        io.linesight.testsupport.LocalInfra secured = io.linesight.testsupport.LocalInfra.secured(ctx.work.resolve("secured-infra"),
+                kafkaPassword, redisPassword);
+        try {
+            io.linesight.testsupport.LocalInfra.Addresses addresses = secured.start();
+            Map<String, String> env = new java.util.HashMap<>(ctx.passwords);
+            env.putAll(secured.kafkaClientEnvironment());
+            try (io.linesight.testsupport.LineSightSystem site = io.linesight.testsupport.LineSightSystem.start("secured", addresses,
+                    ctx.work, null, env);
+                    PredictionLedger ledger = new PredictionLedger(addresses.kafkaBootstrap(), secured.kafkaClientSettings())) {
+                List<String> frames = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    Http.Answer answer = Http.post(site.ingest.url("/api/v1/frames"), ctx.camera(), "image/jpeg",
+                            TestData.neuImage("scratches", 20 + i), "X-Camera-Id", "cam-secured");
+                    if (answer.status() == 202) {
+                        frames.add(answer.body().replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1"));
+                    }
+                }
+                long lost = ledger.awaitAll(frames, java.time.Duration.ofMinutes(2));
+                boolean kafkaRefusesAnonymous = anonymousKafkaRefused(addresses.kafkaBootstrap());
+                boolean redisRefusesAnonymous = anonymousRedisRefused(addresses.redisHosts());
+                List<String> leaks = new ArrayList<>();
+                for (ServiceProcess service : List.of(site.ingest, site.classifier)) {
+                    if (service.log().contains(kafkaPassword) || service.log().contains(redisPassword)) {
+                        leaks.add(service.name);
+                    }
+                }
+                return new Row("Kafka SASL/PLAIN + Redis AUTH site", frames.size(), lost, ledger.duplicates(frames),
+                        String.format("anonymous Kafka client refused %s, Redis without AUTH refused %s, logs with a password %s",
+                                kafkaRefusesAnonymous, redisRefusesAnonymous, leaks),
+                        frames.size() == 20 && lost == 0 && kafkaRefusesAnonymous && redisRefusesAnonymous && leaks.isEmpty());
+            }
+        } finally {
+            secured.stop();
+        }
+    }
+
+    private static boolean anonymousKafkaRefused(String bootstrap) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers",
+                bootstrap, "request.timeout.ms", 3000, "default.api.timeout.ms", 5000))) {
+            admin.listTopics().names().get(6, java.util.concurrent.TimeUnit.SECONDS);
+            return false;
+        } catch (Exception expected) {
+            return true;
+        }
+    }
+
+    private static boolean anonymousRedisRefused(String redisHosts) throws Exception {
+        java.net.URI uri = java.net.URI.create(redisHosts);
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write("GET anything\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = new byte[7];
+            int read = socket.getInputStream().read(answer);
+            return read > 0 && new String(answer, 0, read, StandardCharsets.US_ASCII).startsWith("-NOAUTH");
+        }
+    }
+
     /** Heap used (bytes) from Micrometer and RSS from /proc per service. */
     private Map<String, long[]> memory() throws Exception {
         Map<String, long[]> figures = new TreeMap<>();

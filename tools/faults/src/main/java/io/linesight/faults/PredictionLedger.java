@@ -22,8 +22,9 @@ final class PredictionLedger implements AutoCloseable {
     private final Thread reader;
     private volatile boolean running = true;
 
-    PredictionLedger(String bootstrap) {
+    PredictionLedger(String bootstrap, Map<String, String> clientSettings) {
         Properties props = new Properties();
+        props.putAll(clientSettings);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "linesight-faults-" + System.nanoTime());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

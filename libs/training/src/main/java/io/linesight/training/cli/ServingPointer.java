@@ -35,16 +35,33 @@ abstract class ServingPointer {
             description = "Base URI classifiers fetch versions from, e.g. http://trainer:8082/registry/ (default: $LINESIGHT_ARTIFACT_BASE_URI, else file:// of the registry).")
     String artifactBaseUri;
 
+    /**
+     * Kafka client settings from KAFKA_* environment variables, as the services read them (KAFKA_SASL_MECHANISM ->
+     * sasl.mechanism): TLS and SASL for promote and rollback.
+     */
+    static Map<String, Object> clientSettings(Map<String, String> env) {
+        Map<String, Object> settings = new java.util.HashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith("KAFKA_") && !name.equals("KAFKA_BOOTSTRAP_SERVERS")) {
+                settings.put(name.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        return settings;
+    }
+
     int write(int version, ModelStatus status) throws Exception {
         Path dir = registry.open().versionDir(registry.model, registry.resolve(version));
         ModelManifest manifest = ModelRegistry.verify(dir);
         String base = artifactBaseUri != null ? artifactBaseUri : registry.open().root().toUri().toString();
         String uri = ServingPointers.artifactUri(base, registry.model, version);
         ModelVersion pointer = ServingPointers.of(manifest, uri, status);
-        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> config = new java.util.HashMap<>(clientSettings(System.getenv()));
+        config.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
+        Map<String, Object> adminConfig = new java.util.HashMap<>(clientSettings(System.getenv()));
+        adminConfig.put("bootstrap.servers", bootstrapServers);
+        try (Admin admin = Admin.create(adminConfig)) {
             TopicSetup.ensureTopics(admin, new TopicSetup.Settings(3, (short) 1,
                     new FrameSizeLimit(FrameSizeLimit.DEFAULT_MAX_FRAME_BYTES), Duration.ofDays(7)), Duration.ofSeconds(20));
         }
