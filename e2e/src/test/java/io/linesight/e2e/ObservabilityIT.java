@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Grafana's dashboards and Prometheus' rules against the real thing: Prometheus (Debian's package) scrapes the
- * packaged services while the test causes every event the dashboards show — frames from two cameras, a cache hit, a
- * poison frame, an unparseable record, a refused version, labels of each source, a training run, a swap — then
+ * packaged services while the test causes every event the dashboards show — frames from two cameras, a rejected
+ * frame, a cache hit, a poison frame, an unparseable record, a refused version, labels of each source, a training
+ * run, a swap — then
  * every PromQL expression of deploy/ is evaluated through Prometheus' HTTP API and must return a finite value.
  * An alert's expression must parse; the quantity it compares (left of its threshold) must return data.
  */
@@ -69,7 +70,9 @@ class ObservabilityIT {
     void everyDashboardAndRuleExpressionReturnsDataOnceItsEventsHappened() throws Exception {
         assertTrue(awaitTargetsUp(), "Prometheus cannot scrape: " + prometheus.targetsDown());
 
-        streamAndLabel(60);
+        streamAndLabel(80);
+        Clients.camera().contentType("image/jpeg").header("X-Camera-Id", "cam-0").body("not an image".getBytes())
+                .post(system.ingest.url("/api/v1/frames")).then().statusCode(400);
         byte[] repeated = TestData.neuImage("crazing", 250);
         Clients.predictions(java.util.Set.of(Clients.postFrame(system.ingest, "cam-0", repeated).getString("frameId")));
         Clients.predictions(java.util.Set.of(Clients.postFrame(system.ingest, "cam-0", repeated).getString("frameId")));
@@ -97,7 +100,7 @@ class ObservabilityIT {
                 "--limit-per-class", "2", "--no-report");
         system.promote(2);
         awaitServedBy(2);
-        streamAndLabel(60);
+        streamAndLabel(80);
 
         Map<String, String> expressions = expressions();
         assertTrue(expressions.size() > 30, "found only " + expressions.keySet());
