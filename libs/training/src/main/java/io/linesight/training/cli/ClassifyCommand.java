@@ -1,7 +1,6 @@
 package io.linesight.training.cli;
 
 import io.linesight.common.registry.ModelManifest;
-import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.data.ImageFolder;
 import io.linesight.training.data.ImageSet;
@@ -99,9 +98,7 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     private ResNetModel fromRegistry(int threads) throws Exception {
-        int chosen = registry.resolve(version);
-        Path dir = registry.open().versionDir(registry.model, chosen);
-        ModelManifest manifest = ModelRegistry.verify(dir);
-        return ResNetModel.loadServing(dir.resolve(ModelManifest.SERVING_DIR), ModelVersions.spec(manifest), threads);
+        RegistryOptions.Verified verified = registry.verified(version);
+        return ResNetModel.loadServing(verified.dir().resolve(ModelManifest.SERVING_DIR), ModelVersions.spec(verified.manifest()), threads);
     }
 }

@@ -35,9 +35,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int chosen = registry.resolve(version);
-        Path dir = registry.open().versionDir(registry.model, chosen);
-        ModelManifest manifest = ModelRegistry.verify(dir);
+        RegistryOptions.Verified verified = registry.verified(version);
+        int chosen = verified.version();
+        Path dir = verified.dir();
+        ModelManifest manifest = verified.manifest();
         ImageFolder.Split folders = ImageFolder.scan(data, validationFraction);
         if (!folders.classes().equals(manifest.classes())) {
             throw new IllegalArgumentException("version " + chosen + " has classes " + manifest.classes() + " but "

@@ -27,9 +27,10 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int chosen = registry.resolve(version);
-        Path dir = registry.open().versionDir(registry.model, chosen);
-        ModelManifest manifest = ModelRegistry.verify(dir);
+        RegistryOptions.Verified verified = registry.verified(version);
+        int chosen = verified.version();
+        Path dir = verified.dir();
+        ModelManifest manifest = verified.manifest();
         Path file = out != null ? out : Path.of(registry.model + "-v" + chosen + ".safetensors");
         try (ResNetModel model = ResNetModel.loadServing(dir.resolve(ModelManifest.SERVING_DIR), ModelVersions.spec(manifest), 1)) {
             TorchvisionWeights.export(model, file, Map.of(

@@ -36,6 +36,17 @@ final class RegistryOptions {
         return version;
     }
 
+    /** A version's folder and manifest, checksums verified. */
+    record Verified(int version, Path dir, ModelManifest manifest) {
+    }
+
+    /** The given version (newest when null), verified before anything reads it. */
+    Verified verified(Integer version) throws IOException {
+        int chosen = resolve(version);
+        Path dir = open().versionDir(model, chosen);
+        return new Verified(chosen, dir, ModelRegistry.verify(dir));
+    }
+
     ModelManifest manifest(int version) throws IOException {
         return open().manifest(model, version);
     }

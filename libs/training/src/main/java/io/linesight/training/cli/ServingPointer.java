@@ -4,12 +4,10 @@ import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.Topic;
 import io.linesight.common.TopicSetup;
 import io.linesight.common.registry.ModelManifest;
-import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ProtobufSerializer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,8 +48,7 @@ abstract class ServingPointer {
     }
 
     int write(int version, ModelStatus status) throws Exception {
-        Path dir = registry.open().versionDir(registry.model, registry.resolve(version));
-        ModelManifest manifest = ModelRegistry.verify(dir);
+        ModelManifest manifest = registry.verified(version).manifest();
         String base = artifactBaseUri != null ? artifactBaseUri : registry.open().root().toUri().toString();
         String uri = ServingPointers.artifactUri(base, registry.model, version);
         ModelVersion pointer = ServingPointers.of(manifest, uri, status);
