@@ -37,6 +37,7 @@ public final class LocalInfra {
     /** SASL/PLAIN password of user "linesight" on the broker, Redis' requirepass; null = open servers. */
     private final String kafkaPassword;
     private final String redisPassword;
+    private int controllerPort;
 
     public LocalInfra(Path dir, int kafkaPort, int redisPort) {
         this(dir, kafkaPort, redisPort, null, null);
@@ -159,7 +160,10 @@ public final class LocalInfra {
     }
 
     private void startKafka() throws IOException, InterruptedException {
-        int controllerPort = freePort();
+        // Kept across restarts: the controller quorum of the stored log names it.
+        if (controllerPort == 0) {
+            controllerPort = freePort();
+        }
         Path data = dir.resolve("kafka-data");
         Properties props = new Properties();
         props.setProperty("process.roles", "broker,controller");
@@ -201,8 +205,9 @@ public final class LocalInfra {
                 throw new IllegalStateException("Kafka storage format failed, see " + dir.resolve("kafka-format.log"));
             }
         }
+        long logStart = Files.exists(dir.resolve("kafka.log")) ? Files.size(dir.resolve("kafka.log")) : 0;
         Process process = launch("kafka", javaCommand(classpath, "kafka.Kafka", config.toString()));
-        awaitReady("kafka", process, () -> logContains("kafka", "Kafka Server started") && portOpen(kafkaPort));
+        awaitReady("kafka", process, () -> logContains("kafka", logStart, "Kafka Server started") && portOpen(kafkaPort));
     }
 
     private List<String> javaCommand(String classpath, String mainClass, String... args) {
@@ -242,9 +247,14 @@ public final class LocalInfra {
                 + dir.resolve(name + ".log") + ":\n" + tail(name));
     }
 
-    private boolean logContains(String name, String text) throws IOException {
+    /** Whether the log written after byte {@code from} (this start, not an earlier one) contains the text. */
+    private boolean logContains(String name, long from, String text) throws IOException {
         Path log = dir.resolve(name + ".log");
-        return Files.exists(log) && Files.readString(log, StandardCharsets.ISO_8859_1).contains(text);
+        if (!Files.exists(log)) {
+            return false;
+        }
+        String content = Files.readString(log, StandardCharsets.ISO_8859_1);
+        return content.length() > from && content.substring((int) from).contains(text);
     }
 
     private String tail(String name) throws IOException {

@@ -31,7 +31,7 @@ final class Camera implements AutoCloseable {
                 statuses.computeIfAbsent(answer.status(), s -> new AtomicLong()).incrementAndGet();
                 maxMillis.accumulateAndGet(answer.millis(), Math::max);
                 if (answer.status() == 202) {
-                    acknowledged.add(answer.body().replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1"));
+                    acknowledged.add(FaultSuite.Context.frameId(answer.body()));
                 } else {
                     refused.add(answer);
                 }

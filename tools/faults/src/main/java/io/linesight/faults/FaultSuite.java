@@ -59,14 +59,23 @@ public final class FaultSuite {
             return new Camera(system.ingest.url("/api/v1/frames"), camera(), cameraId, 8);
         }
 
-        /** Posts one frame; fails unless ingest acknowledges it. */
+        /** Posts one frame; fails unless ingest acknowledges it. Its frame id. */
         String postFrame(String cameraId) {
+            return frameId(postFrameAnswer(cameraId));
+        }
+
+        /** Posts one frame; fails unless ingest acknowledges it. The JSON answer (frameId, audit, ...). */
+        String postFrameAnswer(String cameraId) {
             Http.Answer answer = Http.post(system.ingest.url("/api/v1/frames"), camera(), "image/jpeg",
                     TestData.neuImage("inclusion", 1 + (int) (System.nanoTime() % 300)), "X-Camera-Id", cameraId);
             if (answer.status() != 202) {
                 throw new IllegalStateException("frame not accepted: " + answer.status() + " " + answer.body());
             }
-            return answer.body().replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1");
+            return answer.body();
+        }
+
+        static String frameId(String answer) {
+            return answer.replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1");
         }
 
         KafkaProducer<String, byte[]> producer() {

@@ -175,7 +175,7 @@ final class HostileInputs {
                     Http.Answer answer = Http.post(site.ingest.url("/api/v1/frames"), ctx.camera(), "image/jpeg",
                             TestData.neuImage("scratches", 20 + i), "X-Camera-Id", "cam-secured");
                     if (answer.status() == 202) {
-                        frames.add(answer.body().replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1"));
+                        frames.add(FaultSuite.Context.frameId(answer.body()));
                     }
                 }
                 long lost = ledger.awaitAll(frames, java.time.Duration.ofMinutes(2));

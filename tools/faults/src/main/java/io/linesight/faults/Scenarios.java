@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,17 +167,19 @@ final class Scenarios {
     /** 5. The trainer is SIGKILLed mid-training: nothing is published, and the next run completes. */
     Row trainerKilled() throws Exception {
         List<Integer> before = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
-        Set<String> frames = new HashSet<>();
+        Map<String, Boolean> audited = new LinkedHashMap<>();
         for (int i = 0; i < 45; i++) {
-            frames.add(ctx.postFrame("cam-train"));
+            String answer = ctx.postFrameAnswer("cam-train");
+            audited.put(FaultSuite.Context.frameId(answer), answer.contains("\"audit\":true"));
         }
+        Set<String> frames = audited.keySet();
         long lost = ctx.ledger.awaitAll(frames, SETTLE);
         int labelled = 0;
-        for (String frame : frames) {
+        for (Map.Entry<String, Boolean> frame : audited.entrySet()) {
             String label = io.linesight.testsupport.LineSightSystem.CLASSES.get(labelled % 3);
             Http.Answer answer = Http.post(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), "application/json",
-                    ("{\"frameId\":\"" + frame + "\",\"label\":\"" + label + "\",\"source\":\"" + (labelled % 2 == 0 ? "AUDIT" : "REVIEW") + "\"}")
-                            .getBytes(StandardCharsets.UTF_8));
+                    ("{\"frameId\":\"" + frame.getKey() + "\",\"label\":\"" + label + "\",\"source\":\""
+                            + (frame.getValue() ? "AUDIT" : "REVIEW") + "\"}").getBytes(StandardCharsets.UTF_8));
             labelled += answer.status() == 202 ? 1 : 0;
         }
         Thread.sleep(5000); // samples reach the trainer's store
