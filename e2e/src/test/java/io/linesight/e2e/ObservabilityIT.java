@@ -45,6 +45,8 @@ class ObservabilityIT {
     private static LineSightSystem system;
     private static PrometheusServer prometheus;
     private static int frameNumber = 1;
+    /** More than the trainer's minimum (20) for the accuracy gauges of the serving and previous versions. */
+    private static final int MIN_AUDIT_LABELS = 25;
 
     @BeforeAll
     static void startSystemAndPrometheus() throws Exception {
@@ -70,7 +72,7 @@ class ObservabilityIT {
     void everyDashboardAndRuleExpressionReturnsDataOnceItsEventsHappened() throws Exception {
         assertTrue(awaitTargetsUp(), "Prometheus cannot scrape: " + prometheus.targetsDown());
 
-        streamAndLabel(80);
+        streamAndLabel(MIN_AUDIT_LABELS);
         int rejected = Clients.camera().contentType("image/jpeg").header("X-Camera-Id", "cam-0").body("not an image".getBytes())
                 .post(system.ingest.url("/api/v1/frames")).statusCode();
         assertEquals(400, rejected / 100 * 100, "a broken frame gets a 4xx");
@@ -101,7 +103,7 @@ class ObservabilityIT {
                 "--limit-per-class", "2", "--no-report");
         system.promote(2);
         awaitServedBy(2);
-        streamAndLabel(80);
+        streamAndLabel(MIN_AUDIT_LABELS);
 
         Map<String, String> expressions = expressions();
         assertTrue(expressions.size() > 30, "found only " + expressions.keySet());
@@ -195,13 +197,14 @@ class ObservabilityIT {
         return result;
     }
 
-    /** Frames from two cameras, then a label for each: AUDIT when ingest chose it, else REVIEW or CORRECTION. */
-    private static void streamAndLabel(int frames) throws Exception {
+    /** Frames from two cameras until ingest chose enough for audit, then a label for each: AUDIT, REVIEW or CORRECTION. */
+    private static void streamAndLabel(int auditLabels) throws Exception {
         Map<String, String> truth = new LinkedHashMap<>();
         Map<String, Boolean> audit = new LinkedHashMap<>();
-        for (int i = 0; i < frames; i++) {
+        for (int i = 0; audit.values().stream().filter(a -> a).count() < auditLabels; i++) {
+            assertTrue(i < 300, "ingest chose too few frames for audit");
             String defect = CLASSES.get(i % CLASSES.size());
-            var accepted = Clients.postFrame(system.ingest, "cam-" + (i % 2), TestData.neuImage(defect, frameNumber++));
+            var accepted = Clients.postFrame(system.ingest, "cam-" + (i % 2), TestData.neuImage(defect, 1 + frameNumber++ % 300));
             truth.put(accepted.getString("frameId"), defect);
             audit.put(accepted.getString("frameId"), accepted.getBoolean("audit"));
         }
@@ -217,7 +220,7 @@ class ObservabilityIT {
     private static void awaitServedBy(int version) throws Exception {
         long deadline = System.nanoTime() + LineSightSystem.WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            String id = Clients.postFrame(system.ingest, "cam-1", TestData.neuImage("scratches", frameNumber++)).getString("frameId");
+            String id = Clients.postFrame(system.ingest, "cam-1", TestData.neuImage("scratches", 1 + frameNumber++ % 300)).getString("frameId");
             if (Clients.predictions(java.util.Set.of(id)).get(id).getModelVersion() == version) {
                 return;
             }

@@ -20,7 +20,7 @@ public class AccuracyMetrics {
     static final String LABELS = "linesight.accuracy.labels";
     static final String CORRECT = "linesight.accuracy.correct";
     static final String CONFUSION = "linesight.accuracy.confusion";
-    /** Versions kept: the serving one and the 3 before it. */
+    /** Versions whose series are kept: the serving and previous ones and the newest scored ones, this many in all. */
     private static final int VERSIONS_KEPT = 4;
     private static final int FIRST_LABELS_REMEMBERED = 200_000;
     /** AUDIT labels a version needs before its accuracy gauge reports a figure (NaN until then). */
@@ -82,7 +82,7 @@ public class AccuracyMetrics {
                 .register(registry).increment();
     }
 
-    /** A new serving version: the old one becomes "previous"; series of versions older than the 3 before it go. */
+    /** A new serving version: the old one becomes "previous" if it scored labels; old versions' series go. */
     public synchronized void servingChanged(int version) {
         if (version != servingVersion) {
             // A version that never served a scored frame (refused, or replaced at once) is no comparison.
@@ -91,7 +91,7 @@ public class AccuracyMetrics {
             }
             servingVersion = version;
         }
-        retain(version);
+        retain();
     }
 
     private double auditAccuracy(int version) {
@@ -104,15 +104,30 @@ public class AccuracyMetrics {
         return totals == null ? 0 : totals[0];
     }
 
-    private void retain(int servingVersion) {
-        auditTotals.keySet().removeIf(v -> v <= servingVersion - VERSIONS_KEPT);
+    /**
+     * Keeps the series of the serving and previous versions and of the newest ones with scored labels
+     * ({@value #VERSIONS_KEPT} in all); by rank, not by number, so an announced version far ahead (a refused one)
+     * cannot wipe the figures of those that really served.
+     */
+    private void retain() {
+        java.util.Set<Integer> scored = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
         for (Meter meter : registry.getMeters()) {
-            String name = meter.getId().getName();
-            String version = meter.getId().getTag("version");
-            if ((name.equals(LABELS) || name.equals(CORRECT) || name.equals(CONFUSION)) && version != null
-                    && Integer.parseInt(version) <= servingVersion - VERSIONS_KEPT) {
+            if (isPerVersion(meter)) {
+                scored.add(Integer.parseInt(meter.getId().getTag("version")));
+            }
+        }
+        java.util.Set<Integer> kept = new java.util.HashSet<>(java.util.List.of(servingVersion, previousVersion));
+        scored.stream().limit(VERSIONS_KEPT).forEach(kept::add);
+        auditTotals.keySet().removeIf(v -> !kept.contains(v));
+        for (Meter meter : registry.getMeters()) {
+            if (isPerVersion(meter) && !kept.contains(Integer.parseInt(meter.getId().getTag("version")))) {
                 registry.remove(meter);
             }
         }
+    }
+
+    private static boolean isPerVersion(Meter meter) {
+        String name = meter.getId().getName();
+        return (name.equals(LABELS) || name.equals(CORRECT) || name.equals(CONFUSION)) && meter.getId().getTag("version") != null;
     }
 }

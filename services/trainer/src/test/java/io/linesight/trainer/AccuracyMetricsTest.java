@@ -31,6 +31,19 @@ class AccuracyMetricsTest {
         assertEquals(1.0, ratio("serving"), 1e-9);
     }
 
+    @Test
+    void seriesOfOldVersionsGoButNotThoseOfTheServingAndPreviousOnes() {
+        for (int version = 1; version <= 6; version++) {
+            metrics.servingChanged(version);
+            label(version, 1, 0, LabelSource.AUDIT);
+        }
+        metrics.servingChanged(7);
+
+        java.util.Set<String> versions = new java.util.TreeSet<>();
+        registry.find("linesight.accuracy.labels").counters().forEach(c -> versions.add(c.getId().getTag("version")));
+        assertEquals(java.util.Set.of("3", "4", "5", "6"), versions);
+    }
+
     private double ratio(String role) {
         return registry.get("linesight.accuracy.audit.ratio").tag("role", role).gauge().value();
     }

@@ -41,7 +41,7 @@ final class RegistryOptions {
     }
 
     /** The given version (newest when null), verified before anything reads it. */
-    Verified verified(Integer version) throws IOException {
+    Verified verified(Integer version) throws IOException, io.linesight.common.registry.ModelVerificationException {
         int chosen = resolve(version);
         Path dir = open().versionDir(model, chosen);
         return new Verified(chosen, dir, ModelRegistry.verify(dir));
