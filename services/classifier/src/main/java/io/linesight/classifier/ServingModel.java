@@ -46,6 +46,7 @@ final class ServingModel {
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new ModelRejectedException("unloadable", "cannot load " + servingDir + ": " + e.getMessage(), e);
         }
+        checkDeclaredInput(model, version);
         ServingModel serving = new ServingModel(version, model);
         try {
             // A mistyped signature key silently binds another signature in DJL: check what this one returns.
@@ -69,6 +70,32 @@ final class ServingModel {
             serving.retire();
             throw e;
         }
+    }
+
+    /**
+     * A fully convolutional network runs on any image size, so the probe below would accept a manifest that
+     * misstates it (and serve at the wrong resolution): the signature's declared [batch, H, W, 3] must match.
+     */
+    private static void checkDeclaredInput(ZooModel<byte[], float[]> model, ModelVersion version) throws ModelRejectedException {
+        ai.djl.ndarray.types.Shape declared;
+        try {
+            ai.djl.util.PairList<String, ai.djl.ndarray.types.Shape> inputs = model.describeInput();
+            declared = inputs == null || inputs.size() != 1 ? null : inputs.get(0).getValue();
+        } catch (RuntimeException unknown) {
+            return; // the engine cannot describe this model: the probe decides
+        }
+        int size = version.getInputSize();
+        if (declared != null && (declared.dimension() != 4 || !fits(declared.get(1), size) || !fits(declared.get(2), size)
+                || !fits(declared.get(3), 3))) {
+            model.close();
+            throw new ModelRejectedException("input_shape", "version " + version.getVersion() + " declares input " + declared
+                    + " but its manifest says " + size + "x" + size + " RGB");
+        }
+    }
+
+    /** A declared dimension matches when equal, or when left open (-1). */
+    private static boolean fits(long declared, int expected) {
+        return declared < 0 || declared == expected;
     }
 
     ModelVersion version() {

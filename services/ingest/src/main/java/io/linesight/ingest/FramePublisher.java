@@ -67,9 +67,18 @@ public class FramePublisher {
         return new Accepted(frame.getFrameId(), frame.getSha256(), metadata.partition(), metadata.offset(), frame.getAudit());
     }
 
+    private static final java.util.regex.Pattern ID_PATTERN = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+
     private Frame validate(Upload upload) {
         if (upload.cameraId() == null || upload.cameraId().isBlank()) {
             throw reject(400, "missing_camera_id", "a camera id is required (X-Camera-Id header or camera query parameter)");
+        }
+        // Ids become metric tags and Kafka keys: a bounded alphabet and length keep both sane.
+        if (!ID_PATTERN.matcher(upload.cameraId()).matches()) {
+            throw reject(400, "invalid_camera_id", "a camera id is 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+        }
+        if (upload.lineId() != null && !upload.lineId().isEmpty() && !ID_PATTERN.matcher(upload.lineId()).matches()) {
+            throw reject(400, "invalid_line_id", "a line id is 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
         }
         ImageFormat format = ImageFormat.ofContentType(upload.contentType()).orElseThrow(() -> reject(415,
                 "unsupported_media_type", "Content-Type " + upload.contentType() + " is not one of image/jpeg, image/png, image/bmp"));

@@ -40,16 +40,36 @@ public class ReviewQueue {
     private final ValueCommands<String, byte[]> values;
     private final FrameIndex index;
 
-    ReviewQueue(RedisDataSource redis, FrameIndex index) {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ReviewQueue.class);
+    private final io.micrometer.core.instrument.Counter failures;
+
+    ReviewQueue(RedisDataSource redis, FrameIndex index, io.micrometer.core.instrument.MeterRegistry registry) {
         this.sets = redis.sortedSet(String.class);
         this.counts = redis.hash(Long.class);
         this.values = redis.value(byte[].class);
         this.index = index;
+        this.failures = io.micrometer.core.instrument.Counter.builder("linesight.review.queue.failures")
+                .description("Review items not queued because Redis failed").register(registry);
     }
 
     void addAudit(String frameId, long receivedAtMs) {
-        sets.zadd(AUDIT_KEY, receivedAtMs, frameId);
-        sets.zremrangebyrank(AUDIT_KEY, 0, -MAX_ITEMS - 1);
+        bestEffort(frameId, () -> {
+            sets.zadd(AUDIT_KEY, receivedAtMs, frameId);
+            sets.zremrangebyrank(AUDIT_KEY, 0, -MAX_ITEMS - 1);
+        });
+    }
+
+    /**
+     * Queueing is best effort, like the frame index: the frame is already safe in Kafka, and a Redis outage must
+     * neither fail the camera's request nor stop the predictions consumer. Logged and counted.
+     */
+    private void bestEffort(String frameId, Runnable write) {
+        try {
+            write.run();
+        } catch (RuntimeException e) {
+            failures.increment();
+            LOG.warnf("Frame %s not queued for review, Redis failed: %s", frameId, e.toString());
+        }
     }
 
     /** Consumes linesight.predictions: the less confident the top class, the earlier a frame is reviewed. */
@@ -58,9 +78,11 @@ public class ReviewQueue {
         if (prediction == null || prediction.getTopKCount() == 0 || prediction.getCached()) {
             return;
         }
-        sets.zadd(UNCERTAIN_KEY, prediction.getTopK(0).getProbability(), prediction.getFrameId());
-        // Keep the least confident ones.
-        sets.zremrangebyrank(UNCERTAIN_KEY, MAX_ITEMS, -1);
+        bestEffort(prediction.getFrameId(), () -> {
+            sets.zadd(UNCERTAIN_KEY, prediction.getTopK(0).getProbability(), prediction.getFrameId());
+            // Keep the least confident ones.
+            sets.zremrangebyrank(UNCERTAIN_KEY, MAX_ITEMS, -1);
+        });
     }
 
     /** Audit outcome of the version that served a frame: the page shows the serving version's audit accuracy. */

@@ -49,6 +49,13 @@ final class Camera implements AutoCloseable {
         thread.start();
     }
 
+    /** Status -> count of the answers that were not 202. */
+    Map<Integer, Long> refusedStatuses() {
+        Map<Integer, Long> counts = new java.util.TreeMap<>();
+        refused.forEach(a -> counts.merge(a.status(), 1L, Long::sum));
+        return counts;
+    }
+
     long count(int status) {
         return statuses.getOrDefault(status, new AtomicLong()).get();
     }

@@ -50,7 +50,7 @@ final class Scenarios {
         camera.close();
         long lost = ctx.ledger.awaitAll(camera.acknowledged, SETTLE);
         return new Row("classifier SIGKILL mid-stream + restart", camera.acknowledged.size(), lost,
-                ctx.ledger.duplicates(camera.acknowledged), "non-202 answers " + camera.refused.size(),
+                ctx.ledger.duplicates(camera.acknowledged), "non-202 answers " + camera.refusedStatuses(),
                 lost == 0 && camera.refused.isEmpty());
     }
 
@@ -100,8 +100,9 @@ final class Scenarios {
         // Ingest's Redis calls are bounded by quarkus.redis.timeout (2 s); a camera request may add one Kafka send.
         boolean bounded = slowestDuringOutage < 2000 + 1500;
         return new Row(frozen ? "Redis frozen (SIGSTOP) 8 s" : "Redis killed (SIGKILL) + restarted", camera.acknowledged.size(), lost,
-                ctx.ledger.duplicates(camera.acknowledged), String.format("cache bypasses %.0f, health during outage %s, after %s, slowest ingest answer %d ms",
-                        bypasses, saidDegraded ? "degraded" : "UP", recovered.status() == 200 ? "UP" : "not UP", slowestDuringOutage),
+                ctx.ledger.duplicates(camera.acknowledged), String.format("cache bypasses %.0f, health during outage %s, after %s, "
+                        + "slowest ingest answer %d ms, non-202 answers %s", bypasses, saidDegraded ? "degraded" : "UP",
+                        recovered.status() == 200 ? "UP" : "not UP", slowestDuringOutage, camera.refusedStatuses()),
                 lost == 0 && bypasses > 0 && saidDegraded && recovered.status() == 200 && bounded && camera.refused.isEmpty());
     }
 
