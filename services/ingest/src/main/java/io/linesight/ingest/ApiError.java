@@ -44,5 +44,33 @@ public class ApiError extends RuntimeException {
             }
             return response.build();
         }
+
+        /** Unparseable JSON: a 400 that says so, instead of an empty body. */
+        @ServerExceptionMapper
+        Response malformedJson(com.fasterxml.jackson.core.JsonProcessingException e) {
+            return json(400, "malformed_json", "the body is not the expected JSON: " + e.getOriginalMessage());
+        }
+
+        @ServerExceptionMapper
+        Response mismatchedJson(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            return malformedJson(e);
+        }
+
+        /** The framework's own client errors (unknown path, wrong method or media type, bad body) get a reason too. */
+        @ServerExceptionMapper
+        Response clientError(jakarta.ws.rs.WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            if (status < 400 || status >= 500 || e.getResponse().hasEntity()) {
+                return e.getResponse();
+            }
+            String detail = e.getMessage() == null || e.getMessage().isBlank() ? Response.Status.fromStatusCode(status).getReasonPhrase()
+                    : e.getMessage();
+            // fromResponse keeps the framework's headers (Allow, WWW-Authenticate, ...).
+            return Response.fromResponse(e.getResponse()).type(MediaType.APPLICATION_JSON).entity(new Body("http_" + status, detail)).build();
+        }
+
+        private static Response json(int status, String error, String detail) {
+            return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new Body(error, detail)).build();
+        }
     }
 }
