@@ -103,7 +103,7 @@ class ClosedLoopIT {
 
         // Enough new samples: the trainer fine-tunes by itself and promotes a better version.
         ModelVersion promoted = TopicReader.await(Topic.MODEL_VERSIONS.topicName(), new ModelVersionDeserializer(),
-                r -> r.value().getVersion() == 2, 1, WAIT).get(0).value();
+                r -> r.value().getModelName().equals(MODEL) && r.value().getVersion() == 2, 1, WAIT).get(0).value();
         assertTrue(promoted.getArtifactUri().startsWith(trainer.url("/registry/")), promoted.getArtifactUri());
 
         List<String> later = new ArrayList<>();

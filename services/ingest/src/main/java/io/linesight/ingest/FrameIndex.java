@@ -41,15 +41,19 @@ public class FrameIndex {
     /**
      * Best effort: the frame is already safe in Kafka, so a Redis failure must not turn into an error
      * that makes the camera send it again. It is logged and counted; such a frame cannot be labelled.
+     *
+     * @return whether the entry was written
      */
-    void remember(Frame frame, RecordMetadata where) {
+    boolean remember(Frame frame, RecordMetadata where) {
         try {
             String entry = json.writeValueAsString(new Entry(where.partition(), where.offset(), frame.getCameraId(),
                     frame.getSha256(), frame.getAudit(), frame.getReceivedAtMs()));
             values.setex(RedisKeys.frame(frame.getFrameId()), 2 * config.frames().retention().toSeconds(), entry);
+            return true;
         } catch (JsonProcessingException | RuntimeException e) {
             failures.increment();
             LOG.warnf("Frame %s published but not indexed in Redis: %s", frame.getFrameId(), e.toString());
+            return false;
         }
     }
 

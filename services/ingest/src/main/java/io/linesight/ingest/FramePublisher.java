@@ -60,8 +60,9 @@ public class FramePublisher {
         publishLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         Counter.builder("linesight.frames.accepted").tag("camera", frame.getCameraId()).register(registry).increment();
         bytes.record(frame.getImage().size());
-        index.remember(frame, metadata);
-        if (frame.getAudit()) {
+        // An unindexed frame cannot be labelled, so it is not queued for audit either: with Redis down, a second
+        // Redis timeout would only double the camera's wait.
+        if (index.remember(frame, metadata) && frame.getAudit()) {
             reviewQueue.addAudit(frame.getFrameId(), frame.getReceivedAtMs());
         }
         return new Accepted(frame.getFrameId(), frame.getSha256(), metadata.partition(), metadata.offset(), frame.getAudit());

@@ -79,6 +79,11 @@ public class ReviewQueue {
             return;
         }
         bestEffort(prediction.getFrameId(), () -> {
+            // Only frames this ingest can take a label for; audit frames are queued blind on arrival instead.
+            FrameIndex.Entry entry = index.find(prediction.getFrameId());
+            if (entry == null || entry.audit()) {
+                return;
+            }
             sets.zadd(UNCERTAIN_KEY, prediction.getTopK(0).getProbability(), prediction.getFrameId());
             // Keep the least confident ones.
             sets.zremrangebyrank(UNCERTAIN_KEY, MAX_ITEMS, -1);

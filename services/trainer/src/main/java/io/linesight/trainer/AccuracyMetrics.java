@@ -36,16 +36,16 @@ public class AccuracyMetrics {
 
     /** AUDIT labels and correct ones per served version. */
     private final Map<Integer, long[]> auditTotals = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile int servingVersion;
-    private volatile int previousVersion;
+    /** Versions in the order they were announced as serving, newest last ({@value #VERSIONS_KEPT} at most). */
+    private final java.util.Deque<Integer> servingHistory = new java.util.ArrayDeque<>();
 
     AccuracyMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (String role : new String[] {"serving", "previous"}) {
-            Gauge.builder("linesight.accuracy.audit.ratio", this, m -> m.auditAccuracy(role.equals("serving") ? m.servingVersion : m.previousVersion))
+            Gauge.builder("linesight.accuracy.audit.ratio", this, m -> m.auditAccuracy(role.equals("serving") ? m.servingVersion() : m.previousVersion()))
                     .tag("role", role).description("AUDIT accuracy of the serving version and of the one before it (NaN below "
                             + MIN_AUDIT_LABELS + " labels)").register(registry);
-            Gauge.builder("linesight.accuracy.audit.labels", this, m -> m.auditLabels(role.equals("serving") ? m.servingVersion : m.previousVersion))
+            Gauge.builder("linesight.accuracy.audit.labels", this, m -> m.auditLabels(role.equals("serving") ? m.servingVersion() : m.previousVersion()))
                     .tag("role", role).description("AUDIT labels scored for the serving version and the one before it").register(registry);
         }
     }
@@ -82,16 +82,39 @@ public class AccuracyMetrics {
                 .register(registry).increment();
     }
 
-    /** A new serving version: the old one becomes "previous" if it scored labels; old versions' series go. */
+    /** A new serving version: the one before it becomes "previous"; old versions' series go. */
     public synchronized void servingChanged(int version) {
-        if (version != servingVersion) {
-            // A version that never served a scored frame (refused, or replaced at once) is no comparison.
-            if (auditTotals.containsKey(servingVersion)) {
-                previousVersion = servingVersion;
+        if (servingHistory.isEmpty() || servingHistory.peekLast() != version) {
+            servingHistory.remove(version);
+            servingHistory.addLast(version);
+            if (servingHistory.size() > VERSIONS_KEPT) {
+                servingHistory.removeFirst();
             }
-            servingVersion = version;
         }
         retain();
+    }
+
+    private synchronized int servingVersion() {
+        return servingHistory.isEmpty() ? 0 : servingHistory.peekLast();
+    }
+
+    /**
+     * The newest version served before the current one that has scored labels. Decided when read, not at the swap:
+     * labels and version announcements travel on different topics, so the old version's labels may still be arriving,
+     * and a version that never served a scored frame (refused, or replaced at once) is no comparison.
+     */
+    private synchronized int previousVersion() {
+        var older = servingHistory.descendingIterator();
+        if (older.hasNext()) {
+            older.next();
+        }
+        while (older.hasNext()) {
+            int version = older.next();
+            if (auditTotals.containsKey(version)) {
+                return version;
+            }
+        }
+        return 0;
     }
 
     private double auditAccuracy(int version) {
@@ -105,7 +128,7 @@ public class AccuracyMetrics {
     }
 
     /**
-     * Keeps the series of the serving and previous versions and of the newest ones with scored labels
+     * Keeps the series of the recently served versions and of the newest ones with scored labels
      * ({@value #VERSIONS_KEPT} in all); by rank, not by number, so an announced version far ahead (a refused one)
      * cannot wipe the figures of those that really served.
      */
@@ -116,7 +139,7 @@ public class AccuracyMetrics {
                 scored.add(Integer.parseInt(meter.getId().getTag("version")));
             }
         }
-        java.util.Set<Integer> kept = new java.util.HashSet<>(java.util.List.of(servingVersion, previousVersion));
+        java.util.Set<Integer> kept = new java.util.HashSet<>(servingHistory);
         scored.stream().limit(VERSIONS_KEPT).forEach(kept::add);
         auditTotals.keySet().removeIf(v -> !kept.contains(v));
         for (Meter meter : registry.getMeters()) {

@@ -32,6 +32,17 @@ class AccuracyMetricsTest {
     }
 
     @Test
+    void labelsOfTheOldVersionArrivingAfterTheSwapStillMakeItThePreviousOne() {
+        metrics.servingChanged(1);
+        metrics.servingChanged(99); // refused by the classifiers: never serves a frame
+        metrics.servingChanged(2);
+        assertTrue(Double.isNaN(ratio("previous")));
+
+        label(1, 20, 0, LabelSource.AUDIT); // the labels topic lags the model-versions topic
+        assertEquals(1.0, ratio("previous"), 1e-9);
+    }
+
+    @Test
     void seriesOfOldVersionsGoButNotThoseOfTheServingAndPreviousOnes() {
         for (int version = 1; version <= 6; version++) {
             metrics.servingChanged(version);
