@@ -160,7 +160,18 @@ class ReviewPageIT {
     }
 
     private static void await(java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser, Duration.ofSeconds(90)).until(driver -> condition.getAsBoolean());
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(90)).until(driver -> condition.getAsBoolean());
+        } catch (org.openqa.selenium.TimeoutException e) {
+            try {
+                Files.createDirectories(ARTIFACTS);
+                Files.write(ARTIFACTS.resolve("review-page-timeout.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            } catch (java.io.IOException ignored) {
+                // the page text below still tells what was shown
+            }
+            throw new AssertionError("the page did not get there in 90 s; it shows: "
+                    + browser.findElement(By.tagName("body")).getText().replace('\n', ' '), e);
+        }
     }
 
     private static List<ConsumerRecord<String, Label>> labels(String frameId, Duration wait) {

@@ -22,4 +22,9 @@ public final class HashSelection {
     public static boolean isAudit(String frameId, double auditRate) {
         return fraction(frameId) < auditRate;
     }
+
+    /** Whether the trainer holds an AUDIT-labelled frame out to judge versions on, rather than train on it. */
+    public static boolean isHoldout(String frameId, double holdoutFraction) {
+        return fraction("holdout:" + frameId) < holdoutFraction;
+    }
 }

@@ -18,20 +18,25 @@ import org.jboss.logging.Logger;
 
 /**
  * Redis on the hot path: one MGET per batch for cached predictions (key: image SHA-256 + version), one
- * pipelined write per batch for new ones and for each frame's first prediction (SET NX). Every call is
- * bounded by linesight.cache.timeout; after a failure Redis is bypassed for a while and classification
- * goes on uncached.
+ * pipelined write per batch for new ones, both bounded by linesight.cache.timeout; after a failure Redis is
+ * bypassed for a while and classification goes on uncached. Each frame's first prediction (SET NX) is written
+ * asynchronously, bypass or not.
  */
 @ApplicationScoped
 public class PredictionCache {
     private static final Logger LOG = Logger.getLogger(PredictionCache.class);
+
+    /** A record write may wait this long (it holds no batch); beyond it, it counts as failed. */
+    private static final Duration FIRST_PREDICTION_TIMEOUT = Duration.ofSeconds(5);
 
     private final Redis redis;
     private final ClassifierConfig config;
     private final Counter hits;
     private final Counter misses;
     private final Counter bypasses;
+    private final Counter firstPredictionFailures;
     private volatile long bypassUntilNanos;
+    private volatile long lastFirstPredictionWarnNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
     private volatile String lastError;
 
     PredictionCache(Redis redis, ClassifierConfig config, MeterRegistry registry) {
@@ -40,6 +45,8 @@ public class PredictionCache {
         this.hits = counter(registry, "hit");
         this.misses = counter(registry, "miss");
         this.bypasses = counter(registry, "bypass");
+        this.firstPredictionFailures = Counter.builder("linesight.classifier.first.predictions.failures")
+                .description("First predictions of frames that Redis failed to record").register(registry);
     }
 
     private static Counter counter(MeterRegistry registry, String result) {
@@ -86,26 +93,48 @@ public class PredictionCache {
         return Arrays.asList(found);
     }
 
-    /** One pipelined write: new cache entries, and each frame's first prediction if it has none yet. */
+    /** New cache entries in one pipelined write, bounded like lookups; then each frame's first prediction. */
     void store(List<String> cacheKeys, List<Prediction> cached, List<Prediction> firstPredictions) {
-        if (bypassing() || (cacheKeys.isEmpty() && firstPredictions.isEmpty())) {
+        if (!cacheKeys.isEmpty() && !bypassing()) {
+            List<Request> writes = new ArrayList<>();
+            long ttl = config.cache().ttl().toMillis();
+            for (int i = 0; i < cacheKeys.size(); i++) {
+                writes.add(Request.cmd(Command.SET).arg(cacheKeys.get(i)).arg(cached.get(i).toByteArray()).arg("PX").arg(ttl));
+            }
+            try {
+                redis.batch(writes).await().atMost(config.cache().timeout());
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
+        recordFirst(firstPredictions);
+    }
+
+    /**
+     * Each frame's first prediction (SET NX) is a record, not a cache entry: the review queue shows it and labels are
+     * scored against it. So it is written even while lookups bypass Redis, and without waiting: a slow Redis never
+     * holds a batch. Writes that fail anyway are counted and logged (at most once per retry-after period).
+     */
+    private void recordFirst(List<Prediction> firstPredictions) {
+        if (firstPredictions.isEmpty()) {
             return;
         }
         List<Request> writes = new ArrayList<>();
-        long ttl = config.cache().ttl().toMillis();
-        for (int i = 0; i < cacheKeys.size(); i++) {
-            writes.add(Request.cmd(Command.SET).arg(cacheKeys.get(i)).arg(cached.get(i).toByteArray()).arg("PX").arg(ttl));
-        }
         long retention = config.frames().retention().toMillis();
         for (Prediction prediction : firstPredictions) {
             writes.add(Request.cmd(Command.SET).arg(RedisKeys.firstPrediction(prediction.getFrameId()))
                     .arg(prediction.toByteArray()).arg("NX").arg("PX").arg(retention));
         }
-        try {
-            redis.batch(writes).await().atMost(config.cache().timeout());
-        } catch (RuntimeException e) {
-            failed(e);
-        }
+        redis.batch(writes).ifNoItem().after(FIRST_PREDICTION_TIMEOUT).fail().subscribe().with(written -> {
+        }, e -> {
+            firstPredictionFailures.increment(firstPredictions.size());
+            long now = System.nanoTime();
+            if (now - lastFirstPredictionWarnNanos > config.cache().retryAfter().toNanos()) {
+                lastFirstPredictionWarnNanos = now;
+                LOG.warnf("First predictions of %d frames not recorded, Redis failed (%s): they cannot be reviewed or scored",
+                        firstPredictions.size(), e.toString());
+            }
+        });
     }
 
     /** Whether Redis answered the last call; false while bypassing after a failure. */

@@ -148,7 +148,7 @@ public class FineTuner {
             if (!spec.classes().contains(sample.getLabel())) {
                 unknownClass++;
             } else if (sample.getSource() == LabelSource.AUDIT
-                    && HashSelection.fraction("holdout:" + sample.getFrameId()) < config.trainer().holdoutFraction()) {
+                    && HashSelection.isHoldout(sample.getFrameId(), config.trainer().holdoutFraction())) {
                 holdout.add(sample);
             } else {
                 train.add(sample);

@@ -168,11 +168,15 @@ final class Scenarios {
     /** 5. The trainer is SIGKILLed mid-training: nothing is published, and the next run completes. */
     Row trainerKilled() throws Exception {
         List<Integer> before = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
-        // Enough AUDIT frames for the trainer's holdout minimum (10), whatever the audit hash picks.
+        // Enough AUDIT frames in the trainer's holdout (its minimum is 10; the default fraction 0.5 of AUDIT labels).
         Map<String, Boolean> audited = new LinkedHashMap<>();
-        while (audited.values().stream().filter(a -> a).count() < 15 && audited.size() < 200) {
+        int holdout = 0;
+        while (holdout < 12 && audited.size() < 400) {
             String answer = ctx.postFrameAnswer("cam-train");
-            audited.put(FaultSuite.Context.frameId(answer), answer.contains("\"audit\":true"));
+            String frameId = FaultSuite.Context.frameId(answer);
+            boolean audit = answer.contains("\"audit\":true");
+            audited.put(frameId, audit);
+            holdout += audit && io.linesight.common.HashSelection.isHoldout(frameId, 0.5) ? 1 : 0;
         }
         Set<String> frames = audited.keySet();
         long lost = ctx.ledger.awaitAll(frames, SETTLE);
