@@ -137,9 +137,9 @@ public class PredictionCache {
         });
     }
 
-    /** Whether Redis answered the last call; false while bypassing after a failure. */
+    /** Whether Redis answered the last lookup: false from a failure until a lookup after the bypass succeeds. */
     boolean healthy() {
-        return !bypassing();
+        return lastError == null;
     }
 
     String lastError() {
