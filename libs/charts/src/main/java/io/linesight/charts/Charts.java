@@ -31,6 +31,7 @@ public final class Charts {
         Collections.reverse(reversed);
         chart.addSeries("count", classes, reversed, cells);
         chart.getStyler().setShowValue(true);
+        chart.getStyler().setXAxisLabelRotation(30); // class names side by side overlap
         return chart;
     }
 
