@@ -6,6 +6,7 @@ import io.linesight.common.ImageRejectedException;
 import io.linesight.common.Images;
 import io.linesight.common.RedisKeys;
 import io.linesight.proto.Frame;
+import io.linesight.proto.MalformedRecords;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionTimings;
 import io.linesight.proto.RecordRef;
@@ -51,7 +52,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class FrameClassifier {
     private static final Logger LOG = Logger.getLogger(FrameClassifier.class);
-    static final String DLQ_REASON_HEADER = "linesight.dlq.reason";
+    static final String DLQ_REASON_HEADER = MalformedRecords.DLQ_REASON_HEADER;
 
     /** A frame taken from Kafka, waiting for its batch. */
     private record Pending(Message<Frame> message, Frame frame, RecordRef ref, long takenAtMs) {
@@ -69,6 +70,8 @@ public class FrameClassifier {
     private final PredictionCache cache;
     private final Emitter<Prediction> predictions;
     private final Emitter<Frame> deadLetters;
+    /** Records that are not a Frame at all, dead-lettered with their original bytes. */
+    private final Emitter<byte[]> rawDeadLetters;
     private final FrameSizeLimit limit;
     private final BlockingQueue<Pending> incoming;
     private final BlockingQueue<Batch> batches = new ArrayBlockingQueue<>(2);
@@ -88,12 +91,14 @@ public class FrameClassifier {
 
     FrameClassifier(ClassifierConfig config, ModelManager models, PredictionCache cache, MeterRegistry registry,
             @Channel("predictions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> predictions,
-            @Channel("frames-dlq") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) Emitter<Frame> deadLetters) {
+            @Channel("frames-dlq") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) Emitter<Frame> deadLetters,
+            @Channel("frames-dlq-raw") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) Emitter<byte[]> rawDeadLetters) {
         this.config = config;
         this.models = models;
         this.cache = cache;
         this.predictions = predictions;
         this.deadLetters = deadLetters;
+        this.rawDeadLetters = rawDeadLetters;
         this.registry = registry;
         this.limit = new FrameSizeLimit(config.frames().maxBytes());
         this.incoming = new ArrayBlockingQueue<>(4 * config.classifier().batchSize());
@@ -133,9 +138,18 @@ public class FrameClassifier {
     public Uni<Void> receive(Message<Frame> message) {
         Frame frame = message.getPayload();
         if (frame == null) {
-            // Malformed protobuf: counted by the deserializer; it stays in the topic for inspection.
             malformed.increment();
-            return Uni.createFrom().completionStage(message.ack());
+            var record = message.getMetadata(IncomingKafkaRecordMetadata.class);
+            byte[] original = record.map(m -> MalformedRecords.originalValue(m.getHeaders())).orElse(null);
+            if (original == null) {
+                return Uni.createFrom().completionStage(message.ack()); // a null value: nothing to keep
+            }
+            LOG.warnf("Malformed record %s-%d@%d to linesight.frames.dlq", record.get().getTopic(), record.get().getPartition(),
+                    record.get().getOffset());
+            countDeadLetter("malformed_protobuf");
+            rawDeadLetters.send(relay(original, String.valueOf(record.get().getKey()),
+                    MalformedRecords.deadLetterHeaders(record.get().getHeaders()), message));
+            return Uni.createFrom().voidItem();
         }
         RecordRef ref = message.getMetadata(IncomingKafkaRecordMetadata.class)
                 .map(m -> RecordRef.newBuilder().setTopic(m.getTopic()).setPartition(m.getPartition()).setOffset(m.getOffset()).build())
@@ -326,11 +340,15 @@ public class FrameClassifier {
         Pending pending = item.pending();
         String reason = item.failure();
         LOG.warnf("Frame %s (%s) to %s: %s", pending.frame().getFrameId(), pending.ref(), "linesight.frames.dlq", reason);
-        Counter.builder("linesight.classifier.dlq").tag("reason", reason.substring(0, reason.indexOf(':') < 0 ? reason.length() : reason.indexOf(':')))
-                .description("Frames sent to the dead-letter topic").register(registry).increment();
+        countDeadLetter(reason);
         RecordHeaders headers = new RecordHeaders();
         headers.add(DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
         deadLetters.send(relay(pending.frame(), pending.frame().getCameraId(), headers, pending.message()));
+    }
+
+    private void countDeadLetter(String reason) {
+        Counter.builder("linesight.classifier.dlq").tag("reason", reason.substring(0, reason.indexOf(':') < 0 ? reason.length() : reason.indexOf(':')))
+                .description("Frames sent to the dead-letter topic").register(registry).increment();
     }
 
     /** An outgoing record whose broker acknowledgement acknowledges the frame it answers (so its offset commits). */

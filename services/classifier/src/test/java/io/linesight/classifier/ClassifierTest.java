@@ -2,6 +2,7 @@ package io.linesight.classifier;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -139,17 +140,24 @@ class ClassifierTest {
     void poisonFramesGoToTheDeadLetterTopicAndTheStreamGoesOn() {
         Sent truncated = sendFrame("cam-p", TestData.truncatedJpeg());
         Sent text = sendFrame("cam-p", TestData.text("not a jpeg"));
-        writer.send(Topic.FRAMES.topicName(), "cam-p", new byte[] {(byte) 0xff, 0x01, 0x02}); // not even protobuf
+        byte[] notProtobuf = {(byte) 0xff, 0x01, 0x02};
+        writer.send(Topic.FRAMES.topicName(), "cam-p-garbage", notProtobuf);
         Sent good = sendFrame("cam-p", TestData.neuImage("inclusion", 5));
 
         assertTrue(awaitPredictions(Set.of(good.frameId())).containsKey(good.frameId()));
         List<ConsumerRecord<String, Frame>> dead = TopicReader.await(Topic.FRAMES_DLQ.topicName(), new FrameDeserializer(),
-                r -> Set.of(truncated.frameId(), text.frameId()).contains(r.value().getFrameId()), 2, WAIT);
+                r -> r.value() != null && Set.of(truncated.frameId(), text.frameId()).contains(r.value().getFrameId()), 2, WAIT);
         assertEquals(2, dead.size());
         for (ConsumerRecord<String, Frame> record : dead) {
             String reason = new String(record.headers().lastHeader(FrameClassifier.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
             assertTrue(reason.startsWith("undecodable"), reason);
         }
+        List<ConsumerRecord<String, byte[]>> garbage = TopicReader.await(Topic.FRAMES_DLQ.topicName(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), r -> "cam-p-garbage".equals(r.key()), 1, WAIT);
+        assertEquals(1, garbage.size(), "a record that is not a Frame is dead-lettered too");
+        assertArrayEquals(notProtobuf, garbage.get(0).value(), "with its original bytes");
+        String reason = new String(garbage.get(0).headers().lastHeader(FrameClassifier.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
+        assertTrue(reason.startsWith("malformed_protobuf"), reason);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.linesight.trainer;
 
 import io.linesight.common.FrameReader;
 import io.linesight.proto.Label;
+import io.linesight.proto.MalformedRecords;
 import io.linesight.proto.TrainingSample;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,24 +28,28 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class SampleCollector {
     private static final Logger LOG = Logger.getLogger(SampleCollector.class);
-    static final String DLQ_REASON_HEADER = "linesight.dlq.reason";
+    static final String DLQ_REASON_HEADER = MalformedRecords.DLQ_REASON_HEADER;
 
     private final FrameReader frames;
     private final SampleStore store;
     private final AccuracyMetrics accuracy;
     private final Emitter<TrainingSample> samples;
     private final Emitter<Label> deadLetters;
+    /** Records that are not a Label at all, dead-lettered with their original bytes. */
+    private final Emitter<byte[]> rawDeadLetters;
     private final MeterRegistry registry;
     private final AtomicInteger newSamples = new AtomicInteger();
 
     SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, MeterRegistry registry,
-            @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> deadLetters) {
+            @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> deadLetters,
+            @Channel("labels-dlq-raw") Emitter<byte[]> rawDeadLetters) {
         this.frames = frames;
         this.store = store;
         this.accuracy = accuracy;
         this.registry = registry;
         this.samples = samples;
         this.deadLetters = deadLetters;
+        this.rawDeadLetters = rawDeadLetters;
     }
 
     @Incoming("labels")
@@ -52,14 +57,22 @@ public class SampleCollector {
     public CompletionStage<Void> onLabel(Message<Label> message) {
         Label label = message.getPayload();
         if (label == null) {
-            return message.ack(); // malformed: counted by the deserializer
+            var record = message.getMetadata(IncomingKafkaRecordMetadata.class);
+            byte[] original = record.map(m -> MalformedRecords.originalValue(m.getHeaders())).orElse(null);
+            if (original == null) {
+                return message.ack(); // a null value: nothing to keep
+            }
+            LOG.warnf("Malformed record %s-%d@%d to linesight.labels.dlq", record.get().getTopic(), record.get().getPartition(),
+                    record.get().getOffset());
+            countDeadLetter("malformed_protobuf");
+            return send(rawDeadLetters, original, String.valueOf(record.get().getKey()),
+                    MalformedRecords.deadLetterHeaders(record.get().getHeaders()), message);
         }
         accuracy.record(label);
         FrameReader.Fetched fetched = frames.fetch(label.getFrameRef(), label.getFrameId());
         if (fetched.frame() == null) {
             LOG.warnf("Label for frame %s to linesight.labels.dlq: %s", label.getFrameId(), fetched.failure());
-            Counter.builder("linesight.trainer.labels.dead").tag("cause", "frame-expired")
-                    .description("Labels whose frame could not be read back").register(registry).increment();
+            countDeadLetter("frame-expired");
             RecordHeaders headers = new RecordHeaders();
             headers.add(DLQ_REASON_HEADER, fetched.failure().getBytes(StandardCharsets.UTF_8));
             return send(deadLetters, label, label.getFrameId(), headers, message);
@@ -76,6 +89,11 @@ public class SampleCollector {
         Counter.builder("linesight.trainer.samples").tag("source", label.getSource().name())
                 .description("Training samples written").register(registry).increment();
         return send(samples, sample, sample.getFrameId(), new RecordHeaders(), message);
+    }
+
+    private void countDeadLetter(String cause) {
+        Counter.builder("linesight.trainer.labels.dead").tag("cause", cause)
+                .description("Labels sent to linesight.labels.dlq, by cause").register(registry).increment();
     }
 
     /** Samples collected since the last fine-tune started. */

@@ -16,7 +16,15 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** 6. Generated hostile frames and labels through the API and malformed records on every topic; 7. auth and secrets. */
@@ -91,6 +99,9 @@ final class HostileInputs {
             producer.flush();
         }
         Thread.sleep(5000);
+        // The input topics' consumers move records that are not protobuf to their dead-letter topic, bytes unchanged.
+        long framesDead = malformedDeadLetters(Topic.FRAMES_DLQ);
+        long labelsDead = malformedDeadLetters(Topic.LABELS_DLQ);
         List<String> unhealthy = new ArrayList<>();
         for (ServiceProcess service : ctx.services()) {
             Http.Answer live = Http.get(service.url("/q/health/live"), null);
@@ -109,8 +120,34 @@ final class HostileInputs {
             System.out.println("unexpected answers, e.g. " + unexpected.subList(0, Math.min(3, unexpected.size())));
         }
         return new Row(String.format("%d hostile requests + %d malformed records", attacks.size(), records), 1, lost, 0,
-                "statuses " + statuses + (healthy ? ", all alive" : ", NOT healthy: " + unhealthy) + memory,
-                unexpected.isEmpty() && healthy && lost == 0);
+                "statuses " + statuses + String.format(", malformed records dead-lettered: frames %d/20, labels %d/20", framesDead,
+                        labelsDead) + (healthy ? ", all alive" : ", NOT healthy: " + unhealthy) + memory,
+                unexpected.isEmpty() && healthy && lost == 0 && framesDead == 20 && labelsDead == 20);
+    }
+
+    /** Records on the dead-letter topic written by the hostile producer above, with a malformed_protobuf reason. */
+    private long malformedDeadLetters(Topic deadLetters) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.addresses.kafkaBootstrap());
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(deadLetters.topicName()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long found = 0;
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(java.time.Duration.ofMillis(200))) {
+                    Header reason = record.headers().lastHeader("linesight.dlq.reason");
+                    if (record.key() != null && record.key().startsWith("hostile-") && reason != null
+                            && new String(reason.value(), StandardCharsets.UTF_8).startsWith("malformed_protobuf")) {
+                        found++;
+                    }
+                }
+            }
+            return found;
+        }
     }
 
     /** Every write endpoint refuses missing and wrong credentials (401) and the wrong role (403); no password in any log. */
