@@ -28,18 +28,19 @@ public final class MalformedRecords {
         headers.add(DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The original value of a consumed record whose payload is null because it did not parse; null otherwise. */
-    public static byte[] originalValue(org.apache.kafka.common.header.Headers headers) {
-        org.apache.kafka.common.header.Header header = headers.lastHeader(ORIGINAL_VALUE_HEADER);
-        return header == null ? null : header.value();
+    /** What goes to the dead-letter topic for a record that did not parse: its original bytes and the reason. */
+    public record DeadLetter(byte[] value, org.apache.kafka.common.header.internals.RecordHeaders headers) {
     }
 
-    /** Headers for the dead-letter copy of such a record: the reason the deserializer gave. */
-    public static org.apache.kafka.common.header.internals.RecordHeaders deadLetterHeaders(org.apache.kafka.common.header.Headers headers) {
-        org.apache.kafka.common.header.internals.RecordHeaders copy = new org.apache.kafka.common.header.internals.RecordHeaders();
-        org.apache.kafka.common.header.Header reason = headers.lastHeader(DLQ_REASON_HEADER);
-        copy.add(DLQ_REASON_HEADER, reason == null ? "malformed_protobuf".getBytes(StandardCharsets.UTF_8) : reason.value());
-        return copy;
+    /** The dead letter of a consumed record whose payload is null because it did not parse; null for a null value. */
+    public static DeadLetter deadLetter(org.apache.kafka.common.header.Headers consumed) {
+        org.apache.kafka.common.header.Header original = consumed.lastHeader(ORIGINAL_VALUE_HEADER);
+        if (original == null) {
+            return null;
+        }
+        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add(consumed.lastHeader(DLQ_REASON_HEADER));
+        return new DeadLetter(original.value(), headers);
     }
 
     /** Malformed records seen on the topic by this process so far. */

@@ -140,15 +140,14 @@ public class FrameClassifier {
         if (frame == null) {
             malformed.increment();
             var record = message.getMetadata(IncomingKafkaRecordMetadata.class);
-            byte[] original = record.map(m -> MalformedRecords.originalValue(m.getHeaders())).orElse(null);
-            if (original == null) {
+            MalformedRecords.DeadLetter dead = record.map(m -> MalformedRecords.deadLetter(m.getHeaders())).orElse(null);
+            if (dead == null) {
                 return Uni.createFrom().completionStage(message.ack()); // a null value: nothing to keep
             }
             LOG.warnf("Malformed record %s-%d@%d to linesight.frames.dlq", record.get().getTopic(), record.get().getPartition(),
                     record.get().getOffset());
             countDeadLetter("malformed_protobuf");
-            rawDeadLetters.send(relay(original, String.valueOf(record.get().getKey()),
-                    MalformedRecords.deadLetterHeaders(record.get().getHeaders()), message));
+            rawDeadLetters.send(relay(dead.value(), String.valueOf(record.get().getKey()), dead.headers(), message));
             return Uni.createFrom().voidItem();
         }
         RecordRef ref = message.getMetadata(IncomingKafkaRecordMetadata.class)

@@ -58,15 +58,14 @@ public class SampleCollector {
         Label label = message.getPayload();
         if (label == null) {
             var record = message.getMetadata(IncomingKafkaRecordMetadata.class);
-            byte[] original = record.map(m -> MalformedRecords.originalValue(m.getHeaders())).orElse(null);
-            if (original == null) {
+            MalformedRecords.DeadLetter dead = record.map(m -> MalformedRecords.deadLetter(m.getHeaders())).orElse(null);
+            if (dead == null) {
                 return message.ack(); // a null value: nothing to keep
             }
             LOG.warnf("Malformed record %s-%d@%d to linesight.labels.dlq", record.get().getTopic(), record.get().getPartition(),
                     record.get().getOffset());
             countDeadLetter("malformed_protobuf");
-            return send(rawDeadLetters, original, String.valueOf(record.get().getKey()),
-                    MalformedRecords.deadLetterHeaders(record.get().getHeaders()), message);
+            return send(rawDeadLetters, dead.value(), String.valueOf(record.get().getKey()), dead.headers(), message);
         }
         accuracy.record(label);
         FrameReader.Fetched fetched = frames.fetch(label.getFrameRef(), label.getFrameId());

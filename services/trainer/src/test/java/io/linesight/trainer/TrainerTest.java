@@ -85,7 +85,7 @@ class TrainerTest {
             assertEquals("crazing", first.getLabel());
             List<ConsumerRecord<String, Label>> dead = TopicReader.await(Topic.LABELS_DLQ.topicName(), new LabelDeserializer(),
                     r -> r.key().equals(orphan.getFrameId()), 1, WAIT);
-            assertTrue(new String(dead.get(0).headers().lastHeader("linesight.dlq.reason").value()).startsWith("frame-expired"));
+            assertTrue(new String(dead.get(0).headers().lastHeader(SampleCollector.DLQ_REASON_HEADER).value()).startsWith("frame-expired"));
         }
 
         given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")

@@ -140,7 +140,7 @@ final class HostileInputs {
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
             while (found < MALFORMED_PER_TOPIC && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(java.time.Duration.ofMillis(200))) {
-                    Header reason = record.headers().lastHeader("linesight.dlq.reason");
+                    Header reason = record.headers().lastHeader(io.linesight.proto.MalformedRecords.DLQ_REASON_HEADER);
                     if (record.key() != null && record.key().startsWith("hostile-") && reason != null
                             && new String(reason.value(), StandardCharsets.UTF_8).startsWith("malformed_protobuf")) {
                         found++;
