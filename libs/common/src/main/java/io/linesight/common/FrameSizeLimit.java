@@ -8,7 +8,6 @@ package io.linesight.common;
 public record FrameSizeLimit(int maxFrameBytes) {
     /** Room for the protobuf envelope and record headers around the image. */
     public static final int ENVELOPE_BYTES = 64 * 1024;
-    public static final int DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
     public FrameSizeLimit {
         if (maxFrameBytes <= 0 || maxFrameBytes > Integer.MAX_VALUE - ENVELOPE_BYTES) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
+import io.linesight.common.ServingSignature;
 import java.nio.ByteBuffer;
 
 /**
@@ -15,10 +16,6 @@ import java.nio.ByteBuffer;
  * in the shared Images path, so they can run in parallel with inference.
  */
 final class FrameTranslator implements Translator<byte[], float[]> {
-    /** Output keys of serving_default in the order DJL returns them when names are lost: alphabetical. */
-    private static final String PROBABILITIES = "probabilities";
-    private static final int PROBABILITIES_INDEX = 2;
-
     private final int size;
 
     FrameTranslator(int size) {
@@ -28,14 +25,14 @@ final class FrameTranslator implements Translator<byte[], float[]> {
     @Override
     public NDList processInput(TranslatorContext ctx, byte[] rgb) {
         NDArray image = ctx.getNDManager().create(ByteBuffer.wrap(rgb), new Shape(size, size, 3), DataType.UINT8);
-        image.setName("images");
+        image.setName(ServingSignature.INPUT);
         return new NDList(image);
     }
 
     @Override
     public float[] processOutput(TranslatorContext ctx, NDList outputs) {
-        NDArray probabilities = outputs.get(PROBABILITIES);
-        return (probabilities != null ? probabilities : outputs.get(PROBABILITIES_INDEX)).toFloatArray();
+        NDArray probabilities = outputs.get(ServingSignature.PROBABILITIES);
+        return (probabilities != null ? probabilities : outputs.get(ServingSignature.PROBABILITIES_INDEX)).toFloatArray();
     }
 
     @Override

@@ -3,8 +3,9 @@ package io.linesight.classifier;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.linesight.common.registry.ModelManifest;
-import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
+import io.linesight.service.ModelConfig;
+import io.linesight.service.ServingPointerChanged;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,14 +13,14 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Reads serving pointers from linesight.model-versions and keeps the named version loaded: fetch, verify,
+ * Keeps the version of each serving pointer (ServingPointerTracker, from linesight.model-versions) loaded: fetch, verify,
  * load, warm up, then swap between batches. A refused version never replaces the one serving. Frames are
  * consumed only once a model serves.
  */
@@ -39,28 +40,19 @@ public class ModelManager {
     private volatile ModelVersion lastAttempt;
     private volatile Device device;
 
-    ModelManager(ClassifierConfig config, ChannelRegistry channels, MeterRegistry registry) {
+    ModelManager(ClassifierConfig config, ModelConfig model, ChannelRegistry channels, MeterRegistry registry) {
         this.config = config;
         this.channels = channels;
         this.registry = registry;
-        this.fetcher = new ModelFetcher(config.classifier().modelCache());
+        this.fetcher = new ModelFetcher(config.modelCache());
         this.swaps = Counter.builder("linesight.classifier.swaps").description("Model versions swapped in").register(registry);
         Gauge.builder("linesight.classifier.serving.version", current, c -> c.get() == null ? 0 : c.get().version().getVersion())
-                .tag("model", config.model().name()).description("Version serving now (0 = none)").register(registry);
+                .tag("model", model.name()).description("Version serving now (0 = none)").register(registry);
     }
 
     /** Latest pointer wins: pointers arriving during a load are collapsed into the newest one. */
-    @Incoming("model-versions")
-    public void onPointer(ModelVersion pointer) {
-        if (pointer == null || !pointer.getModelName().equals(config.model().name())) {
-            return;
-        }
-        if (pointer.getStatus() != ModelStatus.SERVING && pointer.getStatus() != ModelStatus.ROLLED_BACK) {
-            LOG.warnf("Ignoring pointer to version %d with status %s: this topic only carries SERVING or ROLLED_BACK",
-                    pointer.getVersion(), pointer.getStatus());
-            return;
-        }
-        wanted.set(pointer);
+    void onPointer(@Observes ServingPointerChanged changed) {
+        wanted.set(changed.pointer());
         loader.submit(this::loadWanted);
     }
 
@@ -74,9 +66,9 @@ public class ModelManager {
         lastAttempt = pointer;
         long start = System.nanoTime();
         try {
-            java.nio.file.Path dir = fetcher.fetch(pointer);
+            Path dir = fetcher.fetch(pointer);
             ServingModel loaded = ServingModel.load(dir.resolve(ModelManifest.SERVING_DIR), pointer, device(),
-                    config.classifier().batchSize());
+                    config.batchSize());
             ServingModel previous = current.getAndSet(loaded);
             if (previous != null) {
                 previous.retire();
@@ -98,8 +90,8 @@ public class ModelManager {
 
     private Device device() {
         if (device == null) {
-            device = DeviceSelection.select(config.classifier().device(), Engine.getEngine("TensorFlow").getGpuCount());
-            LOG.infof("Inference device: %s (linesight.classifier.device=%s)", device, config.classifier().device());
+            device = DeviceSelection.select(config.device(), Engine.getEngine("TensorFlow").getGpuCount());
+            LOG.infof("Inference device: %s (linesight.classifier.device=%s)", device, config.device());
         }
         return device;
     }

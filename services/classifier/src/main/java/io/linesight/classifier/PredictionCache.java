@@ -3,13 +3,16 @@ package io.linesight.classifier;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.linesight.common.RedisKeys;
 import io.linesight.proto.Prediction;
+import io.linesight.service.FramesConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +33,8 @@ public class PredictionCache {
     private static final Duration FIRST_PREDICTION_TIMEOUT = Duration.ofSeconds(5);
 
     private final Redis redis;
-    private final ClassifierConfig config;
+    private final CacheConfig config;
+    private final FramesConfig frames;
     private final Counter hits;
     private final Counter misses;
     private final Counter bypasses;
@@ -39,9 +43,10 @@ public class PredictionCache {
     private volatile long lastFirstPredictionWarnNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
     private volatile String lastError;
 
-    PredictionCache(Redis redis, ClassifierConfig config, MeterRegistry registry) {
+    PredictionCache(Redis redis, CacheConfig config, FramesConfig frames, MeterRegistry registry) {
         this.redis = redis;
         this.config = config;
+        this.frames = frames;
         this.hits = counter(registry, "hit");
         this.misses = counter(registry, "miss");
         this.bypasses = counter(registry, "bypass");
@@ -55,7 +60,7 @@ public class PredictionCache {
     }
 
     /** Opens the connection at start, so the first batch does not pay for it within the 20 ms bound. */
-    void connect(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent start) {
+    void connect(@Observes StartupEvent start) {
         try {
             redis.send(Request.cmd(Command.PING)).await().atMost(Duration.ofSeconds(5));
         } catch (RuntimeException e) {
@@ -76,7 +81,7 @@ public class PredictionCache {
         Request mget = Request.cmd(Command.MGET);
         keys.forEach(mget::arg);
         try {
-            Response response = redis.send(mget).await().atMost(config.cache().timeout());
+            Response response = redis.send(mget).await().atMost(config.timeout());
             for (int i = 0; i < keys.size(); i++) {
                 Response value = response.get(i);
                 found[i] = value == null ? null : Prediction.parseFrom(value.toBytes());
@@ -97,12 +102,12 @@ public class PredictionCache {
     void store(List<String> cacheKeys, List<Prediction> cached, List<Prediction> firstPredictions) {
         if (!cacheKeys.isEmpty() && !bypassing()) {
             List<Request> writes = new ArrayList<>();
-            long ttl = config.cache().ttl().toMillis();
+            long ttl = config.ttl().toMillis();
             for (int i = 0; i < cacheKeys.size(); i++) {
                 writes.add(Request.cmd(Command.SET).arg(cacheKeys.get(i)).arg(cached.get(i).toByteArray()).arg("PX").arg(ttl));
             }
             try {
-                redis.batch(writes).await().atMost(config.cache().timeout());
+                redis.batch(writes).await().atMost(config.timeout());
             } catch (RuntimeException e) {
                 failed(e);
             }
@@ -120,7 +125,7 @@ public class PredictionCache {
             return;
         }
         List<Request> writes = new ArrayList<>();
-        long retention = config.frames().retention().toMillis();
+        long retention = frames.retention().toMillis();
         for (Prediction prediction : firstPredictions) {
             writes.add(Request.cmd(Command.SET).arg(RedisKeys.firstPrediction(prediction.getFrameId()))
                     .arg(prediction.toByteArray()).arg("NX").arg("PX").arg(retention));
@@ -129,7 +134,7 @@ public class PredictionCache {
         }, e -> {
             firstPredictionFailures.increment(firstPredictions.size());
             long now = System.nanoTime();
-            if (now - lastFirstPredictionWarnNanos > config.cache().retryAfter().toNanos()) {
+            if (now - lastFirstPredictionWarnNanos > config.retryAfter().toNanos()) {
                 lastFirstPredictionWarnNanos = now;
                 LOG.warnf("First predictions of %d frames not recorded, Redis failed (%s): they cannot be reviewed or scored",
                         firstPredictions.size(), e.toString());
@@ -151,7 +156,7 @@ public class PredictionCache {
     }
 
     private void failed(Exception e) {
-        Duration pause = config.cache().retryAfter();
+        Duration pause = config.retryAfter();
         bypassUntilNanos = System.nanoTime() + pause.toNanos();
         lastError = e.toString();
         LOG.warnf("Redis unavailable (%s): classifying uncached for %d ms", e.toString(), pause.toMillis());

@@ -3,10 +3,13 @@ package io.linesight.classifier;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.PairList;
+import io.linesight.common.ServingSignature;
 import io.linesight.proto.ModelVersion;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,14 +34,14 @@ final class ServingModel {
     }
 
     /**
-     * Loads serving_default and proves it with warm-up batches of the pointer's input size: a model with
+     * Loads the serving signature and proves it with warm-up batches of the pointer's input size: a model with
      * another input shape or class count is refused here, before it can serve.
      */
     static ServingModel load(Path servingDir, ModelVersion version, Device device, int warmupBatch)
             throws ModelRejectedException {
         Criteria<byte[], float[]> criteria = Criteria.builder().setTypes(byte[].class, float[].class)
                 .optModelPath(servingDir).optEngine("TensorFlow").optDevice(device)
-                .optOption("Tags", "serve").optOption("SignatureDefKey", "serving_default")
+                .optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
                 .optTranslator(new FrameTranslator(version.getInputSize())).build();
         ZooModel<byte[], float[]> model;
         try {
@@ -77,9 +80,9 @@ final class ServingModel {
      * misstates it (and serve at the wrong resolution): the signature's declared [batch, H, W, 3] must match.
      */
     private static void checkDeclaredInput(ZooModel<byte[], float[]> model, ModelVersion version) throws ModelRejectedException {
-        ai.djl.ndarray.types.Shape declared;
+        Shape declared;
         try {
-            ai.djl.util.PairList<String, ai.djl.ndarray.types.Shape> inputs = model.describeInput();
+            PairList<String, Shape> inputs = model.describeInput();
             declared = inputs == null || inputs.size() != 1 ? null : inputs.get(0).getValue();
         } catch (RuntimeException unknown) {
             return; // the engine cannot describe this model: the probe decides

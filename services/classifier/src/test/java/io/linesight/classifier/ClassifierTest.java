@@ -16,6 +16,7 @@ import io.linesight.common.registry.ServingPointers;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.Frame;
 import io.linesight.proto.FrameDeserializer;
+import io.linesight.proto.MalformedRecords;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
@@ -149,14 +150,14 @@ class ClassifierTest {
                 r -> r.value() != null && Set.of(truncated.frameId(), text.frameId()).contains(r.value().getFrameId()), 2, WAIT);
         assertEquals(2, dead.size());
         for (ConsumerRecord<String, Frame> record : dead) {
-            String reason = new String(record.headers().lastHeader(FrameClassifier.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
+            String reason = new String(record.headers().lastHeader(MalformedRecords.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
             assertTrue(reason.startsWith("undecodable"), reason);
         }
         List<ConsumerRecord<String, byte[]>> garbage = TopicReader.await(Topic.FRAMES_DLQ.topicName(),
                 new org.apache.kafka.common.serialization.ByteArrayDeserializer(), r -> "cam-p-garbage".equals(r.key()), 1, WAIT);
         assertEquals(1, garbage.size(), "a record that is not a Frame is dead-lettered too");
         assertArrayEquals(notProtobuf, garbage.get(0).value(), "with its original bytes");
-        String reason = new String(garbage.get(0).headers().lastHeader(FrameClassifier.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
+        String reason = new String(garbage.get(0).headers().lastHeader(MalformedRecords.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
         assertTrue(reason.startsWith("malformed_protobuf"), reason);
     }
 

@@ -1,5 +1,8 @@
 package io.linesight.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -47,18 +50,18 @@ public class ApiError extends RuntimeException {
 
         /** Unparseable JSON: a 400 that says so, instead of an empty body. */
         @ServerExceptionMapper
-        Response malformedJson(com.fasterxml.jackson.core.JsonProcessingException e) {
+        Response malformedJson(JsonProcessingException e) {
             return json(400, "malformed_json", "the body is not the expected JSON: " + e.getOriginalMessage());
         }
 
         @ServerExceptionMapper
-        Response mismatchedJson(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        Response mismatchedJson(MismatchedInputException e) {
             return malformedJson(e);
         }
 
         /** The framework's own client errors (unknown path, wrong method or media type, bad body) get a reason too. */
         @ServerExceptionMapper
-        Response clientError(jakarta.ws.rs.WebApplicationException e) {
+        Response clientError(WebApplicationException e) {
             int status = e.getResponse().getStatus();
             if (status < 400 || status >= 500 || e.getResponse().hasEntity()) {
                 return e.getResponse();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.linesight.common.RedisKeys;
 import io.linesight.proto.Frame;
+import io.linesight.service.FramesConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -27,13 +28,13 @@ public class FrameIndex {
 
     private final ValueCommands<String, String> values;
     private final ObjectMapper json;
-    private final IngestConfig config;
+    private final FramesConfig frames;
     private final Counter failures;
 
-    FrameIndex(RedisDataSource redis, ObjectMapper json, IngestConfig config, MeterRegistry registry) {
+    FrameIndex(RedisDataSource redis, ObjectMapper json, FramesConfig frames, MeterRegistry registry) {
         this.values = redis.value(String.class);
         this.json = json;
-        this.config = config;
+        this.frames = frames;
         this.failures = Counter.builder("linesight.frames.index.failures")
                 .description("Accepted frames whose Redis index entry could not be written").register(registry);
     }
@@ -48,7 +49,7 @@ public class FrameIndex {
         try {
             String entry = json.writeValueAsString(new Entry(where.partition(), where.offset(), frame.getCameraId(),
                     frame.getSha256(), frame.getAudit(), frame.getReceivedAtMs()));
-            values.setex(RedisKeys.frame(frame.getFrameId()), 2 * config.frames().retention().toSeconds(), entry);
+            values.setex(RedisKeys.frame(frame.getFrameId()), 2 * frames.retention().toSeconds(), entry);
             return true;
         } catch (JsonProcessingException | RuntimeException e) {
             failures.increment();
@@ -59,7 +60,7 @@ public class FrameIndex {
 
     /** Whether the frame is past the frames retention, so Kafka may no longer hold it. */
     public boolean expired(Entry entry) {
-        return System.currentTimeMillis() - entry.receivedAtMs() > config.frames().retention().toMillis();
+        return System.currentTimeMillis() - entry.receivedAtMs() > frames.retention().toMillis();
     }
 
     /** The entry of a frame, or null when it was never seen (or long gone). */

@@ -9,21 +9,23 @@ import io.linesight.common.Images;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.proto.Frame;
+import io.linesight.service.FramesConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.Map;
+import java.awt.image.BufferedImage;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /** Validates a camera image and publishes it to linesight.frames; indexes where it landed in Redis. */
 @ApplicationScoped
 public class FramePublisher {
     /** What the camera sent besides the image. */
-    public record Upload(String cameraId, String lineId, Long capturedAtMs, String contentType, byte[] image,
-            Map<String, String> attributes) {
+    public record Upload(String cameraId, String lineId, Long capturedAtMs, String contentType, byte[] image) {
     }
 
     /** The answer of an accepted frame: where it is and how to refer to it. */
@@ -34,18 +36,20 @@ public class FramePublisher {
     private final FrameIndex index;
     private final ReviewQueue reviewQueue;
     private final FrameSizeLimit limit;
-    private final IngestConfig config;
+    private final FramesConfig frames;
+    private final AuditConfig audit;
     private final MeterRegistry registry;
     private final DistributionSummary bytes;
     private final Timer publishLatency;
 
-    FramePublisher(RecordPublisher publisher, FrameIndex index, ReviewQueue reviewQueue, FrameSizeLimit limit, IngestConfig config,
-            MeterRegistry registry) {
+    FramePublisher(RecordPublisher publisher, FrameIndex index, ReviewQueue reviewQueue, FrameSizeLimit limit, FramesConfig frames,
+            AuditConfig audit, MeterRegistry registry) {
         this.publisher = publisher;
         this.index = index;
         this.reviewQueue = reviewQueue;
         this.limit = limit;
-        this.config = config;
+        this.frames = frames;
+        this.audit = audit;
         this.registry = registry;
         this.bytes = DistributionSummary.builder("linesight.frames.bytes").baseUnit("bytes")
                 .description("Size of accepted frames").register(registry);
@@ -57,7 +61,7 @@ public class FramePublisher {
         Frame frame = validate(upload);
         long start = System.nanoTime();
         RecordMetadata metadata = sendCounted(frame);
-        publishLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        publishLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         Counter.builder("linesight.frames.accepted").tag("camera", frame.getCameraId()).register(registry).increment();
         bytes.record(frame.getImage().size());
         // An unindexed frame cannot be labelled, so it is not queued for audit either: with Redis down, a second
@@ -68,7 +72,7 @@ public class FramePublisher {
         return new Accepted(frame.getFrameId(), frame.getSha256(), metadata.partition(), metadata.offset(), frame.getAudit());
     }
 
-    private static final java.util.regex.Pattern ID_PATTERN = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+    private static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
 
     private Frame validate(Upload upload) {
         if (upload.cameraId() == null || upload.cameraId().isBlank()) {
@@ -91,9 +95,9 @@ public class FramePublisher {
             throw reject(413, "frame_too_large",
                     "frame is " + image.length + " bytes, the limit is " + limit.maxFrameBytes());
         }
-        java.awt.image.BufferedImage decoded;
+        BufferedImage decoded;
         try {
-            decoded = Images.decode(image, format, config.frames().maxPixels());
+            decoded = Images.decode(image, format, frames.maxPixels());
         } catch (ImageRejectedException e) {
             throw e.reason() == ImageRejectedException.Reason.TOO_MANY_PIXELS
                     ? reject(413, "too_many_pixels", e.getMessage())
@@ -112,8 +116,7 @@ public class FramePublisher {
                 .setSha256(Sha256.hex(image))
                 .setWidth(decoded.getWidth())
                 .setHeight(decoded.getHeight())
-                .setAudit(HashSelection.isAudit(frameId, config.audit().rate()))
-                .putAllAttributes(upload.attributes())
+                .setAudit(HashSelection.isAudit(frameId, audit.rate()))
                 .build();
     }
 

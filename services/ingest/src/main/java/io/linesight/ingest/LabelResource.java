@@ -6,6 +6,8 @@ import io.linesight.proto.LabelSource;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.RecordRef;
+import io.linesight.service.FramesConfig;
+import io.linesight.service.ServingPointerTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -25,6 +27,9 @@ import jakarta.ws.rs.core.Response;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * The operator API: POST /api/v1/labels (an answer for a frame, to linesight.labels), and what the review page
@@ -42,22 +47,22 @@ public class LabelResource {
     }
 
     private final FrameIndex index;
-    private final ServingModelView serving;
+    private final ServingPointerTracker serving;
     private final ReviewQueue queue;
     private final RecordPublisher publisher;
     private final ValueCommands<String, String> values;
-    private final IngestConfig config;
+    private final FramesConfig frames;
     private final SecurityIdentity identity;
     private final MeterRegistry registry;
 
-    LabelResource(FrameIndex index, ServingModelView serving, ReviewQueue queue, RecordPublisher publisher,
-            RedisDataSource redis, IngestConfig config, SecurityIdentity identity, MeterRegistry registry) {
+    LabelResource(FrameIndex index, ServingPointerTracker serving, ReviewQueue queue, RecordPublisher publisher,
+            RedisDataSource redis, FramesConfig frames, SecurityIdentity identity, MeterRegistry registry) {
         this.index = index;
         this.serving = serving;
         this.queue = queue;
         this.publisher = publisher;
         this.values = redis.value(String.class);
-        this.config = config;
+        this.frames = frames;
         this.identity = identity;
         this.registry = registry;
     }
@@ -68,6 +73,13 @@ public class LabelResource {
      * frame never seen, 410 frame past the retention, 503 no model serves yet or Kafka unavailable.
      */
     @POST
+    @APIResponse(responseCode = "202", description = "on linesight.labels", content = @Content(schema = @Schema(implementation = LabelAccepted.class)))
+    @APIResponse(responseCode = "200", description = "the same label was already recorded: nothing published twice",
+            content = @Content(schema = @Schema(implementation = LabelAccepted.class)))
+    @APIResponse(responseCode = "400", description = "missing_field, bad_source, unknown_class", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = "unknown_frame", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "410", description = "frame_expired", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "503", description = "no_serving_model, broker_unavailable", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @Path("/labels")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
@@ -82,7 +94,7 @@ public class LabelResource {
         }
         if (index.expired(frame)) {
             throw new ApiError(410, "frame_expired", "frame " + request.frameId() + " is older than the frames retention ("
-                    + config.frames().retention() + ") and can no longer be used for training");
+                    + frames.retention() + ") and can no longer be used for training");
         }
         ModelVersion model = serving.serving();
         if (model == null) {
@@ -94,7 +106,7 @@ public class LabelResource {
         }
         // Idempotence: the first label per (frame, source) is remembered; the same one again publishes nothing.
         String key = "label:" + request.frameId() + ":" + source.name();
-        String previous = values.setGet(key, request.label(), new SetArgs().nx().ex(2 * config.frames().retention().toSeconds()));
+        String previous = values.setGet(key, request.label(), new SetArgs().nx().ex(2 * frames.retention().toSeconds()));
         if (request.label().equals(previous)) {
             return Response.ok(new LabelAccepted(request.frameId(), true, null, null)).build();
         }
@@ -125,6 +137,8 @@ public class LabelResource {
     /** The next frames to label: AUDIT frames (blind), then the least confident predictions with their top-k. */
     @GET
     @Path("/review/queue")
+    @APIResponse(responseCode = "200", description = "AUDIT items first, then the least confident predictions")
+    @APIResponse(responseCode = "400", description = "bad_limit", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @Produces(MediaType.APPLICATION_JSON)
     public List<ReviewQueue.Item> queue(@QueryParam("limit") @DefaultValue("20") int limit) {
         if (limit < 1 || limit > 500) {
@@ -136,6 +150,7 @@ public class LabelResource {
     /** The page's header: what serves, how it does on recent audits, how much waits. */
     @GET
     @Path("/review/summary")
+    @APIResponse(responseCode = "200", description = "the serving version, its audit accuracy, items waiting")
     @Produces(MediaType.APPLICATION_JSON)
     public ReviewQueue.Summary summary() {
         return queue.summary(serving.serving());

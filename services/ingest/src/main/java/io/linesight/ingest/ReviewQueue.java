@@ -3,14 +3,20 @@ package io.linesight.ingest;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.linesight.common.RedisKeys;
 import io.linesight.proto.ClassScore;
+import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Prediction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * What operators should look at, kept in Redis so every ingest replica sees one queue: AUDIT frames (chosen
@@ -36,19 +42,19 @@ public class ReviewQueue {
     }
 
     private final SortedSetCommands<String, String> sets;
-    private final io.quarkus.redis.datasource.hash.HashCommands<String, String, Long> counts;
+    private final HashCommands<String, String, Long> counts;
     private final ValueCommands<String, byte[]> values;
     private final FrameIndex index;
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ReviewQueue.class);
-    private final io.micrometer.core.instrument.Counter failures;
+    private static final Logger LOG = Logger.getLogger(ReviewQueue.class);
+    private final Counter failures;
 
-    ReviewQueue(RedisDataSource redis, FrameIndex index, io.micrometer.core.instrument.MeterRegistry registry) {
+    ReviewQueue(RedisDataSource redis, FrameIndex index, MeterRegistry registry) {
         this.sets = redis.sortedSet(String.class);
         this.counts = redis.hash(Long.class);
         this.values = redis.value(byte[].class);
         this.index = index;
-        this.failures = io.micrometer.core.instrument.Counter.builder("linesight.review.queue.failures")
+        this.failures = Counter.builder("linesight.review.queue.failures")
                 .description("Review items not queued because Redis failed").register(registry);
     }
 
@@ -98,12 +104,12 @@ public class ReviewQueue {
         }
     }
 
-    Summary summary(io.linesight.proto.ModelVersion serving) {
+    Summary summary(ModelVersion serving) {
         long waiting = sets.zcard(AUDIT_KEY) + sets.zcard(UNCERTAIN_KEY);
         if (serving == null) {
             return new Summary(null, null, List.of(), waiting, null, null);
         }
-        java.util.Map<String, Long> audit = counts.hgetall("review:audit-accuracy:" + serving.getVersion());
+        Map<String, Long> audit = counts.hgetall("review:audit-accuracy:" + serving.getVersion());
         long total = audit.getOrDefault("total", 0L);
         return new Summary(serving.getModelName(), serving.getVersion(), serving.getClassesList(), waiting, total,
                 total == 0 ? null : audit.getOrDefault("correct", 0L) / (double) total);

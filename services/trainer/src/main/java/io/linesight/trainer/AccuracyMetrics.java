@@ -1,13 +1,23 @@
 package io.linesight.trainer;
 
 import io.linesight.proto.Label;
+import io.linesight.proto.LabelSource;
+import io.linesight.service.ServingPointerChanged;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Online accuracy from each Label's own fields: the version that served the frame, its predicted class, the
@@ -35,9 +45,9 @@ public class AccuracyMetrics {
     };
 
     /** AUDIT labels and correct ones per served version. */
-    private final Map<Integer, long[]> auditTotals = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, long[]> auditTotals = new ConcurrentHashMap<>();
     /** Versions in the order they were announced as serving, newest last ({@value #VERSIONS_KEPT} at most). */
-    private final java.util.Deque<Integer> servingHistory = new java.util.ArrayDeque<>();
+    private final Deque<Integer> servingHistory = new ArrayDeque<>();
 
     AccuracyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -72,7 +82,7 @@ public class AccuracyMetrics {
         if (right) {
             correct.increment();
         }
-        if (label.getSource() == io.linesight.proto.LabelSource.AUDIT) {
+        if (label.getSource() == LabelSource.AUDIT) {
             long[] totals = auditTotals.computeIfAbsent(label.getServedModelVersion(), v -> new long[2]);
             totals[0]++;
             totals[1] += right ? 1 : 0;
@@ -82,8 +92,12 @@ public class AccuracyMetrics {
                 .register(registry).increment();
     }
 
-    /** A new serving version: the one before it becomes "previous"; old versions' series go. */
-    public synchronized void servingChanged(int version) {
+    /** A new serving version (from linesight.model-versions): the one before it becomes "previous"; old versions' series go. */
+    void onPointer(@Observes ServingPointerChanged changed) {
+        servingChanged(changed.pointer().getVersion());
+    }
+
+    synchronized void servingChanged(int version) {
         if (servingHistory.isEmpty() || servingHistory.peekLast() != version) {
             servingHistory.remove(version);
             servingHistory.addLast(version);
@@ -133,13 +147,13 @@ public class AccuracyMetrics {
      * cannot wipe the figures of those that really served.
      */
     private void retain() {
-        java.util.Set<Integer> scored = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+        Set<Integer> scored = new TreeSet<>(Comparator.reverseOrder());
         for (Meter meter : registry.getMeters()) {
             if (isPerVersion(meter)) {
                 scored.add(Integer.parseInt(meter.getId().getTag("version")));
             }
         }
-        java.util.Set<Integer> kept = new java.util.HashSet<>(servingHistory);
+        Set<Integer> kept = new HashSet<>(servingHistory);
         scored.stream().limit(VERSIONS_KEPT).forEach(kept::add);
         auditTotals.keySet().removeIf(v -> !kept.contains(v));
         for (Meter meter : registry.getMeters()) {

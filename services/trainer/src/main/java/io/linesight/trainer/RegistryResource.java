@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.registry.ModelRegistry;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -13,10 +14,10 @@ import java.nio.file.Files;
  */
 @Path("/registry")
 public class RegistryResource {
-    private final java.nio.file.Path root;
+    private final ModelRegistry registry;
 
-    RegistryResource(TrainerConfig config) {
-        this.root = config.registry().dir().toAbsolutePath().normalize();
+    RegistryResource(RegistryConfig registry) {
+        this.registry = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
     }
 
     @GET
@@ -25,8 +26,9 @@ public class RegistryResource {
         if (!version.matches("[1-9][0-9]*")) {
             return Response.status(404).build();
         }
-        java.nio.file.Path versionDir = root.resolve(model).resolve(version).normalize();
-        java.nio.file.Path path = versionDir.resolve(file).normalize();
+        var root = registry.root();
+        var versionDir = root.resolve(model).resolve(version).normalize();
+        var path = versionDir.resolve(file).normalize();
         if (!versionDir.startsWith(root) || !path.startsWith(versionDir) || !Files.isRegularFile(path)) {
             return Response.status(404).build();
         }

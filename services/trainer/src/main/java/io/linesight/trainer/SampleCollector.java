@@ -1,54 +1,50 @@
 package io.linesight.trainer;
 
 import io.linesight.common.FrameReader;
+import io.linesight.common.Topic;
 import io.linesight.proto.Label;
-import io.linesight.proto.MalformedRecords;
 import io.linesight.proto.TrainingSample;
+import io.linesight.service.DeadLetters;
+import io.linesight.service.Relay;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
-import org.jboss.logging.Logger;
 
 /**
- * Reads linesight.labels; writes linesight.samples (and the local sample store) or, when the labelled frame
- * is gone from linesight.frames, linesight.labels.dlq with the cause. Counts online accuracy.
+ * Reads linesight.labels; writes linesight.samples (and the local sample store) or, when the labelled frame is gone
+ * from linesight.frames, linesight.labels.dlq with the cause. Each label commits once its record is on the broker.
  */
 @ApplicationScoped
 public class SampleCollector {
-    private static final Logger LOG = Logger.getLogger(SampleCollector.class);
-    static final String DLQ_REASON_HEADER = MalformedRecords.DLQ_REASON_HEADER;
-
     private final FrameReader frames;
     private final SampleStore store;
     private final AccuracyMetrics accuracy;
+    private final DeadLetters deadLetters;
     private final Emitter<TrainingSample> samples;
-    private final Emitter<Label> deadLetters;
+    private final Emitter<Label> labelDeadLetters;
     /** Records that are not a Label at all, dead-lettered with their original bytes. */
     private final Emitter<byte[]> rawDeadLetters;
     private final MeterRegistry registry;
     private final AtomicInteger newSamples = new AtomicInteger();
 
-    SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, MeterRegistry registry,
-            @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> deadLetters,
+    SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, DeadLetters deadLetters, MeterRegistry registry,
+            @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> labelDeadLetters,
             @Channel("labels-dlq-raw") Emitter<byte[]> rawDeadLetters) {
         this.frames = frames;
         this.store = store;
         this.accuracy = accuracy;
+        this.deadLetters = deadLetters;
         this.registry = registry;
         this.samples = samples;
-        this.deadLetters = deadLetters;
+        this.labelDeadLetters = labelDeadLetters;
         this.rawDeadLetters = rawDeadLetters;
     }
 
@@ -57,24 +53,12 @@ public class SampleCollector {
     public CompletionStage<Void> onLabel(Message<Label> message) {
         Label label = message.getPayload();
         if (label == null) {
-            var record = message.getMetadata(IncomingKafkaRecordMetadata.class);
-            MalformedRecords.DeadLetter dead = record.map(m -> MalformedRecords.deadLetter(m.getHeaders())).orElse(null);
-            if (dead == null) {
-                return message.ack(); // a null value: nothing to keep
-            }
-            LOG.warnf("Malformed record %s-%d@%d to linesight.labels.dlq", record.get().getTopic(), record.get().getPartition(),
-                    record.get().getOffset());
-            countDeadLetter("malformed_protobuf");
-            return send(rawDeadLetters, dead.value(), String.valueOf(record.get().getKey()), dead.headers(), message);
+            return deadLetters.malformed(message, rawDeadLetters, Topic.LABELS_DLQ);
         }
         accuracy.record(label);
         FrameReader.Fetched fetched = frames.fetch(label.getFrameRef(), label.getFrameId());
         if (fetched.frame() == null) {
-            LOG.warnf("Label for frame %s to linesight.labels.dlq: %s", label.getFrameId(), fetched.failure());
-            countDeadLetter("frame-expired");
-            RecordHeaders headers = new RecordHeaders();
-            headers.add(DLQ_REASON_HEADER, fetched.failure().getBytes(StandardCharsets.UTF_8));
-            return send(deadLetters, label, label.getFrameId(), headers, message);
+            return deadLetters.send(labelDeadLetters, label, label.getFrameId(), fetched.failure(), Topic.LABELS_DLQ, message);
         }
         var labelRecord = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         TrainingSample sample = TrainingSample.newBuilder()
@@ -87,12 +71,7 @@ public class SampleCollector {
         newSamples.incrementAndGet();
         Counter.builder("linesight.trainer.samples").tag("source", label.getSource().name())
                 .description("Training samples written").register(registry).increment();
-        return send(samples, sample, sample.getFrameId(), new RecordHeaders(), message);
-    }
-
-    private void countDeadLetter(String cause) {
-        Counter.builder("linesight.trainer.labels.dead").tag("cause", cause)
-                .description("Labels sent to linesight.labels.dlq, by cause").register(registry).increment();
+        return Relay.send(samples, sample, sample.getFrameId(), null, message);
     }
 
     /** Samples collected since the last fine-tune started. */
@@ -102,20 +81,5 @@ public class SampleCollector {
 
     int newSamples() {
         return newSamples.get();
-    }
-
-    /** The label's offset commits only once its sample or dead letter is acknowledged by the broker. */
-    private static <T> CompletionStage<Void> send(Emitter<T> emitter, T payload, String key, RecordHeaders headers,
-            Message<Label> source) {
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-        Metadata metadata = Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build());
-        emitter.send(Message.of(payload, metadata, () -> {
-            done.complete(null);
-            return source.ack();
-        }, (Throwable failure) -> {
-            done.completeExceptionally(failure);
-            return source.nack(failure);
-        }));
-        return done;
     }
 }

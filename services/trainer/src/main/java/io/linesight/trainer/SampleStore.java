@@ -20,7 +20,7 @@ public class SampleStore {
     private final Path dir;
 
     SampleStore(TrainerConfig config) throws IOException {
-        this.dir = Files.createDirectories(config.trainer().samplesDir());
+        this.dir = Files.createDirectories(config.samplesDir());
     }
 
     public void put(TrainingSample sample) {

@@ -1,96 +1,39 @@
 package io.linesight.trainer;
 
 import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Settings of the trainer; application.properties documents each. */
-@ConfigMapping(prefix = "linesight")
+/** linesight.trainer.*: when and how to fine-tune; values and why in application.properties. */
+@ConfigMapping(prefix = "linesight.trainer")
 public interface TrainerConfig {
-    Model model();
+    /** Where samples are kept on disk (they are also on the compacted linesight.samples). */
+    Path samplesDir();
 
-    Frames frames();
+    /** Fine-tune after this many new samples... */
+    int minNewSamples();
 
-    Topics topics();
+    /** ...or when this long has passed since the last run and at least one new sample arrived. */
+    Duration maxInterval();
 
-    Registry registry();
+    /** Share of AUDIT samples held out (by hash of the frame id) to compare candidate and serving version. */
+    double holdoutFraction();
 
-    Trainer trainer();
+    /** No version is published while the holdout is smaller than this. */
+    int minHoldout();
 
-    interface Model {
-        @WithDefault("defects")
-        String name();
-    }
+    /** The candidate must beat the serving version's holdout macro-recall by more than this. */
+    double margin();
 
-    interface Frames {
-        @WithDefault("8388608")
-        int maxBytes();
+    String strategy();
 
-        @WithDefault("7d")
-        Duration retention();
-    }
+    int epochs();
 
-    interface Topics {
-        @WithDefault("3")
-        int partitions();
+    int batchSize();
 
-        @WithDefault("1")
-        short replicationFactor();
-    }
+    float learningRate();
 
-    interface Registry {
-        /** The registry this trainer owns and serves read-only over HTTP. */
-        Path dir();
+    float weightDecay();
 
-        /** Base URL classifiers reach this trainer at; artifact URIs are built from it. */
-        String publicUrl();
-    }
-
-    interface Trainer {
-        /** Where samples are kept on disk (they are also on the compacted linesight.samples). */
-        Path samplesDir();
-
-        /** Fine-tune after this many new samples... */
-        @WithDefault("50")
-        int minNewSamples();
-
-        /** How often the trigger is checked (read by the scheduler). */
-        @WithDefault("10s")
-        String checkInterval();
-
-        /** ...or after this long with at least one new sample. */
-        @WithDefault("10m")
-        Duration maxInterval();
-
-        /** Share of AUDIT samples held out (by hash of the frame id) to compare candidate and serving version. */
-        @WithDefault("0.5")
-        double holdoutFraction();
-
-        /** No version is published while the holdout is smaller than this. */
-        @WithDefault("50")
-        int minHoldout();
-
-        /** The candidate must beat the serving version's holdout macro-recall by more than this. */
-        @WithDefault("0.01")
-        double margin();
-
-        @WithDefault("full")
-        String strategy();
-
-        @WithDefault("5")
-        int epochs();
-
-        @WithDefault("16")
-        int batchSize();
-
-        @WithDefault("0.01")
-        float learningRate();
-
-        @WithDefault("5e-4")
-        float weightDecay();
-
-        @WithDefault("2")
-        int threads();
-    }
+    int threads();
 }

@@ -8,6 +8,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.Map;
 
 /** POST /api/v1/training/run starts a fine-tune now (admin); GET /api/v1/training/last tells how the last one ended. */
 @Path("/api/v1/training")
@@ -26,7 +27,7 @@ public class TrainingResource {
     public Response run(FineTuner.Overrides overrides) throws Exception {
         var run = tuner.start(overrides == null ? FineTuner.Overrides.NONE : overrides);
         if (run == null) {
-            return Response.status(409).entity(java.util.Map.of("error", "busy", "detail", "a fine-tune is already running")).build();
+            return Response.status(409).entity(Map.of("error", "busy", "detail", "a fine-tune is already running")).build();
         }
         return Response.ok(run.get()).build();
     }

@@ -17,6 +17,7 @@ import io.linesight.proto.Frame;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelDeserializer;
 import io.linesight.proto.LabelSource;
+import io.linesight.proto.MalformedRecords;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ModelVersionDeserializer;
@@ -85,7 +86,7 @@ class TrainerTest {
             assertEquals("crazing", first.getLabel());
             List<ConsumerRecord<String, Label>> dead = TopicReader.await(Topic.LABELS_DLQ.topicName(), new LabelDeserializer(),
                     r -> r.key().equals(orphan.getFrameId()), 1, WAIT);
-            assertTrue(new String(dead.get(0).headers().lastHeader(SampleCollector.DLQ_REASON_HEADER).value()).startsWith("frame-expired"));
+            assertTrue(new String(dead.get(0).headers().lastHeader(MalformedRecords.DLQ_REASON_HEADER).value()).startsWith("frame-expired"));
         }
 
         given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")

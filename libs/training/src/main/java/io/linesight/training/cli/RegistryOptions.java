@@ -1,5 +1,6 @@
 package io.linesight.training.cli;
 
+import io.linesight.common.Defaults;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import java.io.IOException;
@@ -9,12 +10,13 @@ import picocli.CommandLine.Option;
 
 /** Which registry and model a command works on. */
 final class RegistryOptions {
-    @Option(names = "--registry", defaultValue = "${env:LINESIGHT_REGISTRY:-registry}",
-            description = "Model registry folder (default: $LINESIGHT_REGISTRY or ./registry).")
+    @Option(names = "--registry", defaultValue = "${env:LINESIGHT_REGISTRY_DIR:-registry}",
+            description = "Model registry folder (default: $LINESIGHT_REGISTRY_DIR, the trainer's setting, or ./registry).")
     Path registry;
 
-    @Option(names = "--model", defaultValue = "${env:LINESIGHT_MODEL:-defects}",
-            description = "Model name: one per deployment (default: $LINESIGHT_MODEL or defects).")
+    @Option(names = "--model", defaultValue = "${env:LINESIGHT_MODEL_NAME:-" + Defaults.MODEL_NAME + "}",
+            description = "Model name: one per deployment (default: $LINESIGHT_MODEL_NAME, the services' setting, or "
+                    + Defaults.MODEL_NAME + ").")
     String model;
 
     ModelRegistry open() {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
         description = "Makes an earlier version serve again: writes its pointer (status ROLLED_BACK) to linesight.model-versions.")
-final class RollbackCommand extends ServingPointer implements Callable<Integer> {
+final class RollbackCommand extends ServingPointerCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, description = "Version to go back to.")
     int version;
 

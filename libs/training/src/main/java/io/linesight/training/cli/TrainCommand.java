@@ -5,7 +5,7 @@ import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.Evaluation;
 import io.linesight.training.LearningRateSchedule;
 import io.linesight.training.ModelVersions;
-import io.linesight.training.Trainer;
+import io.linesight.training.TrainingLoop;
 import io.linesight.training.data.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
@@ -163,7 +163,7 @@ final class TrainCommand implements Callable<Integer> {
             long stepsPerEpoch = Math.max(1, (train.size() + batchSize - 1) / batchSize);
             LearningRateSchedule rates = new LearningRateSchedule(LearningRateSchedule.Kind.fromCli(schedule), learningRate,
                     Math.min(warmupEpochs, Math.max(0, epochs - 1)) * stepsPerEpoch);
-            Trainer.Run run = new Trainer(System.out).train(model, train, validation, new Trainer.Options(chosen, epochs,
+            TrainingLoop.Run run = new TrainingLoop(System.out).train(model, train, validation, new TrainingLoop.Options(chosen, epochs,
                     batchSize, rates, weightDecay, clipNorm, !noBalance, seed, patience, !lastEpoch));
             Evaluation holdout = Evaluation.of(model, validation, 64);
             RegistryPublisher publisher = new RegistryPublisher(models);

@@ -1,5 +1,6 @@
 package io.linesight.training.model;
 
+import io.linesight.common.ServingSignature;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +72,7 @@ final class ResNet18Graph {
     }
 
     Placeholder<TUint8> imagesInput() {
-        return tf.withName("images").placeholder(TUint8.class,
+        return tf.withName(ServingSignature.INPUT).placeholder(TUint8.class,
                 Placeholder.shape(Shape.of(-1, spec.inputSize(), spec.inputSize(), 3)));
     }
 
@@ -118,11 +119,11 @@ final class ResNet18Graph {
     }
 
     Signature servingSignature(Placeholder<TUint8> images, Forward forward) {
-        return Signature.builder().key(Signature.DEFAULT_KEY)
-                .input("images", images)
-                .output("probabilities", tf.withName("probabilities").nn.softmax(forward.logits()))
-                .output("logits", tf.withName("logits").identity(forward.logits()))
-                .output("embedding", tf.withName("embedding").identity(forward.embedding()))
+        return Signature.builder().key(ServingSignature.KEY)
+                .input(ServingSignature.INPUT, images)
+                .output(ServingSignature.PROBABILITIES, tf.withName(ServingSignature.PROBABILITIES).nn.softmax(forward.logits()))
+                .output(ServingSignature.LOGITS, tf.withName(ServingSignature.LOGITS).identity(forward.logits()))
+                .output(ServingSignature.EMBEDDING, tf.withName(ServingSignature.EMBEDDING).identity(forward.embedding()))
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package io.linesight.training.model;
 
+import io.linesight.common.ServingSignature;
 import io.linesight.common.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,11 +81,11 @@ public final class ResNetModel implements AutoCloseable {
 
     /** Loads a serving/ SavedModel for {@link #predict} only, exactly as the classifier will run it. */
     public static ResNetModel loadServing(Path servingDir, ResNetSpec spec, int threads) {
-        return load(servingDir, spec, threads, java.util.List.of(Signature.DEFAULT_KEY));
+        return load(servingDir, spec, threads, java.util.List.of(ServingSignature.KEY));
     }
 
     private static ResNetModel load(Path dir, ResNetSpec spec, int threads, java.util.List<String> requiredSignatures) {
-        SavedModelBundle bundle = SavedModelBundle.loader(dir.toString()).withTags(SavedModelBundle.DEFAULT_TAG)
+        SavedModelBundle bundle = SavedModelBundle.loader(dir.toString()).withTags(ServingSignature.TAG)
                 .withConfigProto(sessionConfig(threads)).load();
         Map<String, Signature> signatures = new LinkedHashMap<>();
         bundle.signatures().forEach(s -> signatures.put(s.key(), s));
@@ -117,7 +118,7 @@ public final class ResNetModel implements AutoCloseable {
                 TFloat32 lr = TFloat32.scalarOf(learningRate);
                 TFloat32 wd = TFloat32.scalarOf(weightDecay);
                 TFloat32 clip = TFloat32.scalarOf(clipNorm > 0 ? clipNorm : Float.POSITIVE_INFINITY)) {
-            Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of("images", imageTensor, "labels", labelTensor,
+            Map<String, Tensor> inputs = new LinkedHashMap<>(Map.of(ServingSignature.INPUT, imageTensor, "labels", labelTensor,
                     "learning_rate", lr, "weight_decay", wd));
             if (clipping) {
                 inputs.put("clip_norm", clip);
@@ -135,15 +136,15 @@ public final class ResNetModel implements AutoCloseable {
             return;
         }
         try (TUint8 imageTensor = images(images, batch);
-                Result ignored = session.run(signatures.get(strategy.recalibrationKey()), Map.of("images", imageTensor))) {
+                Result ignored = session.run(signatures.get(strategy.recalibrationKey()), Map.of(ServingSignature.INPUT, imageTensor))) {
             // Running the signature applied the updates.
         }
     }
 
     public Outputs predict(byte[] images, int batch) {
         try (TUint8 imageTensor = images(images, batch);
-                Result result = session.run(signatures.get(Signature.DEFAULT_KEY), Map.of("images", imageTensor))) {
-            return new Outputs(batch, floats(result, "probabilities"), floats(result, "logits"), floats(result, "embedding"));
+                Result result = session.run(signatures.get(ServingSignature.KEY), Map.of(ServingSignature.INPUT, imageTensor))) {
+            return new Outputs(batch, floats(result, ServingSignature.PROBABILITIES), floats(result, ServingSignature.LOGITS), floats(result, ServingSignature.EMBEDDING));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.linesight.training.model;
 
+import io.linesight.common.ServingSignature;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,7 @@ final class TrainingGraph {
         ResNet18Graph.Forward full = net.head(net.features(x, 0, 4, 0, fullStats), fullStats);
 
         Map<String, Signature> signatures = new LinkedHashMap<>();
-        signatures.put(Signature.DEFAULT_KEY, net.servingSignature(images, inference));
+        signatures.put(ServingSignature.KEY, net.servingSignature(images, inference));
         Map<Strategy, ResNet18Graph.Forward> forwards = Map.of(Strategy.HEAD, inference, Strategy.LAST_STAGE, lastStage,
                 Strategy.FULL, full);
         for (Strategy strategy : Strategy.values()) {
@@ -51,9 +52,9 @@ final class TrainingGraph {
                     strategy, forward, images, labels, learningRate, weightDecay, clipNorm));
             if (strategy.recalibrationKey() != null) {
                 Operand<TFloat32> logits = tf.withSubScope(strategy.recalibrationKey())
-                        .withControlDependencies(forward.statUpdates()).withName("logits").identity(forward.logits());
+                        .withControlDependencies(forward.statUpdates()).withName(ServingSignature.LOGITS).identity(forward.logits());
                 signatures.put(strategy.recalibrationKey(), Signature.builder().key(strategy.recalibrationKey())
-                        .input("images", images).output("logits", logits).build());
+                        .input(ServingSignature.INPUT, images).output(ServingSignature.LOGITS, logits).build());
             }
         }
         return signatures;
@@ -107,7 +108,7 @@ final class TrainingGraph {
         Operand<TFloat32> accuracy = tf.withName("accuracy").math.mean(tf.dtypes.cast(tf.math.equal(
                 tf.math.argMax(forward.logits(), tf.constant(1), TInt32.class), labels), TFloat32.class), tf.constant(0));
         return Signature.builder().key(strategy.signatureKey())
-                .input("images", images).input("labels", labels)
+                .input(ServingSignature.INPUT, images).input("labels", labels)
                 .input("learning_rate", learningRate).input("weight_decay", weightDecay).input("clip_norm", clipNorm)
                 .output("loss", stepLoss).output("accuracy", accuracy).output("gradient_norm", gradientNorm)
                 .build();

@@ -4,7 +4,7 @@ import io.linesight.charts.Charts;
 import io.linesight.charts.ImageGrid;
 import io.linesight.charts.ReportFolder;
 import io.linesight.training.Evaluation;
-import io.linesight.training.Trainer;
+import io.linesight.training.TrainingLoop;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import java.awt.Color;
@@ -35,20 +35,20 @@ public final class TrainingReport {
     }
 
     /** Writes the folder and returns its index.html. */
-    public static Path write(Path dir, Summary summary, Trainer.Run run, Evaluation validation, ImageSet validationSet,
+    public static Path write(Path dir, Summary summary, TrainingLoop.Run run, Evaluation validation, ImageSet validationSet,
             ResNetModel model) throws IOException {
         java.nio.file.Files.createDirectories(dir);
-        List<Trainer.EpochResult> epochs = run.epochs();
+        List<TrainingLoop.EpochResult> epochs = run.epochs();
         if (!epochs.isEmpty()) {
             Charts.savePng(curves("Loss (cross-entropy)", "loss", epochs, run.bestEpoch(),
-                    Map.of("train", Trainer.EpochResult::loss, "validation", Trainer.EpochResult::validationLoss)), dir.resolve("loss.png"));
-            Map<String, java.util.function.ToDoubleFunction<Trainer.EpochResult>> accuracy = new LinkedHashMap<>();
-            accuracy.put("train accuracy", Trainer.EpochResult::trainAccuracy);
-            accuracy.put("validation accuracy", Trainer.EpochResult::validationAccuracy);
-            accuracy.put("validation macro-recall", Trainer.EpochResult::validationMacroRecall);
+                    Map.of("train", TrainingLoop.EpochResult::loss, "validation", TrainingLoop.EpochResult::validationLoss)), dir.resolve("loss.png"));
+            Map<String, java.util.function.ToDoubleFunction<TrainingLoop.EpochResult>> accuracy = new LinkedHashMap<>();
+            accuracy.put("train accuracy", TrainingLoop.EpochResult::trainAccuracy);
+            accuracy.put("validation accuracy", TrainingLoop.EpochResult::validationAccuracy);
+            accuracy.put("validation macro-recall", TrainingLoop.EpochResult::validationMacroRecall);
             Charts.savePng(curves("Accuracy", "accuracy", epochs, run.bestEpoch(), accuracy), dir.resolve("accuracy.png"));
             Charts.savePng(curves("Learning rate (end of epoch)", "learning rate", epochs, run.bestEpoch(),
-                    Map.of("learning rate", Trainer.EpochResult::learningRate)), dir.resolve("learning-rate.png"));
+                    Map.of("learning rate", TrainingLoop.EpochResult::learningRate)), dir.resolve("learning-rate.png"));
         }
         if (validation.count() > 0) {
             Charts.savePng(Charts.confusion("Validation confusion (rows: true, columns: predicted)", validation.classes(),
@@ -101,13 +101,13 @@ public final class TrainingReport {
                 new ReportFolder.Section("Misclassified validation images (true → predicted)", "misclassified.png")));
     }
 
-    private static XYChart curves(String title, String yTitle, List<Trainer.EpochResult> epochs, int bestEpoch,
-            Map<String, java.util.function.ToDoubleFunction<Trainer.EpochResult>> series) {
+    private static XYChart curves(String title, String yTitle, List<TrainingLoop.EpochResult> epochs, int bestEpoch,
+            Map<String, java.util.function.ToDoubleFunction<TrainingLoop.EpochResult>> series) {
         XYChart chart = new XYChartBuilder().width(900).height(400).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
-        double[] x = epochs.stream().mapToDouble(Trainer.EpochResult::epoch).toArray();
+        double[] x = epochs.stream().mapToDouble(TrainingLoop.EpochResult::epoch).toArray();
         double low = Double.POSITIVE_INFINITY;
         double high = Double.NEGATIVE_INFINITY;
-        for (Map.Entry<String, java.util.function.ToDoubleFunction<Trainer.EpochResult>> entry : series.entrySet()) {
+        for (Map.Entry<String, java.util.function.ToDoubleFunction<TrainingLoop.EpochResult>> entry : series.entrySet()) {
             double[] y = epochs.stream().mapToDouble(entry.getValue()).toArray();
             if (java.util.Arrays.stream(y).allMatch(Double::isNaN)) {
                 continue;

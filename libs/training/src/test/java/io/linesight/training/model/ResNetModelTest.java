@@ -1,5 +1,6 @@
 package io.linesight.training.model;
 
+import io.linesight.common.ServingSignature;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,14 +57,14 @@ class ResNetModelTest {
         try (ResNetModel resumed = ResNetModel.loadTraining(dir.resolve("training"), TINY, 2)) {
             assertArrayEquals(before, resumed.predict(images, 4).probabilities());
         }
-        try (SavedModelBundle serving = SavedModelBundle.load(dir.resolve("serving").toString(), "serve");
+        try (SavedModelBundle serving = SavedModelBundle.load(dir.resolve("serving").toString(), ServingSignature.TAG);
                 TUint8 input = TUint8.tensorOf(Shape.of(4, 32, 32, 3), DataBuffers.of(images, true, false));
-                Result result = serving.function("serving_default").call(Map.of("images", input))) {
-            TFloat32 probabilities = (TFloat32) result.get("probabilities").orElseThrow();
+                Result result = serving.function(ServingSignature.KEY).call(Map.of(ServingSignature.INPUT, input))) {
+            TFloat32 probabilities = (TFloat32) result.get(ServingSignature.PROBABILITIES).orElseThrow();
             float[] served = new float[(int) probabilities.size()];
             probabilities.copyTo(DataBuffers.of(served, false, false));
             assertArrayEquals(before, served);
-            assertEquals(java.util.Set.of("serving_default"), serving.signatures().stream().map(s -> s.key()).collect(Collectors.toSet()));
+            assertEquals(java.util.Set.of(ServingSignature.KEY), serving.signatures().stream().map(s -> s.key()).collect(Collectors.toSet()));
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.List;
  * The training loop: epochs of balanced, augmented batches, a validation pass and a progress line each;
  * optionally early stopping and a return to the best epoch by validation macro-recall.
  */
-public final class Trainer {
+public final class TrainingLoop {
     /**
      * How to train.
      *
@@ -48,7 +48,7 @@ public final class Trainer {
 
     private final PrintStream log;
 
-    public Trainer(PrintStream log) {
+    public TrainingLoop(PrintStream log) {
         this.log = log;
     }
 

@@ -1,6 +1,6 @@
 package io.linesight.training.cli;
 
-import io.linesight.common.FrameSizeLimit;
+import io.linesight.common.Defaults;
 import io.linesight.common.Topic;
 import io.linesight.common.TopicSetup;
 import io.linesight.common.registry.ModelManifest;
@@ -9,6 +9,8 @@ import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ProtobufSerializer;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Writes the serving pointer of a verified version to linesight.model-versions (promote and rollback). */
-abstract class ServingPointer {
+abstract class ServingPointerCommand {
     @Mixin
     RegistryOptions registry;
 
@@ -38,10 +40,10 @@ abstract class ServingPointer {
      * sasl.mechanism): TLS and SASL for promote and rollback.
      */
     static Map<String, Object> clientSettings(Map<String, String> env) {
-        Map<String, Object> settings = new java.util.HashMap<>();
+        Map<String, Object> settings = new HashMap<>();
         env.forEach((name, value) -> {
             if (name.startsWith("KAFKA_") && !name.equals("KAFKA_BOOTSTRAP_SERVERS")) {
-                settings.put(name.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value);
+                settings.put(name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
             }
         });
         return settings;
@@ -52,15 +54,14 @@ abstract class ServingPointer {
         String base = artifactBaseUri != null ? artifactBaseUri : registry.open().root().toUri().toString();
         String uri = ServingPointers.artifactUri(base, registry.model, version);
         ModelVersion pointer = ServingPointers.of(manifest, uri, status);
-        Map<String, Object> config = new java.util.HashMap<>(clientSettings(System.getenv()));
+        Map<String, Object> config = new HashMap<>(clientSettings(System.getenv()));
         config.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
-        Map<String, Object> adminConfig = new java.util.HashMap<>(clientSettings(System.getenv()));
+        Map<String, Object> adminConfig = new HashMap<>(clientSettings(System.getenv()));
         adminConfig.put("bootstrap.servers", bootstrapServers);
         try (Admin admin = Admin.create(adminConfig)) {
-            TopicSetup.ensureTopics(admin, new TopicSetup.Settings(3, (short) 1,
-                    new FrameSizeLimit(FrameSizeLimit.DEFAULT_MAX_FRAME_BYTES), Duration.ofDays(7)), Duration.ofSeconds(20));
+            TopicSetup.ensureTopics(admin, Defaults.topicSettings(), Duration.ofSeconds(20));
         }
         try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new ProtobufSerializer<>())) {

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A few epochs on a real slice of NEU: the loss falls and held-out images are classified far above chance. */
-class TrainerTest {
+class TrainingLoopTest {
     private static final List<String> CLASSES = List.of("crazing", "inclusion", "patches", "pitted_surface",
             "rolled-in_scale", "scratches");
 
@@ -28,8 +28,8 @@ class TrainerTest {
 
         try (ResNetModel model = ResNetModel.create(spec, 11, 2)) {
             double chance = Evaluation.of(model, heldOut, 64).accuracy();
-            List<Trainer.EpochResult> epochs = new Trainer(System.out).train(model, train, heldOut,
-                    new Trainer.Options(Strategy.FULL, 12, 16,
+            List<TrainingLoop.EpochResult> epochs = new TrainingLoop(System.out).train(model, train, heldOut,
+                    new TrainingLoop.Options(Strategy.FULL, 12, 16,
                     new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.05f, 11), 5e-4f, 0f, true, 11, 0, false)).epochs();
             Evaluation after = Evaluation.of(model, heldOut, 64);
 
@@ -53,14 +53,14 @@ class TrainerTest {
         LearningRateSchedule constant = new LearningRateSchedule(LearningRateSchedule.Kind.CONSTANT, 0.5f, 0);
 
         try (ResNetModel selected = ResNetModel.create(spec, 3, 2); ResNetModel oneEpoch = ResNetModel.create(spec, 3, 2)) {
-            Trainer.Run run = new Trainer(System.out).train(selected, train, misleading,
-                    new Trainer.Options(Strategy.HEAD, 20, 8, constant, 0f, 0f, true, 5, 2, true));
-            new Trainer(System.out).train(oneEpoch, train, misleading,
-                    new Trainer.Options(Strategy.HEAD, 1, 8, constant, 0f, 0f, true, 5, 0, false));
+            TrainingLoop.Run run = new TrainingLoop(System.out).train(selected, train, misleading,
+                    new TrainingLoop.Options(Strategy.HEAD, 20, 8, constant, 0f, 0f, true, 5, 2, true));
+            new TrainingLoop(System.out).train(oneEpoch, train, misleading,
+                    new TrainingLoop.Options(Strategy.HEAD, 1, 8, constant, 0f, 0f, true, 5, 0, false));
 
             assertTrue(run.stoppedEarly(), "20 epochs of a worsening validation must stop early");
             assertEquals(run.bestEpoch() + 2, run.epochs().size());
-            double best = run.epochs().stream().mapToDouble(Trainer.EpochResult::validationMacroRecall).max().orElseThrow();
+            double best = run.epochs().stream().mapToDouble(TrainingLoop.EpochResult::validationMacroRecall).max().orElseThrow();
             assertEquals(best, run.best().validationMacroRecall());
             if (run.bestEpoch() == 1) {
                 assertArrayEquals(oneEpoch.variable("fc.weight"), selected.variable("fc.weight"), 1e-5f);

@@ -1,0 +1,98 @@
+package io.linesight.classifier;
+
+import io.linesight.common.FrameSizeLimit;
+import io.linesight.common.ImageFormat;
+import io.linesight.common.ImageRejectedException;
+import io.linesight.common.Images;
+import io.linesight.common.RedisKeys;
+import io.linesight.proto.Frame;
+import io.linesight.proto.ModelVersion;
+import io.linesight.proto.Prediction;
+import io.linesight.service.FramesConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Readies a batch for the model: one cache lookup (Redis) for the whole batch, then the misses decoded and resized
+ * to the serving version's input on the preprocess pool, in parallel with the previous batch's inference.
+ */
+@ApplicationScoped
+public class FramePreparation {
+    private final ModelManager models;
+    private final PredictionCache cache;
+    private final FramesConfig frames;
+    private final FrameSizeLimit limit;
+    private final ExecutorService pool;
+    private final Timer queueWait;
+    private final Timer preprocessTime;
+
+    FramePreparation(ModelManager models, PredictionCache cache, FramesConfig frames, FrameSizeLimit limit, ClassifierConfig config,
+            MeterRegistry registry) {
+        this.models = models;
+        this.cache = cache;
+        this.frames = frames;
+        this.limit = limit;
+        this.pool = Executors.newFixedThreadPool(config.preprocessThreads(), r -> new Thread(r, "preprocess"));
+        this.queueWait = ClassifierMetrics.timer(registry, "linesight.classifier.queue.wait", "Frame received by ingest -> taken by the classifier");
+        this.preprocessTime = ClassifierMetrics.timer(registry, "linesight.classifier.preprocess", "Decode and resize of one frame");
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        pool.shutdownNow();
+    }
+
+    /** Waits until a version serves (frames are consumed only then), so every batch is prepared for one. */
+    List<Future<PreparedFrame>> prepare(List<PendingFrame> batch) throws InterruptedException {
+        ModelVersion serving = models.servingVersion();
+        while (serving == null) {
+            Thread.sleep(50);
+            serving = models.servingVersion();
+        }
+        String model = serving.getModelName();
+        int version = serving.getVersion();
+        int inputSize = serving.getInputSize();
+        List<Prediction> cached = cache.lookup(batch.stream()
+                .map(p -> RedisKeys.cachedPrediction(model, version, p.frame().getSha256())).toList());
+        List<Future<PreparedFrame>> items = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            PendingFrame pending = batch.get(i);
+            queueWait.record(pending.queueWaitMs(), TimeUnit.MILLISECONDS);
+            Prediction hit = cached.get(i);
+            items.add(hit != null ? CompletableFuture.completedFuture(PreparedFrame.cached(pending, hit))
+                    : pool.submit(() -> decode(pending, inputSize)));
+        }
+        return items;
+    }
+
+    /** Pixels at the input size, or the reason the frame goes to the DLQ. */
+    PreparedFrame decode(PendingFrame pending, int inputSize) {
+        long start = System.nanoTime();
+        Frame frame = pending.frame();
+        if (frame.getImage().size() > limit.maxFrameBytes()) {
+            return PreparedFrame.failed(pending, "frame_too_large: " + frame.getImage().size() + " bytes, limit " + limit.maxFrameBytes());
+        }
+        var format = ImageFormat.ofContentType(frame.getContentType());
+        if (format.isEmpty()) {
+            return PreparedFrame.failed(pending, "unsupported_media_type: " + frame.getContentType());
+        }
+        try {
+            byte[] rgb = Images.toRgb(Images.decode(frame.getImage().toByteArray(), format.get(), frames.maxPixels()), inputSize);
+            long micros = (System.nanoTime() - start) / 1000;
+            preprocessTime.record(micros, TimeUnit.MICROSECONDS);
+            return PreparedFrame.pixels(pending, rgb, micros);
+        } catch (ImageRejectedException e) {
+            return PreparedFrame.failed(pending, e.reason().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
+        }
+    }
+}

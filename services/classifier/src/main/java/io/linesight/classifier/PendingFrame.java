@@ -1,0 +1,13 @@
+package io.linesight.classifier;
+
+import io.linesight.proto.Frame;
+import io.linesight.proto.RecordRef;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/** A frame taken from linesight.frames, waiting for its batch; acknowledging its message commits its offset. */
+record PendingFrame(Message<Frame> message, Frame frame, RecordRef ref, long takenAtMs) {
+    /** Received by ingest -> taken by the classifier. */
+    long queueWaitMs() {
+        return Math.max(0, takenAtMs - frame.getReceivedAtMs());
+    }
+}

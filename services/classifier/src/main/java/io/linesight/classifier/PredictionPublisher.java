@@ -1,0 +1,63 @@
+package io.linesight.classifier;
+
+import io.linesight.common.Topic;
+import io.linesight.proto.Frame;
+import io.linesight.proto.Prediction;
+import io.linesight.proto.PredictionTimings;
+import io.linesight.service.DeadLetters;
+import io.linesight.service.Relay;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+/**
+ * Writes linesight.predictions (keyed by camera) and linesight.frames.dlq; each record acknowledges the frame it
+ * answers once the broker has it, so the frame's offset commits only then.
+ */
+@ApplicationScoped
+public class PredictionPublisher {
+    private final Emitter<Prediction> predictions;
+    private final Emitter<Frame> frameDeadLetters;
+    private final DeadLetters deadLetters;
+    private final Timer captureToPrediction;
+    private final Counter predicted;
+    private final Counter cachedHits;
+
+    PredictionPublisher(DeadLetters deadLetters, MeterRegistry registry,
+            @Channel("predictions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> predictions,
+            @Channel("frames-dlq") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) Emitter<Frame> frameDeadLetters) {
+        this.deadLetters = deadLetters;
+        this.predictions = predictions;
+        this.frameDeadLetters = frameDeadLetters;
+        this.captureToPrediction = ClassifierMetrics.timer(registry, "linesight.classifier.capture.to.prediction",
+                "Camera capture -> prediction published");
+        this.predicted = ClassifierMetrics.outcome(registry, "predicted");
+        this.cachedHits = ClassifierMetrics.outcome(registry, "cached");
+    }
+
+    /** Completes the answer with the frame's identity and timings, publishes it and returns it. */
+    Prediction publish(Prediction.Builder answer, PreparedFrame item, long inferenceMicros, boolean cached) {
+        PendingFrame pending = item.pending();
+        Frame frame = pending.frame();
+        long now = System.currentTimeMillis();
+        captureToPrediction.record(Math.max(0, now - frame.getCapturedAtMs()), TimeUnit.MILLISECONDS);
+        (cached ? cachedHits : predicted).increment();
+        Prediction prediction = answer.setFrameId(frame.getFrameId()).setCameraId(frame.getCameraId()).setFrameRef(pending.ref())
+                .setTimings(PredictionTimings.newBuilder().setQueueWaitUs(pending.queueWaitMs() * 1000)
+                        .setPreprocessUs(item.preprocessMicros()).setInferenceUs(inferenceMicros))
+                .setCached(cached).setPredictedAtMs(now).build();
+        Relay.send(predictions, prediction, prediction.getCameraId(), null, pending.message());
+        return prediction;
+    }
+
+    /** The frame, unchanged, to linesight.frames.dlq with the reason it could not be classified. */
+    void deadLetter(PreparedFrame item) {
+        Frame frame = item.pending().frame();
+        deadLetters.send(frameDeadLetters, frame, frame.getCameraId(), item.failure(), Topic.FRAMES_DLQ, item.pending().message());
+    }
+}

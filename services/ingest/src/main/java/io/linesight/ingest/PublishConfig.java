@@ -1,0 +1,14 @@
+package io.linesight.ingest;
+
+import io.smallrye.config.ConfigMapping;
+import java.time.Duration;
+
+/** linesight.producer.*: how long a request may wait for Kafka before it is answered 503 (values in application.properties). */
+@ConfigMapping(prefix = "linesight.producer")
+public interface PublishConfig {
+    /** How long a send may wait for broker metadata or buffer space. */
+    Duration maxBlock();
+
+    /** Upper bound on a send, retries included. */
+    Duration deliveryTimeout();
+}

@@ -1,0 +1,54 @@
+package io.linesight.trainer;
+
+import io.linesight.common.Topic;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.ServingPointers;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import io.linesight.service.Relay;
+import io.linesight.training.ModelVersions;
+import io.linesight.training.model.ResNetModel;
+import io.linesight.training.Evaluation;
+import io.linesight.training.registry.RegistryPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes an accepted candidate: the next version into the registry (atomically), then its SERVING pointer on
+ * linesight.model-versions, waiting for the broker's acknowledgement. A crash between the two leaves an unserved
+ * version, never a pointer to a missing one.
+ */
+@ApplicationScoped
+public class VersionPromoter {
+    private static final Logger LOG = Logger.getLogger(VersionPromoter.class);
+
+    private final ModelRegistry models;
+    private final String artifactBase;
+    private final Emitter<ModelVersion> pointers;
+
+    VersionPromoter(RegistryConfig registry, @Channel("serving-pointer") Emitter<ModelVersion> pointers) {
+        this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
+        this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
+        this.pointers = pointers;
+    }
+
+    ModelRegistry registry() {
+        return models;
+    }
+
+    /** The version number it was published as. */
+    int promote(String model, int parentVersion, ResNetModel candidate, Evaluation score, ModelManifest.Lineage lineage)
+            throws Exception {
+        RegistryPublisher publisher = new RegistryPublisher(models);
+        int version = publisher.nextVersion(model);
+        ModelManifest manifest = ModelVersions.publish(publisher, model, version, parentVersion, candidate, score, lineage);
+        ModelVersion next = ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING);
+        Relay.send(pointers, next, next.getModelName(), null, null).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        LOG.infof("Promoted %s version %d on %s (%s)", model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
+        return version;
+    }
+}
