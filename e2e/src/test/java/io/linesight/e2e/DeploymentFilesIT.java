@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
+import io.linesight.common.Defaults;
 import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.Topic;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -62,7 +66,7 @@ class DeploymentFilesIT {
         assertEquals("gpu", gpu.get("environment").get("LINESIGHT_CLASSIFIER_DEVICE").asText());
 
         JsonNode trainer = services.get("trainer");
-        String registryPath = trainer.get("environment").get("LINESIGHT_REGISTRY").asText();
+        String registryPath = trainer.get("environment").get("LINESIGHT_REGISTRY_DIR").asText();
         assertTrue(trainer.get("volumes").toString().contains("registry:" + Path.of(registryPath).getParent()),
                 "the registry volume holds " + registryPath);
         assertFalse(services.get("classifier").has("volumes"), "classifiers fetch over HTTP, never mount the registry");
@@ -151,7 +155,7 @@ class DeploymentFilesIT {
         assertEquals("registry", trainer.at("/spec/volumeClaimTemplates/0/metadata/name").asText());
         String mount = trainer.at("/spec/template/spec/containers/0/volumeMounts/0/mountPath").asText();
         trainer.at("/spec/template/spec/containers/0/env").forEach(env -> {
-            if (env.get("name").asText().equals("LINESIGHT_REGISTRY")) {
+            if (env.get("name").asText().equals("LINESIGHT_REGISTRY_DIR")) {
                 assertTrue(env.get("value").asText().startsWith(mount + "/"), "registry on the volume");
             }
         });
@@ -159,8 +163,7 @@ class DeploymentFilesIT {
         // The topic Job creates every topic with the settings the services give it.
         String script = byKindAndName.get("Job/linesight-topics").at("/spec/template/spec/containers/0/args/0").asText();
         FrameSizeLimit limit = new FrameSizeLimit(Integer.parseInt(properties("ingest").getProperty("linesight.frames.max-bytes")));
-        Duration retention = Duration.ofDays(7);
-        assertEquals("7d", properties("ingest").getProperty("linesight.frames.retention"));
+        Duration retention = Defaults.topicSettings().framesRetention();
         for (Topic topic : Topic.values()) {
             Matcher line = Pattern.compile("create " + Pattern.quote(topic.topicName()) + "((?: --config \\S+)*)\\s*\n").matcher(script);
             assertTrue(line.find(), "the topic Job does not create " + topic.topicName());
@@ -195,7 +198,7 @@ class DeploymentFilesIT {
         List<String> command = new ArrayList<>(List.of("promtool"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return process.waitFor() == 0 ? "" : output;
     }
 
@@ -208,16 +211,26 @@ class DeploymentFilesIT {
     }
 
     private static String envName(String property) {
-        return property.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        return property.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
+    /**
+     * What a service reads: the kit's config groups (their defaults), the kit's shared wiring, then the service's own
+     * application.properties, in the order the services resolve them.
+     */
     private static Properties properties(String module) {
         Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(ROOT.resolve("services").resolve(module)
-                .resolve("src/main/resources/application.properties"))) {
-            properties.load(reader);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        properties.putAll(Map.of("linesight.frames.max-bytes", Defaults.MAX_FRAME_BYTES, "linesight.frames.max-pixels",
+                Defaults.MAX_PIXELS, "linesight.frames.retention", Defaults.FRAMES_RETENTION, "linesight.topics.partitions",
+                Defaults.PARTITIONS, "linesight.topics.replication-factor", Defaults.REPLICATION_FACTOR, "linesight.model.name",
+                Defaults.MODEL_NAME));
+        for (Path file : List.of(ROOT.resolve("libs/service-kit/src/main/resources/META-INF/microprofile-config.properties"),
+                ROOT.resolve("services").resolve(module).resolve("src/main/resources/application.properties"))) {
+            try (Reader reader = Files.newBufferedReader(file)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
         return properties;
     }

@@ -4,6 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Records that failed to parse: a per-topic count (services export it as a metric), and on the consumed record's
@@ -23,22 +26,22 @@ public final class MalformedRecords {
         return COUNTS.computeIfAbsent(String.valueOf(topic), t -> new AtomicLong()).incrementAndGet();
     }
 
-    static void mark(org.apache.kafka.common.header.Headers headers, byte[] data, String reason) {
+    static void mark(Headers headers, byte[] data, String reason) {
         headers.add(ORIGINAL_VALUE_HEADER, data);
         headers.add(DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     }
 
     /** What goes to the dead-letter topic for a record that did not parse: its original bytes and the reason. */
-    public record DeadLetter(byte[] value, org.apache.kafka.common.header.internals.RecordHeaders headers) {
+    public record DeadLetter(byte[] value, RecordHeaders headers) {
     }
 
     /** The dead letter of a consumed record whose payload is null because it did not parse; null for a null value. */
-    public static DeadLetter deadLetter(org.apache.kafka.common.header.Headers consumed) {
-        org.apache.kafka.common.header.Header original = consumed.lastHeader(ORIGINAL_VALUE_HEADER);
+    public static DeadLetter deadLetter(Headers consumed) {
+        Header original = consumed.lastHeader(ORIGINAL_VALUE_HEADER);
         if (original == null) {
             return null;
         }
-        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        RecordHeaders headers = new RecordHeaders();
         headers.add(consumed.lastHeader(DLQ_REASON_HEADER));
         return new DeadLetter(original.value(), headers);
     }

@@ -29,11 +29,6 @@ public final class Images {
         }
     }
 
-    /** Reads only the header: cheap, and safe against decompression bombs. */
-    public static Dimensions readDimensions(byte[] encoded, ImageFormat format) throws ImageRejectedException {
-        return withReader(encoded, format, reader -> new Dimensions(reader.getWidth(0), reader.getHeight(0)));
-    }
-
     /**
      * Decodes after bounding the declared size by {@code maxPixels}. A truncated or corrupt stream is
      * refused even where ImageIO would only warn and return a partly grey image.

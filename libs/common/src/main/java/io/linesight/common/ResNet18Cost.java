@@ -3,7 +3,7 @@ package io.linesight.common;
 /**
  * Arithmetic cost of ResNet18 and this machine's FP32 limit, for benchmarks that report a ratio to it.
  * Counts multiply-accumulates of every convolution and the fc layer (BN, ReLU and pooling are negligible):
- * 1.82 GMAC = 3.64 GFLOP for torchvision's ResNet18 at 224.
+ * 1.81 GMAC = 3.63 GFLOP for torchvision's ResNet18 at 224.
  */
 public final class ResNet18Cost {
     /** Zen 3 with AVX2: two 256-bit FMA units = 2 x 8 lanes x 2 FLOP per cycle. */

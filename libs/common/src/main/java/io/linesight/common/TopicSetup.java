@@ -1,6 +1,7 @@
 package io.linesight.common;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +28,7 @@ public final class TopicSetup {
             throws InterruptedException, TimeoutException {
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            List<NewTopic> missing = java.util.Arrays.stream(Topic.values())
+            List<NewTopic> missing = Arrays.stream(Topic.values())
                     .filter(t -> !existing.contains(t.topicName()))
                     .map(t -> new NewTopic(t.topicName(), settings.partitions(), settings.replicationFactor())
                             .configs(t.configs(settings.limit(), settings.framesRetention())))

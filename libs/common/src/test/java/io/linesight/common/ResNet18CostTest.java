@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 class ResNet18CostTest {
     @Test
-    void torchvisionResNet18At224Is1Point82GigaMacs() {
+    void torchvisionResNet18At224Is1Point81GigaMacs() {
         // torchvision publishes 1.81 GFLOPS (its "FLOPS" are multiply-accumulates): 1.814 GMAC.
         assertEquals(3.628e9, ResNet18Cost.forwardFlops(224, 64, false, 1000), 0.01e9);
     }

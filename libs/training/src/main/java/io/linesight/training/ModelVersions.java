@@ -1,6 +1,7 @@
 package io.linesight.training;
 
 import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;
 import io.linesight.training.registry.RegistryPublisher;
@@ -26,7 +27,7 @@ public final class ModelVersions {
         return publisher.publish(modelName, version, dir -> {
             model.exportServing(dir.resolve(ModelManifest.SERVING_DIR));
             model.exportTraining(dir.resolve(ModelManifest.TRAINING_DIR));
-            io.linesight.common.registry.ModelRegistry.JSON.writeValue(dir.resolve(EVALUATION_FILE).toFile(), holdout);
+            ModelRegistry.JSON.writeValue(dir.resolve(EVALUATION_FILE).toFile(), holdout);
         }, files -> new ModelManifest(modelName, version, parentVersion, spec.classes(), spec.inputSize(), 3,
                 new ModelManifest.Architecture(ARCHITECTURE, spec.width(), spec.cifarStem()), PREPROCESSING,
                 holdout.summary(), lineage, System.currentTimeMillis(), files));

@@ -1,17 +1,20 @@
 package io.linesight.training;
 
+import io.linesight.common.FileTrees;
 import io.linesight.training.data.Batches;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.Strategy;
-import io.linesight.common.FileTrees;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * The training loop: epochs of balanced, augmented batches, a validation pass and a progress line each;
@@ -165,8 +168,8 @@ public final class TrainingLoop {
         }
         int batch = Math.min(options.batchSize(), train.size());
         // Shuffled: the set is stored class by class, and single-class batches would skew the statistics.
-        List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, train.size()).boxed().toList());
-        java.util.Collections.shuffle(order, new java.util.Random(options.seed()));
+        List<Integer> order = new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
+        Collections.shuffle(order, new Random(options.seed()));
         int batches = Math.min(RECALIBRATION_BATCHES, Math.max(1, train.size() / batch));
         for (int b = 0; b < batches; b++) {
             int[] indices = order.subList(b * batch, (b + 1) * batch).stream().mapToInt(Integer::intValue).toArray();

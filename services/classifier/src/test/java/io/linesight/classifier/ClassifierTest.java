@@ -28,6 +28,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +42,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -154,7 +156,7 @@ class ClassifierTest {
             assertTrue(reason.startsWith("undecodable"), reason);
         }
         List<ConsumerRecord<String, byte[]>> garbage = TopicReader.await(Topic.FRAMES_DLQ.topicName(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), r -> "cam-p-garbage".equals(r.key()), 1, WAIT);
+                new ByteArrayDeserializer(), r -> "cam-p-garbage".equals(r.key()), 1, WAIT);
         assertEquals(1, garbage.size(), "a record that is not a Frame is dead-lettered too");
         assertArrayEquals(notProtobuf, garbage.get(0).value(), "with its original bytes");
         String reason = new String(garbage.get(0).headers().lastHeader(MalformedRecords.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
@@ -222,7 +224,7 @@ class ClassifierTest {
             var pointer = ServingPointers.of(models.manifest(MODEL, version),
                     ServingPointers.artifactUri(registry.toUri().toString(), MODEL, version), ModelStatus.SERVING);
             writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, pointer.toByteArray());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

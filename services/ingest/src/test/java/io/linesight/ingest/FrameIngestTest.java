@@ -18,13 +18,16 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import java.awt.image.BufferedImage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -53,7 +56,7 @@ class FrameIngestTest {
         assertEquals(Sha256.hex(jpeg), accepted.path("sha256"));
         assertEquals("cam-3", frame.getCameraId());
         assertEquals("line-A", frame.getLineId());
-        assertEquals(java.time.Instant.parse("2026-11-24T10:15:30Z").toEpochMilli(), frame.getCapturedAtMs());
+        assertEquals(Instant.parse("2026-11-24T10:15:30Z").toEpochMilli(), frame.getCapturedAtMs());
         assertEquals("image/jpeg", frame.getContentType());
         assertEquals(200, frame.getWidth());
         assertEquals(200, frame.getHeight());
@@ -122,7 +125,7 @@ class FrameIngestTest {
                 .statusCode(status)
                 .contentType(containsString("application/json"))
                 .body("error", equalTo(error))
-                .body("detail", org.hamcrest.Matchers.not(org.hamcrest.Matchers.emptyOrNullString()));
+                .body("detail", Matchers.not(Matchers.emptyOrNullString()));
 
         assertEquals(before, TopicReader.size(FRAMES), name + " must publish nothing");
     }
@@ -155,10 +158,10 @@ class FrameIngestTest {
     @Test
     void readinessCoversKafkaAndRedis() {
         given().get("/q/health/ready").then().statusCode(200)
-                .body("checks.name", org.hamcrest.Matchers.hasItems("Kafka connection health check", "Redis connection health check"));
+                .body("checks.name", Matchers.hasItems("Kafka connection health check", "Redis connection health check"));
     }
 
-    private static io.restassured.specification.RequestSpecification post(byte[] body, String contentType, String camera) {
+    private static RequestSpecification post(byte[] body, String contentType, String camera) {
         var request = Credentials.camera().contentType(contentType).body(body);
         return camera == null ? request : request.header("X-Camera-Id", camera);
     }

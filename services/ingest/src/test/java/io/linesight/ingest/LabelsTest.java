@@ -24,6 +24,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
@@ -156,7 +157,7 @@ class LabelsTest {
                 .post("/api/v1/frames").then().statusCode(202).extract().jsonPath();
     }
 
-    private static io.restassured.response.ValidatableResponse label(String frameId, String label, String source) {
+    private static ValidatableResponse label(String frameId, String label, String source) {
         return Credentials.operator().contentType("application/json")
                 .body(Map.of("frameId", frameId, "label", label, "source", source))
                 .post("/api/v1/labels").then();

@@ -18,8 +18,11 @@ import io.linesight.training.model.ResNetSpec;
 import io.linesight.training.model.Strategy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,8 +77,12 @@ public class FineTuner {
         this.duration = Timer.builder("linesight.trainer.run").description("Duration of fine-tuning runs").register(registry);
     }
 
+    void scheduleChecks(@Observes StartupEvent start, Scheduler scheduler) {
+        scheduler.newJob("fine-tune-check").setInterval(config.checkInterval())
+                .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP).setTask(execution -> check()).schedule();
+    }
+
     /** Starts a run when enough samples arrived, or some arrived and the interval passed. */
-    @Scheduled(every = "${linesight.trainer.check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void check() {
         int fresh = collector.newSamples();
         boolean due = fresh >= config.minNewSamples()

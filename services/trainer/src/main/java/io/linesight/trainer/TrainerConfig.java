@@ -16,6 +16,9 @@ public interface TrainerConfig {
     /** ...or when this long has passed since the last run and at least one new sample arrived. */
     Duration maxInterval();
 
+    /** How often those two triggers are checked (a scheduler interval such as 10s). */
+    String checkInterval();
+
     /** Share of AUDIT samples held out (by hash of the frame id) to compare candidate and serving version. */
     double holdoutFraction();
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class AccuracyMetricsTest {
@@ -50,9 +52,9 @@ class AccuracyMetricsTest {
         }
         metrics.servingChanged(7);
 
-        java.util.Set<String> versions = new java.util.TreeSet<>();
+        Set<String> versions = new TreeSet<>();
         registry.find("linesight.accuracy.labels").counters().forEach(c -> versions.add(c.getId().getTag("version")));
-        assertEquals(java.util.Set.of("3", "4", "5", "6"), versions);
+        assertEquals(Set.of("3", "4", "5", "6"), versions);
     }
 
     private double ratio(String role) {

@@ -10,6 +10,7 @@ import io.linesight.training.model.ResNetModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,7 +47,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         List<ImageFolder.Item> items = switch (split) {
             case "validation" -> folders.validation();
-            case "all" -> java.util.stream.Stream.concat(folders.train().stream(), folders.validation().stream()).toList();
+            case "all" -> Stream.concat(folders.train().stream(), folders.validation().stream()).toList();
             default -> throw new IllegalArgumentException("--split must be validation or all, got " + split);
         };
         int threads = Runtime.getRuntime().availableProcessors();

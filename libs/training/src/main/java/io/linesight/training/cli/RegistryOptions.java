@@ -3,6 +3,7 @@ package io.linesight.training.cli;
 import io.linesight.common.Defaults;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.ModelVerificationException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,7 +44,7 @@ final class RegistryOptions {
     }
 
     /** The given version (newest when null), verified before anything reads it. */
-    Verified verified(Integer version) throws IOException, io.linesight.common.registry.ModelVerificationException {
+    Verified verified(Integer version) throws IOException, ModelVerificationException {
         int chosen = resolve(version);
         Path dir = open().versionDir(model, chosen);
         return new Verified(chosen, dir, ModelRegistry.verify(dir));

@@ -16,6 +16,7 @@ import io.linesight.training.report.TrainingReport;
 import io.linesight.training.weights.SafeTensors;
 import io.linesight.training.weights.TorchvisionWeights;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -199,7 +200,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static List<ImageFolder.Item> limit(List<ImageFolder.Item> items, int perClass) {
-        java.util.Map<Integer, Integer> taken = new java.util.HashMap<>();
+        Map<Integer, Integer> taken = new HashMap<>();
         return items.stream().filter(i -> taken.merge(i.label(), 1, Integer::sum) <= perClass).toList();
     }
 

@@ -1,5 +1,6 @@
 package io.linesight.training.data;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -46,7 +47,7 @@ public final class Batches {
 
     private int balancedIndex() {
         double target = random.nextDouble() * cumulative[cumulative.length - 1];
-        int found = java.util.Arrays.binarySearch(cumulative, target);
+        int found = Arrays.binarySearch(cumulative, target);
         return Math.min(found >= 0 ? found : -found - 1, cumulative.length - 1);
     }
 

@@ -6,9 +6,12 @@ import io.linesight.training.Progress;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 /**
  * Images decoded once into memory as uint8 RGB at the model's input size (the shared Images path), with
@@ -32,7 +35,7 @@ public final class ImageSet {
     }
 
     /** One encoded image to decode: where it came from (for reports), its class and how to read its bytes. */
-    public record Source(String name, int label, ImageFormat format, java.util.concurrent.Callable<byte[]> bytes) {
+    public record Source(String name, int label, ImageFormat format, Callable<byte[]> bytes) {
     }
 
     /** Decodes every item of an image folder in parallel; {@code what} names the set on the progress bar. */
@@ -59,7 +62,7 @@ public final class ImageSet {
                     pixels.add(decoded.get(i).get());
                     labels.add(sources.get(i).label());
                     names.add(sources.get(i).name());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     failures.add(sources.get(i).name() + ": " + e.getCause().getMessage());
                 }
                 progress.step(1);
@@ -118,7 +121,7 @@ public final class ImageSet {
 
     /** Images [from, to) packed into one NHWC batch. */
     public byte[] batch(int from, int to) {
-        return batch(java.util.stream.IntStream.range(from, to).toArray());
+        return batch(IntStream.range(from, to).toArray());
     }
 
     /** The given images packed into one NHWC batch. */

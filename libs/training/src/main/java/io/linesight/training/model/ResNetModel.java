@@ -1,11 +1,14 @@
 package io.linesight.training.model;
 
-import io.linesight.common.ServingSignature;
 import io.linesight.common.FileTrees;
+import io.linesight.common.ServingSignature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -76,15 +79,15 @@ public final class ResNetModel implements AutoCloseable {
 
     /** Resumes from a training/ SavedModel written by {@link #exportTraining}. */
     public static ResNetModel loadTraining(Path trainingDir, ResNetSpec spec, int threads) {
-        return load(trainingDir, spec, threads, java.util.Arrays.stream(Strategy.values()).map(Strategy::signatureKey).toList());
+        return load(trainingDir, spec, threads, Arrays.stream(Strategy.values()).map(Strategy::signatureKey).toList());
     }
 
     /** Loads a serving/ SavedModel for {@link #predict} only, exactly as the classifier will run it. */
     public static ResNetModel loadServing(Path servingDir, ResNetSpec spec, int threads) {
-        return load(servingDir, spec, threads, java.util.List.of(ServingSignature.KEY));
+        return load(servingDir, spec, threads, List.of(ServingSignature.KEY));
     }
 
-    private static ResNetModel load(Path dir, ResNetSpec spec, int threads, java.util.List<String> requiredSignatures) {
+    private static ResNetModel load(Path dir, ResNetSpec spec, int threads, List<String> requiredSignatures) {
         SavedModelBundle bundle = SavedModelBundle.loader(dir.toString()).withTags(ServingSignature.TAG)
                 .withConfigProto(sessionConfig(threads)).load();
         Map<String, Signature> signatures = new LinkedHashMap<>();
@@ -167,7 +170,7 @@ public final class ResNetModel implements AutoCloseable {
     public void assign(Map<String, float[]> values) {
         Ops tf = Ops.create(session.graph());
         Session.Runner runner = session.runner();
-        java.util.List<TFloat32> fed = new java.util.ArrayList<>();
+        List<TFloat32> fed = new ArrayList<>();
         try {
             values.forEach((name, data) -> {
                 Output<TFloat32> variable = variableOutput(name);
@@ -207,8 +210,8 @@ public final class ResNetModel implements AutoCloseable {
     }
 
     /** Every variable's name in this graph (parameters, running statistics, momentum slots). */
-    public java.util.List<String> variableNames() {
-        java.util.List<String> names = new java.util.ArrayList<>();
+    public List<String> variableNames() {
+        List<String> names = new ArrayList<>();
         session.graph().operations().forEachRemaining(op -> {
             if (op.type().equals("VariableV2")) {
                 names.add(op.name());

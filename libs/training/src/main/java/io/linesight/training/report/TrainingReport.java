@@ -10,11 +10,14 @@ import io.linesight.training.model.ResNetModel;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -37,12 +40,12 @@ public final class TrainingReport {
     /** Writes the folder and returns its index.html. */
     public static Path write(Path dir, Summary summary, TrainingLoop.Run run, Evaluation validation, ImageSet validationSet,
             ResNetModel model) throws IOException {
-        java.nio.file.Files.createDirectories(dir);
+        Files.createDirectories(dir);
         List<TrainingLoop.EpochResult> epochs = run.epochs();
         if (!epochs.isEmpty()) {
             Charts.savePng(curves("Loss (cross-entropy)", "loss", epochs, run.bestEpoch(),
                     Map.of("train", TrainingLoop.EpochResult::loss, "validation", TrainingLoop.EpochResult::validationLoss)), dir.resolve("loss.png"));
-            Map<String, java.util.function.ToDoubleFunction<TrainingLoop.EpochResult>> accuracy = new LinkedHashMap<>();
+            Map<String, ToDoubleFunction<TrainingLoop.EpochResult>> accuracy = new LinkedHashMap<>();
             accuracy.put("train accuracy", TrainingLoop.EpochResult::trainAccuracy);
             accuracy.put("validation accuracy", TrainingLoop.EpochResult::validationAccuracy);
             accuracy.put("validation macro-recall", TrainingLoop.EpochResult::validationMacroRecall);
@@ -102,14 +105,14 @@ public final class TrainingReport {
     }
 
     private static XYChart curves(String title, String yTitle, List<TrainingLoop.EpochResult> epochs, int bestEpoch,
-            Map<String, java.util.function.ToDoubleFunction<TrainingLoop.EpochResult>> series) {
+            Map<String, ToDoubleFunction<TrainingLoop.EpochResult>> series) {
         XYChart chart = new XYChartBuilder().width(900).height(400).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
         double[] x = epochs.stream().mapToDouble(TrainingLoop.EpochResult::epoch).toArray();
         double low = Double.POSITIVE_INFINITY;
         double high = Double.NEGATIVE_INFINITY;
-        for (Map.Entry<String, java.util.function.ToDoubleFunction<TrainingLoop.EpochResult>> entry : series.entrySet()) {
+        for (Map.Entry<String, ToDoubleFunction<TrainingLoop.EpochResult>> entry : series.entrySet()) {
             double[] y = epochs.stream().mapToDouble(entry.getValue()).toArray();
-            if (java.util.Arrays.stream(y).allMatch(Double::isNaN)) {
+            if (Arrays.stream(y).allMatch(Double::isNaN)) {
                 continue;
             }
             chart.addSeries(entry.getKey(), x, y).setMarker(SeriesMarkers.CIRCLE);

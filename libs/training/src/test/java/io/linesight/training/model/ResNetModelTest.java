@@ -1,16 +1,18 @@
 package io.linesight.training.model;
 
-import io.linesight.common.ServingSignature;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.linesight.common.ServingSignature;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
@@ -25,7 +27,7 @@ class ResNetModelTest {
 
     @Test
     void fullWidthResNet18HasTorchvisionsParameterCount() {
-        List<String> classes = java.util.stream.IntStream.range(0, 1000).mapToObj(Integer::toString).toList();
+        List<String> classes = IntStream.range(0, 1000).mapToObj(Integer::toString).toList();
         try (ResNetModel model = ResNetModel.create(new ResNetSpec(classes, 224, 64, false), 1, 2)) {
             assertEquals(11_689_512L, model.parameterCount());
             assertTrue(model.variableNames().containsAll(List.of("conv1.weight", "bn1.running_var",
@@ -64,7 +66,10 @@ class ResNetModelTest {
             float[] served = new float[(int) probabilities.size()];
             probabilities.copyTo(DataBuffers.of(served, false, false));
             assertArrayEquals(before, served);
-            assertEquals(java.util.Set.of(ServingSignature.KEY), serving.signatures().stream().map(s -> s.key()).collect(Collectors.toSet()));
+            assertEquals(Set.of(ServingSignature.KEY), serving.signatures().stream().map(s -> s.key()).collect(Collectors.toSet()));
+            // DJL falls back to the output index when names are lost: the exported outputs, sorted, are the shared list.
+            assertEquals(ServingSignature.OUTPUTS_BY_NAME,
+                    serving.function(ServingSignature.KEY).signature().outputNames().stream().sorted().toList());
         }
     }
 

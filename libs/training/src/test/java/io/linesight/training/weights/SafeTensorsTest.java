@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +28,7 @@ class SafeTensorsTest {
         Path file = write(dir, header, data.array());
 
         Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(file);
-        assertEquals(java.util.Set.of("a", "b"), tensors.keySet());
+        assertEquals(Set.of("a", "b"), tensors.keySet());
         assertArrayEquals(new float[] {1f, -2f, 5.9604645e-8f}, tensors.get("a").values());
         assertArrayEquals(new float[] {1.5f}, tensors.get("b").values());
     }

@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
@@ -78,7 +80,7 @@ class TorchvisionWeightsTest {
         SafeTensors.Tensor oihw = SafeTensors.read(file).get("conv1.weight");
         int size = 16;
         float[] input = new float[size * size * 3];
-        java.util.Random random = new java.util.Random(9);
+        Random random = new Random(9);
         for (int i = 0; i < input.length; i++) {
             input[i] = (float) random.nextGaussian();
         }
@@ -97,7 +99,7 @@ class TorchvisionWeightsTest {
     @Test
     void imagenetHeadIsReplacedForOtherClassesAndTheBackboneKept(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("weights.safetensors");
-        ResNetSpec thousand = new ResNetSpec(java.util.stream.IntStream.range(0, 1000).mapToObj(Integer::toString).toList(), 32, 8, false);
+        ResNetSpec thousand = new ResNetSpec(IntStream.range(0, 1000).mapToObj(Integer::toString).toList(), 32, 8, false);
         try (ResNetModel source = ResNetModel.create(thousand, 6, 2)) {
             TorchvisionWeights.export(source, file, Map.of());
         }
