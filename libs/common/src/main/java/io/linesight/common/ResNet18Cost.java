@@ -1,16 +1,11 @@
 package io.linesight.common;
 
 /**
- * Arithmetic cost of ResNet18 and this machine's FP32 limit, for benchmarks that report a ratio to it.
+ * Arithmetic cost of ResNet18, for benchmarks that report a ratio to the CPU's limit ({@link CpuInfo}).
  * Counts multiply-accumulates of every convolution and the fc layer (BN, ReLU and pooling are negligible):
  * 1.81 GMAC = 3.63 GFLOP for torchvision's ResNet18 at 224.
  */
 public final class ResNet18Cost {
-    /** Zen 3 with AVX2: two 256-bit FMA units = 2 x 8 lanes x 2 FLOP per cycle. */
-    public static final double FP32_FLOP_PER_CYCLE = 32;
-    /** Base clock of the machines the figures in the README come from. */
-    public static final double CLOCK_HZ = 2.45e9;
-
     private ResNet18Cost() {
     }
 
@@ -39,11 +34,6 @@ public final class ResNet18Cost {
         }
         macs += (double) in * classes;
         return 2 * macs;
-    }
-
-    /** Peak FP32 FLOP/s of all cores of this machine. */
-    public static double machinePeakFlops() {
-        return Runtime.getRuntime().availableProcessors() * CLOCK_HZ * FP32_FLOP_PER_CYCLE;
     }
 
     private static double conv(int inputSize, int k, int in, int out, int stride) {

@@ -9,6 +9,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import com.google.protobuf.ByteString;
+import io.linesight.common.CpuInfo;
 import io.linesight.common.ResNet18Cost;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
@@ -53,9 +54,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class ClassifierBench {
     private static final String MODEL = "bench";
-    /** ResNet18 at 224 (3.63 GFLOP per image) at this machine's peak: ~43 img/s on 2 cores x 2.45 GHz x 32 FLOP/cycle. */
-    private static final double FLOP_LIMIT_IMAGES_PER_SECOND = ResNet18Cost.machinePeakFlops()
-            / ResNet18Cost.forwardFlops(224, 64, false, 1000);
+    /** The CPU this run is on, and so its FP32 limit. */
+    private static final CpuInfo CPU = CpuInfo.detect();
+    /** ResNet18 at 224 (3.63 GFLOP per image) at that limit. */
+    private static final double FLOP_LIMIT_IMAGES_PER_SECOND = CPU.fp32PeakFlops() / ResNet18Cost.forwardFlops(224, 64, false, 1000);
 
     private final Path registry;
     private final Path classifierJar;
@@ -86,8 +88,8 @@ public final class ClassifierBench {
     private void run() throws Exception {
         ModelManifest manifest = new ModelRegistry(registry).manifest(MODEL, 1);
         int size = manifest.inputSize();
-        System.out.printf("LineSight classifier benchmark: ResNet18 width %d, %dx%d, CPU, %d cores, one run%n%n",
-                manifest.architecture().width(), size, size, Runtime.getRuntime().availableProcessors());
+        System.out.printf("LineSight classifier benchmark: ResNet18 width %d, %dx%d, one run%nCPU %s%n%n",
+                manifest.architecture().width(), size, size, CPU.describe());
 
         Map<Integer, Double> bare = bareModel(new ModelRegistry(registry).versionDir(MODEL, 1).resolve("serving"), size);
         double bestBare = bare.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);

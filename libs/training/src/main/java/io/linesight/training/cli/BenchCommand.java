@@ -1,5 +1,6 @@
 package io.linesight.training.cli;
 
+import io.linesight.common.CpuInfo;
 import io.linesight.common.ResNet18Cost;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;
@@ -38,10 +39,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        double peak = ResNet18Cost.machinePeakFlops();
-        System.out.printf("TensorFlow Java training bench: batch %d, %d threads, FP32 limit %.1f GFLOP/s (%d cores x %.2f GHz x %.0f FLOP/cycle)%n",
-                batchSize, cores, peak / 1e9, Runtime.getRuntime().availableProcessors(), ResNet18Cost.CLOCK_HZ / 1e9,
-                ResNet18Cost.FP32_FLOP_PER_CYCLE);
+        CpuInfo cpu = CpuInfo.detect();
+        double peak = cpu.fp32PeakFlops();
+        System.out.printf("TensorFlow Java training bench: batch %d, %d threads%nCPU %s%n", batchSize, cores, cpu.describe());
         System.out.printf("%-38s %9s %11s %9s %11s %9s%n", "configuration", "GFLOP/img", "forward/s", "x limit", "training/s", "x limit");
         for (Config config : CONFIGS) {
             ResNetSpec spec = new ResNetSpec(IntStream.range(0, config.classes()).mapToObj(Integer::toString).toList(),
