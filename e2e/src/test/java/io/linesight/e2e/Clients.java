@@ -1,16 +1,18 @@
 package io.linesight.e2e;
 
-import io.linesight.testsupport.LineSightSystem;
-import io.linesight.testsupport.ServiceProcess;
-
 import static io.restassured.RestAssured.given;
 
 import io.linesight.common.Topic;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.LineSightSystem;
+import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
+import io.linesight.testsupport.InfraResource;
 import io.linesight.testsupport.TopicReader;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -18,15 +20,31 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** What the e2e tests do as a camera and as an operator, and what they read back from Kafka. */
 final class Clients {
+    /** Where each test class's system works: target/e2e/MODEL. */
+    static final Path WORK = Path.of("target/e2e");
+
     private Clients() {
     }
 
+    /** The packaged system on the test resource's Kafka and Redis; no trainer when its settings are null. */
+    static LineSightSystem system(String model, Map<String, String> trainerSettings) throws Exception {
+        return LineSightSystem.start(model, InfraResource.addresses(), WORK, trainerSettings, Map.of());
+    }
+
     static RequestSpecification camera() {
-        return given().auth().preemptive().basic("camera", "camera-dev-password");
+        return as(Credentials.CAMERA);
     }
 
     static RequestSpecification operator() {
-        return given().auth().preemptive().basic("operator", "operator-dev-password");
+        return as(Credentials.OPERATOR);
+    }
+
+    static RequestSpecification admin() {
+        return as(Credentials.ADMIN);
+    }
+
+    private static RequestSpecification as(Credentials role) {
+        return given().auth().preemptive().basic(role.user(), role.devPassword());
     }
 
     /** Posts a JPEG through ingest as camera {@code camera}; the JSON answer (frameId, audit, ...). */

@@ -1,8 +1,5 @@
 package io.linesight.e2e;
 
-import io.linesight.testsupport.LineSightSystem;
-import io.linesight.testsupport.ServiceProcess;
-
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -11,13 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.common.Topic;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LineSightSystem;
+import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ModelVersionDeserializer;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.TrainingSample;
 import io.linesight.proto.TrainingSampleDeserializer;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
+import io.restassured.response.ValidatableResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,7 +45,7 @@ class ClosedLoopIT {
     @BeforeAll
     static void startTheSystem() throws Exception {
         // Fine-tune once all 150 labels are in (or 20 s after the first), judged on >= 20 AUDIT holdout samples.
-        system = LineSightSystem.start(MODEL, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "20",
+        system = Clients.system(MODEL, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "20",
                 "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "150", "LINESIGHT_TRAINER_MAX_INTERVAL", "20s",
                 "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s", "LINESIGHT_TRAINER_EPOCHS", "10",
                 "LINESIGHT_TRAINER_LEARNING_RATE", "0.02"));
@@ -62,7 +62,7 @@ class ClosedLoopIT {
 
     @Test
     void operatorLabelsTrainABetterVersionThatTheClassifierThenServes() throws Exception {
-        given().contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(TestData.neuImage("crazing", 1))
+        given().contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(ImageSamples.neuImage("crazing", 1))
                 .post(ingest.url("/api/v1/frames")).then().statusCode(401);
 
         Map<String, String> truth = new HashMap<>();
@@ -70,7 +70,7 @@ class ClosedLoopIT {
         Map<String, byte[]> images = new HashMap<>();
         for (int i = 0; i < 150; i++) {
             String defect = CLASSES.get(i % 3);
-            byte[] image = TestData.neuImage(defect, 1 + i / 3);
+            byte[] image = ImageSamples.neuImage(defect, 1 + i / 3);
             var accepted = Clients.postFrame(ingest, "cam-" + (i % 2), image);
             truth.put(accepted.getString("frameId"), defect);
             images.put(accepted.getString("frameId"), image);
@@ -110,7 +110,7 @@ class ClosedLoopIT {
         long deadline = System.nanoTime() + WAIT.toNanos();
         int servedByTwo = 0;
         for (int round = 0; servedByTwo == 0 && System.nanoTime() < deadline; round++) {
-            var accepted = Clients.postFrame(ingest, "cam-1", TestData.neuImage("scratches", 200 + round));
+            var accepted = Clients.postFrame(ingest, "cam-1", ImageSamples.neuImage("scratches", 200 + round));
             later.add(accepted.getString("frameId"));
             servedByTwo = (int) Clients.predictions(Set.of(accepted.getString("frameId"))).values().stream()
                     .filter(p -> p.getModelVersion() == 2).count();
@@ -119,11 +119,11 @@ class ClosedLoopIT {
         assertEquals(1, servedByTwo, "the classifier serves version 2");
 
         // A candidate that cannot beat the serving version (no training at all) is refused.
-        var run = given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")
+        var run = Clients.admin().contentType("application/json")
                 .body(Map.of("epochs", 0, "learningRate", 0, "strategy", "head")).post(trainer.url("/api/v1/training/run"));
         for (int retry = 0; run.statusCode() == 409 && retry < 30; retry++) { // an automatic run is still going
             Thread.sleep(2000);
-            run = given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")
+            run = Clients.admin().contentType("application/json")
                     .body(Map.of("epochs", 0, "learningRate", 0, "strategy", "head")).post(trainer.url("/api/v1/training/run"));
         }
         run.then().statusCode(200).body("result", equalTo("rejected"));
@@ -134,7 +134,7 @@ class ClosedLoopIT {
         assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"rejected\"}"), metrics);
     }
 
-    private static io.restassured.response.ValidatableResponse label(String frameId, String label, String source) {
+    private static ValidatableResponse label(String frameId, String label, String source) {
         return Clients.operator().contentType("application/json").body(Map.of("frameId", frameId, "label", label, "source", source))
                 .post(ingest.url("/api/v1/labels")).then();
     }

@@ -1,25 +1,28 @@
 package io.linesight.e2e;
 
-import io.linesight.testsupport.LineSightSystem;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
 import io.linesight.common.Topic;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LineSightSystem;
+import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Frame;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
-import io.linesight.testsupport.ServiceProcess;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,7 +54,7 @@ class ObservabilityIT {
     @BeforeAll
     static void startSystemAndPrometheus() throws Exception {
         // No automatic fine-tuning: the test starts the one run it needs.
-        system = LineSightSystem.start("obs", Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "5",
+        system = Clients.system("obs", Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "5",
                 "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "100000", "LINESIGHT_TRAINER_MAX_INTERVAL", "24h",
                 "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s"));
         prometheus = PrometheusServer.start(Map.of("linesight-ingest", "127.0.0.1:" + system.ingest.port,
@@ -76,12 +79,12 @@ class ObservabilityIT {
         int rejected = Clients.camera().contentType("image/jpeg").header("X-Camera-Id", "cam-0").body("not an image".getBytes())
                 .post(system.ingest.url("/api/v1/frames")).statusCode();
         assertEquals(400, rejected / 100 * 100, "a broken frame gets a 4xx");
-        byte[] repeated = TestData.neuImage("crazing", 250);
-        Clients.predictions(java.util.Set.of(Clients.postFrame(system.ingest, "cam-0", repeated).getString("frameId")));
-        Clients.predictions(java.util.Set.of(Clients.postFrame(system.ingest, "cam-0", repeated).getString("frameId")));
+        byte[] repeated = ImageSamples.neuImage("crazing", 250);
+        Clients.predictions(Set.of(Clients.postFrame(system.ingest, "cam-0", repeated).getString("frameId")));
+        Clients.predictions(Set.of(Clients.postFrame(system.ingest, "cam-0", repeated).getString("frameId")));
         try (TopicWriter writer = new TopicWriter()) {
             Frame poison = Frame.newBuilder().setFrameId("poison-1").setCameraId("cam-0").setContentType("image/jpeg")
-                    .setImage(com.google.protobuf.ByteString.copyFromUtf8("not a jpeg")).setReceivedAtMs(System.currentTimeMillis())
+                    .setImage(ByteString.copyFromUtf8("not a jpeg")).setReceivedAtMs(System.currentTimeMillis())
                     .setCapturedAtMs(System.currentTimeMillis()).build();
             writer.send(Topic.FRAMES.topicName(), "poison-1", poison.toByteArray());
             byte[] garbage = new byte[64];
@@ -93,7 +96,7 @@ class ObservabilityIT {
         String result = "skipped";
         for (int attempt = 0; "skipped".equals(result) && attempt < 30; attempt++) {
             Thread.sleep(attempt == 0 ? 0 : 1000);
-            result = given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")
+            result = Clients.admin().contentType("application/json")
                     .body(Map.of("epochs", 0, "learningRate", 0, "strategy", "head")).post(system.trainer.url("/api/v1/training/run"))
                     .then().statusCode(200).extract().path("result");
         }
@@ -114,7 +117,7 @@ class ObservabilityIT {
         Map<String, String> expressions = expressions();
         assertTrue(expressions.size() > 30, "found only " + expressions.keySet());
         Map<String, String> failures = new LinkedHashMap<>();
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         do {
             failures.clear();
             for (Map.Entry<String, String> e : expressions.entrySet()) {
@@ -210,7 +213,7 @@ class ObservabilityIT {
         for (int i = 0; audit.values().stream().filter(a -> a).count() < auditLabels; i++) {
             assertTrue(i < 300, "ingest chose too few frames for audit");
             String defect = CLASSES.get(i % CLASSES.size());
-            var accepted = Clients.postFrame(system.ingest, "cam-" + (i % 2), TestData.neuImage(defect, 1 + frameNumber++ % 300));
+            var accepted = Clients.postFrame(system.ingest, "cam-" + (i % 2), ImageSamples.neuImage(defect, 1 + frameNumber++ % 300));
             truth.put(accepted.getString("frameId"), defect);
             audit.put(accepted.getString("frameId"), accepted.getBoolean("audit"));
         }
@@ -226,8 +229,8 @@ class ObservabilityIT {
     private static void awaitServedBy(int version) throws Exception {
         long deadline = System.nanoTime() + LineSightSystem.WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            String id = Clients.postFrame(system.ingest, "cam-1", TestData.neuImage("scratches", 1 + frameNumber++ % 300)).getString("frameId");
-            if (Clients.predictions(java.util.Set.of(id)).get(id).getModelVersion() == version) {
+            String id = Clients.postFrame(system.ingest, "cam-1", ImageSamples.neuImage("scratches", 1 + frameNumber++ % 300)).getString("frameId");
+            if (Clients.predictions(Set.of(id)).get(id).getModelVersion() == version) {
                 return;
             }
             Thread.sleep(500);

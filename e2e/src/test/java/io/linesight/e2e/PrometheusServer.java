@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.linesight.testsupport.ServiceProcess;
+import io.linesight.localstack.ServiceProcess;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -70,7 +71,7 @@ final class PrometheusServer implements AutoCloseable {
     List<String> targetsDown() throws Exception {
         JsonNode targets = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(process.url("/api/v1/targets"))).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).get("data").get("activeTargets");
-        List<String> down = new java.util.ArrayList<>();
+        List<String> down = new ArrayList<>();
         targets.forEach(t -> {
             if (!"up".equals(t.get("health").asText())) {
                 down.add(t.get("labels").get("job").asText() + ": " + t.get("lastError").asText());

@@ -1,16 +1,18 @@
 package io.linesight.e2e;
 
-import io.linesight.testsupport.LineSightSystem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.common.Topic;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LineSightSystem;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelDeserializer;
 import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
 import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -21,13 +23,16 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -49,10 +54,10 @@ class ReviewPageIT {
     @BeforeAll
     static void startSystemAndBrowser() throws Exception {
         flushRedis(); // the review queue lives in Redis: start from this test's frames only
-        system = LineSightSystem.start(MODEL, null);
+        system = Clients.system(MODEL, null);
         for (int i = 0; i < 24; i++) {
             String defect = LineSightSystem.CLASSES.get(i % 3);
-            truth.put(Clients.postFrame(system.ingest, "cam-r", TestData.neuImage(defect, 250 + i)).getString("frameId"), defect);
+            truth.put(Clients.postFrame(system.ingest, "cam-r", ImageSamples.neuImage(defect, 250 + i)).getString("frameId"), defect);
         }
         Clients.predictions(truth.keySet());
 
@@ -81,7 +86,7 @@ class ReviewPageIT {
         logIn("operator", "not-the-password");
         await(() -> !text("login-error").isEmpty());
         assertTrue(text("login-error").contains("Wrong user or password"), text("login-error"));
-        logIn("operator", "operator-dev-password");
+        logIn(Credentials.OPERATOR.user(), Credentials.OPERATOR.devPassword());
         await(() -> text("model").contains(MODEL + " v1"));
 
         boolean auditDone = false;
@@ -139,7 +144,7 @@ class ReviewPageIT {
     private WebElement currentItem() {
         await(() -> {
             String id = currentItemId();
-            Object loaded = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+            Object loaded = ((JavascriptExecutor) browser).executeScript(
                     "const img = document.getElementById('frame-image'); return img.complete && img.naturalWidth > 0;");
             return id != null && truth.containsKey(id) && Boolean.TRUE.equals(loaded);
         });
@@ -159,14 +164,14 @@ class ReviewPageIT {
         return browser.findElement(By.id(id)).getText();
     }
 
-    private static void await(java.util.function.BooleanSupplier condition) {
+    private static void await(BooleanSupplier condition) {
         try {
             new WebDriverWait(browser, Duration.ofSeconds(90)).until(driver -> condition.getAsBoolean());
-        } catch (org.openqa.selenium.TimeoutException e) {
+        } catch (TimeoutException e) {
             try {
                 Files.createDirectories(ARTIFACTS);
                 Files.write(ARTIFACTS.resolve("review-page-timeout.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // the page text below still tells what was shown
             }
             throw new AssertionError("the page did not get there in 90 s; it shows: "

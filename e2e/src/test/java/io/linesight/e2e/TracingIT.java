@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.common.Topic;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LineSightSystem;
 import io.linesight.proto.PredictionDeserializer;
 import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.LineSightSystem;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +27,10 @@ class TracingIT {
     @Test
     void oneTraceSpansIngestAndClassifierForEachFrame() throws Exception {
         try (OtlpReceiver collector = new OtlpReceiver();
-                LineSightSystem system = LineSightSystem.start("tracing", InfraResource.addresses(), Path.of("target/e2e"), null,
+                LineSightSystem system = LineSightSystem.start("tracing", InfraResource.addresses(), Clients.WORK, null,
                         Map.of("QUARKUS_OTEL_SDK_DISABLED", "false", "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint(),
                                 "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms"))) {
-            String frameId = Clients.postFrame(system.ingest, "cam-trace", TestData.neuImage("inclusion", 7)).getString("frameId");
+            String frameId = Clients.postFrame(system.ingest, "cam-trace", ImageSamples.neuImage("inclusion", 7)).getString("frameId");
 
             ConsumerRecord<String, ?> prediction = TopicReader.await(Topic.PREDICTIONS.topicName(), new PredictionDeserializer(),
                     r -> r.value() != null && r.value().getFrameId().equals(frameId), 1, LineSightSystem.WAIT).get(0);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.linesight.testsupport.TestData;
+import io.linesight.localstack.ImageSamples;
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import java.util.Optional;
@@ -15,7 +15,7 @@ class ImagesTest {
 
     @Test
     void decodesRealNeuJpeg() throws Exception {
-        BufferedImage image = Images.decode(TestData.neuImage("scratches", 1), ImageFormat.JPEG, MAX_PIXELS);
+        BufferedImage image = Images.decode(ImageSamples.neuImage("scratches", 1), ImageFormat.JPEG, MAX_PIXELS);
         assertEquals(200, image.getWidth());
         assertEquals(200, image.getHeight());
     }
@@ -23,20 +23,20 @@ class ImagesTest {
     @Test
     void refusesDecompressionBombBeforeDecoding() {
         ImageRejectedException e = assertThrows(ImageRejectedException.class,
-                () -> Images.decode(TestData.pngDeclaring(30000, 30000), ImageFormat.PNG, MAX_PIXELS));
+                () -> Images.decode(ImageSamples.pngDeclaring(30000, 30000), ImageFormat.PNG, MAX_PIXELS));
         assertEquals(ImageRejectedException.Reason.TOO_MANY_PIXELS, e.reason());
     }
 
     @Test
     void refusesTruncatedJpegThatImageIoWouldOnlyWarnAbout() {
         ImageRejectedException e = assertThrows(ImageRejectedException.class,
-                () -> Images.decode(TestData.truncatedJpeg(), ImageFormat.JPEG, MAX_PIXELS));
+                () -> Images.decode(ImageSamples.truncatedJpeg(), ImageFormat.JPEG, MAX_PIXELS));
         assertEquals(ImageRejectedException.Reason.UNDECODABLE, e.reason());
     }
 
     @Test
     void refusesTextAndEmptyInput() {
-        assertThrows(ImageRejectedException.class, () -> Images.decode(TestData.text("hello"), ImageFormat.PNG, MAX_PIXELS));
+        assertThrows(ImageRejectedException.class, () -> Images.decode(ImageSamples.text("hello"), ImageFormat.PNG, MAX_PIXELS));
         assertThrows(ImageRejectedException.class, () -> Images.decode(new byte[0], ImageFormat.BMP, MAX_PIXELS));
     }
 
@@ -56,7 +56,7 @@ class ImagesTest {
 
     @Test
     void resizesToTheModelInputSize() throws Exception {
-        BufferedImage image = Images.decode(TestData.neuImage("inclusion", 2), ImageFormat.JPEG, MAX_PIXELS);
+        BufferedImage image = Images.decode(ImageSamples.neuImage("inclusion", 2), ImageFormat.JPEG, MAX_PIXELS);
         assertEquals(224 * 224 * 3, Images.toRgb(image, 224).length);
         assertEquals(64 * 64 * 3, Images.toRgb(image, 64).length);
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.linesight.testsupport.TestData;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.training.data.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
@@ -70,7 +70,7 @@ class TrainingLoopTest {
     }
 
     private static List<ImageFolder.Item> slice(int from, int to) {
-        Path neu = TestData.neuSurface();
+        Path neu = ImageSamples.neuSurface();
         List<ImageFolder.Item> items = new ArrayList<>();
         for (int c = 0; c < CLASSES.size(); c++) {
             String name = CLASSES.get(c);

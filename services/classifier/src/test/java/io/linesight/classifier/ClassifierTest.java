@@ -13,6 +13,7 @@ import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.Frame;
 import io.linesight.proto.FrameDeserializer;
@@ -21,7 +22,6 @@ import io.linesight.proto.ModelStatus;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
 import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
 import io.linesight.testsupport.TopicWriter;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -80,7 +80,7 @@ class ClassifierTest {
     @Order(1)
     void notReadyAndNotConsumingUntilAVersionIsPromoted() {
         given().get("/q/health/ready").then().statusCode(503);
-        String early = sendFrame("cam-early", TestData.neuImage("crazing", 1)).frameId();
+        String early = sendFrame("cam-early", ImageSamples.neuImage("crazing", 1)).frameId();
 
         promote(1);
 
@@ -95,7 +95,7 @@ class ClassifierTest {
         Map<String, Sent> sent = new HashMap<>();
         for (int i = 1; i <= 24; i++) {
             String defect = CLASSES.get(i % 3);
-            Sent frame = sendFrame("cam-" + (i % 4), TestData.neuImage(defect, 10 + i));
+            Sent frame = sendFrame("cam-" + (i % 4), ImageSamples.neuImage(defect, 10 + i));
             sent.put(frame.frameId(), frame);
         }
 
@@ -118,7 +118,7 @@ class ClassifierTest {
     @Test
     @Order(3)
     void sameImageAgainIsAnsweredFromTheCacheAndFirstPredictionIsKept() {
-        byte[] image = TestData.neuImage("scratches", 77);
+        byte[] image = ImageSamples.neuImage("scratches", 77);
         String first = sendFrame("cam-c", image).frameId();
         assertFalse(awaitPredictions(Set.of(first)).get(first).getCached());
 
@@ -141,11 +141,11 @@ class ClassifierTest {
     @Test
     @Order(4)
     void poisonFramesGoToTheDeadLetterTopicAndTheStreamGoesOn() {
-        Sent truncated = sendFrame("cam-p", TestData.truncatedJpeg());
-        Sent text = sendFrame("cam-p", TestData.text("not a jpeg"));
+        Sent truncated = sendFrame("cam-p", ImageSamples.truncatedJpeg());
+        Sent text = sendFrame("cam-p", ImageSamples.text("not a jpeg"));
         byte[] notProtobuf = {(byte) 0xff, 0x01, 0x02};
         writer.send(Topic.FRAMES.topicName(), "cam-p-garbage", notProtobuf);
-        Sent good = sendFrame("cam-p", TestData.neuImage("inclusion", 5));
+        Sent good = sendFrame("cam-p", ImageSamples.neuImage("inclusion", 5));
 
         assertTrue(awaitPredictions(Set.of(good.frameId())).containsKey(good.frameId()));
         List<ConsumerRecord<String, Frame>> dead = TopicReader.await(Topic.FRAMES_DLQ.topicName(), new FrameDeserializer(),
@@ -175,7 +175,7 @@ class ClassifierTest {
             metrics = given().get("/q/metrics").then().extract().asString();
         }
         assertTrue(metrics.contains("linesight_classifier_swaps_refused_total{reason=\"checksum\"} 1.0"), metrics);
-        String frame = sendFrame("cam-x", TestData.neuImage("patches", 3)).frameId();
+        String frame = sendFrame("cam-x", ImageSamples.neuImage("patches", 3)).frameId();
         assertEquals(1, awaitPredictions(Set.of(frame)).get(frame).getModelVersion());
         given().get("/q/health/ready").then().statusCode(200).body("checks.find { it.name == 'model' }.data.version", equalTo(1));
     }
@@ -185,7 +185,7 @@ class ClassifierTest {
     void swapUnderContinuousTrafficLosesNothingAndEachPredictionNamesItsVersion() throws Exception {
         List<String> order = new ArrayList<>();
         for (int i = 0; i < 120; i++) {
-            order.add(sendFrame("cam-s" + (i % 3), TestData.neuImage(CLASSES.get(i % 3), 100 + i)).frameId());
+            order.add(sendFrame("cam-s" + (i % 3), ImageSamples.neuImage(CLASSES.get(i % 3), 100 + i)).frameId());
             if (i == 40) {
                 promote(2);
             }

@@ -9,10 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.proto.Frame;
 import io.linesight.proto.FrameDeserializer;
 import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -43,7 +44,7 @@ class FrameIngestTest {
 
     @Test
     void realJpegIsPublishedByteIdenticalWithItsMetadata() {
-        byte[] jpeg = TestData.neuImage("scratches", 1);
+        byte[] jpeg = ImageSamples.neuImage("scratches", 1);
 
         ExtractableResponse<Response> accepted = post(jpeg, "image/jpeg", "cam-3")
                 .header("X-Line-Id", "line-A").header("X-Captured-At", "2026-11-24T10:15:30Z")
@@ -69,7 +70,7 @@ class FrameIngestTest {
 
     @Test
     void fiveMebibytePngGoesThroughEndToEnd() {
-        byte[] png = TestData.noisePng(5 * 1024 * 1024, 42);
+        byte[] png = ImageSamples.noisePng(5 * 1024 * 1024, 42);
         assertTrue(png.length >= 5 * 1024 * 1024, "test image is " + png.length + " bytes");
 
         String frameId = post(png, "image/png", "cam-big").post("/api/v1/frames").then().statusCode(202).extract().path("frameId");
@@ -79,20 +80,20 @@ class FrameIngestTest {
 
     @Test
     void greyPngAndBmpAreAccepted() throws Exception {
-        BufferedImage colour = ImageIO.read(TestData.neuSurface().resolve("patches/patches_1.jpg").toFile());
+        BufferedImage colour = ImageIO.read(ImageSamples.neuSurface().resolve("patches/patches_1.jpg").toFile());
         BufferedImage grey = new BufferedImage(colour.getWidth(), colour.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
         grey.getGraphics().drawImage(colour, 0, 0, null);
 
-        String greyId = post(TestData.encode(grey, "png"), "image/png", "cam-1").post("/api/v1/frames")
+        String greyId = post(ImageSamples.encode(grey, "png"), "image/png", "cam-1").post("/api/v1/frames")
                 .then().statusCode(202).extract().path("frameId");
-        post(TestData.encode(colour, "bmp"), "image/bmp", "cam-1").post("/api/v1/frames").then().statusCode(202);
+        post(ImageSamples.encode(colour, "bmp"), "image/bmp", "cam-1").post("/api/v1/frames").then().statusCode(202);
 
         assertEquals(200, consumeFrame(greyId).getWidth());
     }
 
     @Test
     void cameraIdMayComeAsQueryParameter() {
-        String frameId = Credentials.camera().contentType("image/jpeg").body(TestData.neuImage("crazing", 2))
+        String frameId = given().header("Authorization", Credentials.CAMERA.devAuthorization()).contentType("image/jpeg").body(ImageSamples.neuImage("crazing", 2))
                 .queryParam("camera", "cam-q").queryParam("line", "line-q")
                 .post("/api/v1/frames").then().statusCode(202).extract().path("frameId");
 
@@ -102,16 +103,16 @@ class FrameIngestTest {
     }
 
     static Stream<Arguments> badFrames() {
-        byte[] jpeg = TestData.neuImage("pitted_surface", 1);
+        byte[] jpeg = ImageSamples.neuImage("pitted_surface", 1);
         return Stream.of(
-                Arguments.of("truncated JPEG", TestData.truncatedJpeg(), "image/jpeg", "cam-1", 400, "undecodable_image"),
-                Arguments.of("text sent as PNG", TestData.text("this is not an image"), "image/png", "cam-1", 400, "undecodable_image"),
+                Arguments.of("truncated JPEG", ImageSamples.truncatedJpeg(), "image/jpeg", "cam-1", 400, "undecodable_image"),
+                Arguments.of("text sent as PNG", ImageSamples.text("this is not an image"), "image/png", "cam-1", 400, "undecodable_image"),
                 Arguments.of("JPEG sent as PNG", jpeg, "image/png", "cam-1", 400, "undecodable_image"),
-                Arguments.of("PNG declaring 30000x30000", TestData.pngDeclaring(30000, 30000), "image/png", "cam-1", 413, "too_many_pixels"),
+                Arguments.of("PNG declaring 30000x30000", ImageSamples.pngDeclaring(30000, 30000), "image/png", "cam-1", 413, "too_many_pixels"),
                 Arguments.of("empty body", new byte[0], "image/jpeg", "cam-1", 400, "empty_body"),
                 Arguments.of("missing camera id", jpeg, "image/jpeg", null, 400, "missing_camera_id"),
                 Arguments.of("unsupported type", jpeg, "image/gif", "cam-1", 415, "unsupported_media_type"),
-                Arguments.of("text/plain", TestData.text("hello"), "text/plain", "cam-1", 415, "unsupported_media_type"),
+                Arguments.of("text/plain", ImageSamples.text("hello"), "text/plain", "cam-1", 415, "unsupported_media_type"),
                 Arguments.of("over the 8 MiB limit", new byte[8 * 1024 * 1024 + 1], "image/png", "cam-1", 413, "frame_too_large"));
     }
 
@@ -132,8 +133,8 @@ class FrameIngestTest {
 
     @Test
     void metricsCountAcceptedAndRejectedFrames() {
-        post(TestData.text("nope"), "image/png", "cam-m").post("/api/v1/frames").then().statusCode(400);
-        post(TestData.neuImage("rolled-in_scale", 3), "image/jpeg", "cam-m").post("/api/v1/frames").then().statusCode(202);
+        post(ImageSamples.text("nope"), "image/png", "cam-m").post("/api/v1/frames").then().statusCode(400);
+        post(ImageSamples.neuImage("rolled-in_scale", 3), "image/jpeg", "cam-m").post("/api/v1/frames").then().statusCode(202);
 
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("linesight_frames_accepted_total{camera=\"cam-m\"}"), metrics);
@@ -143,13 +144,13 @@ class FrameIngestTest {
 
     @Test
     void framesNeedCameraCredentials() {
-        byte[] jpeg = TestData.neuImage("scratches", 2);
+        byte[] jpeg = ImageSamples.neuImage("scratches", 2);
         long before = TopicReader.size(FRAMES);
 
         given().contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(jpeg).post("/api/v1/frames").then().statusCode(401);
         given().auth().preemptive().basic("camera", "wrong").contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(jpeg)
                 .post("/api/v1/frames").then().statusCode(401);
-        Credentials.operator().contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(jpeg)
+        given().header("Authorization", Credentials.OPERATOR.devAuthorization()).contentType("image/jpeg").header("X-Camera-Id", "cam-1").body(jpeg)
                 .post("/api/v1/frames").then().statusCode(403);
 
         assertEquals(before, TopicReader.size(FRAMES));
@@ -162,7 +163,7 @@ class FrameIngestTest {
     }
 
     private static RequestSpecification post(byte[] body, String contentType, String camera) {
-        var request = Credentials.camera().contentType(contentType).body(body);
+        var request = given().header("Authorization", Credentials.CAMERA.devAuthorization()).contentType(contentType).body(body);
         return camera == null ? request : request.header("X-Camera-Id", camera);
     }
 

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.common.RedisKeys;
 import io.linesight.common.Topic;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelDeserializer;
@@ -17,7 +19,6 @@ import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Prediction;
 import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
 import io.linesight.testsupport.TopicWriter;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -110,7 +111,7 @@ class LabelsTest {
         String body = "{\"frameId\":\"" + frameId + "\",\"label\":\"crazing\",\"source\":\"REVIEW\"}";
 
         given().contentType("application/json").body(body).post("/api/v1/labels").then().statusCode(401);
-        Credentials.camera().contentType("application/json").body(body).post("/api/v1/labels").then().statusCode(403);
+        given().header("Authorization", Credentials.CAMERA.devAuthorization()).contentType("application/json").body(body).post("/api/v1/labels").then().statusCode(403);
         given().get("/api/v1/review/queue").then().statusCode(401);
     }
 
@@ -137,7 +138,7 @@ class LabelsTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline && items.stream().noneMatch(i -> reviewId.equals(i.get("frameId")))) {
             Thread.sleep(200);
-            items = Credentials.operator().get("/api/v1/review/queue?limit=500").then().statusCode(200).extract().jsonPath().getList("$");
+            items = given().header("Authorization", Credentials.OPERATOR.devAuthorization()).get("/api/v1/review/queue?limit=500").then().statusCode(200).extract().jsonPath().getList("$");
         }
         Map<String, Object> auditItem = items.stream().filter(i -> auditId.equals(i.get("frameId"))).findFirst().orElseThrow();
         Map<String, Object> reviewItem = items.stream().filter(i -> reviewId.equals(i.get("frameId"))).findFirst().orElseThrow();
@@ -148,17 +149,17 @@ class LabelsTest {
         assertTrue(items.indexOf(auditItem) < items.indexOf(reviewItem), "audit items come first");
 
         label(reviewId, "crazing", "REVIEW").statusCode(202);
-        List<Map<String, Object>> after = Credentials.operator().get("/api/v1/review/queue?limit=500").then().extract().jsonPath().getList("$");
+        List<Map<String, Object>> after = given().header("Authorization", Credentials.OPERATOR.devAuthorization()).get("/api/v1/review/queue?limit=500").then().extract().jsonPath().getList("$");
         assertTrue(after.stream().noneMatch(i -> reviewId.equals(i.get("frameId"))), "a labelled frame leaves the queue");
     }
 
     private JsonPath postFrame(String camera, String defect, int number) {
-        return Credentials.camera().contentType("image/jpeg").header("X-Camera-Id", camera).body(TestData.neuImage(defect, number))
+        return given().header("Authorization", Credentials.CAMERA.devAuthorization()).contentType("image/jpeg").header("X-Camera-Id", camera).body(ImageSamples.neuImage(defect, number))
                 .post("/api/v1/frames").then().statusCode(202).extract().jsonPath();
     }
 
     private static ValidatableResponse label(String frameId, String label, String source) {
-        return Credentials.operator().contentType("application/json")
+        return given().header("Authorization", Credentials.OPERATOR.devAuthorization()).contentType("application/json")
                 .body(Map.of("frameId", frameId, "label", label, "source", source))
                 .post("/api/v1/labels").then();
     }

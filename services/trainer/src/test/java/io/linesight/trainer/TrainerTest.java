@@ -1,6 +1,5 @@
 package io.linesight.trainer;
 
-import io.linesight.common.FileTrees;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -8,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.linesight.common.FileTrees;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.proto.Frame;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelDeserializer;
@@ -25,7 +27,6 @@ import io.linesight.proto.RecordRef;
 import io.linesight.proto.TrainingSample;
 import io.linesight.proto.TrainingSampleDeserializer;
 import io.linesight.testsupport.InfraResource;
-import io.linesight.testsupport.TestData;
 import io.linesight.testsupport.TopicReader;
 import io.linesight.testsupport.TopicWriter;
 import io.linesight.training.Evaluation;
@@ -69,7 +70,7 @@ class TrainerTest {
                     ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(), MODEL, 1), ModelStatus.SERVING).toByteArray());
             for (int i = 0; i < 120; i++) {
                 String defect = CLASSES.get(i % 3);
-                byte[] image = TestData.neuImage(defect, 1 + i / 3);
+                byte[] image = ImageSamples.neuImage(defect, 1 + i / 3);
                 Label label = labelFor(writer, image, defect, i % 2 == 0 ? LabelSource.AUDIT : LabelSource.REVIEW,
                         i % 3 == 0 ? defect : CLASSES.get((i + 1) % 3));
                 writer.send(Topic.LABELS.topicName(), label.getFrameId(), label.toByteArray());
@@ -82,14 +83,14 @@ class TrainerTest {
                     new TrainingSampleDeserializer(), r -> true, labels.size(), WAIT);
             assertEquals(labels.size(), samples.size());
             TrainingSample first = samples.stream().filter(s -> s.key().equals(labels.get(0).getFrameId())).findFirst().orElseThrow().value();
-            assertArrayEquals(TestData.neuImage("crazing", 1), first.getImage().toByteArray());
+            assertArrayEquals(ImageSamples.neuImage("crazing", 1), first.getImage().toByteArray());
             assertEquals("crazing", first.getLabel());
             List<ConsumerRecord<String, Label>> dead = TopicReader.await(Topic.LABELS_DLQ.topicName(), new LabelDeserializer(),
                     r -> r.key().equals(orphan.getFrameId()), 1, WAIT);
             assertTrue(new String(dead.get(0).headers().lastHeader(MalformedRecords.DLQ_REASON_HEADER).value()).startsWith("frame-expired"));
         }
 
-        given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")
+        given().header("Authorization", Credentials.ADMIN.devAuthorization()).contentType("application/json")
                 .body(Map.of("epochs", 10, "learningRate", 0.02)).post("/api/v1/training/run")
                 .then().statusCode(200).body("result", equalTo("promoted")).body("version", equalTo(2));
 
@@ -104,7 +105,7 @@ class TrainerTest {
         given().get("/registry/neu/2/../../../pom.xml").then().statusCode(404);
 
         // An unchanged candidate cannot beat the version it comes from: refused, nothing published.
-        given().auth().preemptive().basic("admin", "admin-dev-password").contentType("application/json")
+        given().header("Authorization", Credentials.ADMIN.devAuthorization()).contentType("application/json")
                 .body(Map.of("epochs", 0, "learningRate", 0, "strategy", "head")).post("/api/v1/training/run")
                 .then().statusCode(200).body("result", equalTo("rejected"));
         assertEquals(List.of(1, 2), new ModelRegistry(registry).versions(MODEL));

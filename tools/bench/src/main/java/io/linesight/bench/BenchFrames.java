@@ -1,9 +1,10 @@
 package io.linesight.bench;
 
-import io.linesight.testsupport.TestData;
+import io.linesight.localstack.ImageSamples;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ final class BenchFrames {
     }
 
     static List<byte[]> neu(int count) {
-        try (Stream<Path> files = Files.walk(TestData.neuSurface())) {
+        try (Stream<Path> files = Files.walk(ImageSamples.neuSurface())) {
             List<byte[]> images = new ArrayList<>();
             for (Path file : files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(count).toList()) {
                 images.add(Files.readAllBytes(file));
@@ -34,13 +35,13 @@ final class BenchFrames {
         List<byte[]> out = new ArrayList<>();
         for (byte[] jpeg : jpegs) {
             try {
-                BufferedImage source = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+                BufferedImage source = ImageIO.read(new ByteArrayInputStream(jpeg));
                 BufferedImage big = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
                 Graphics2D g = big.createGraphics();
                 g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
                 g.drawImage(source, 0, 0, width, height, null);
                 g.dispose();
-                out.add(TestData.encode(big, "jpg"));
+                out.add(ImageSamples.encode(big, "jpg"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

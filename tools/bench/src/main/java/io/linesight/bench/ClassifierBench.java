@@ -11,16 +11,19 @@ import ai.djl.translate.NoopTranslator;
 import com.google.protobuf.ByteString;
 import io.linesight.common.CpuInfo;
 import io.linesight.common.ResNet18Cost;
+import io.linesight.common.ServingSignature;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.localstack.LocalInfra;
 import io.linesight.proto.Frame;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
-import io.linesight.testsupport.LocalInfra;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +36,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -154,14 +159,14 @@ public final class ClassifierBench {
 
     private Map<Integer, Double> bareModel(Path servingDir, int size) throws Exception {
         Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(servingDir)
-                .optEngine("TensorFlow").optOption("Tags", "serve").optOption("SignatureDefKey", "serving_default")
+                .optEngine("TensorFlow").optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
                 .optTranslator(new NoopTranslator()).build();
-        Map<Integer, Double> rates = new java.util.TreeMap<>();
+        Map<Integer, Double> rates = new TreeMap<>();
         try (ZooModel<NDList, NDList> model = criteria.loadModel(); Predictor<NDList, NDList> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
             for (int batch : new int[] {1, 8, 16, 32}) {
                 byte[] pixels = new byte[batch * size * size * 3];
-                new java.util.Random(batch).nextBytes(pixels);
+                new Random(batch).nextBytes(pixels);
                 NDList input = new NDList(manager.create(ByteBuffer.wrap(pixels), new Shape(batch, size, size, 3), DataType.UINT8));
                 predictor.predict(input).close();
                 int images = 0;
@@ -280,7 +285,7 @@ public final class ClassifierBench {
     }
 
     private Process startClassifier() throws Exception {
-        try (var socket = new java.net.ServerSocket(0)) {
+        try (var socket = new ServerSocket(0)) {
             httpPort = socket.getLocalPort();
         }
         Files.createDirectories(work);
@@ -313,7 +318,7 @@ public final class ClassifierBench {
                     System.out.println("classifier ready");
                     return;
                 }
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 // Still starting.
             }
             Thread.sleep(500);

@@ -4,24 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.linesight.common.FileTrees;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelRegistry;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.LineSightSystem;
+import io.linesight.localstack.LocalInfra;
+import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
-import io.linesight.testsupport.LocalInfra;
-import io.linesight.testsupport.ServiceProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +36,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code ./run demo}: the whole loop on a real defect data set, unattended. Cameras stream frames through ingest,
@@ -110,7 +109,7 @@ public final class Demo implements Callable<Integer> {
         FileTrees.deleteRecursively(work.resolve("infra")); // a fresh broker and Redis each run
         LocalInfra.Addresses addresses = infra.start();
         System.out.printf("Kafka %s, Redis %s%n", addresses.kafkaBootstrap(), addresses.redisHosts());
-        List<ServiceProcess> services = new ArrayList<>();
+        LineSightSystem system = null;
         CountDownLatch finished = new CountDownLatch(1);
         Thread stopper = new Thread(() -> {
             streaming = false;
@@ -135,18 +134,23 @@ public final class Demo implements Callable<Integer> {
             System.out.printf("bootstrap version %d on the never-streamed slice: accuracy %.3f%n", bootstrapVersion,
                     bootstrapScore.get("accuracy").asDouble());
 
-            services.addAll(startServices(addresses, registry, bootstrapVersion));
-            ServiceProcess ingest = services.get(0);
-            ServiceProcess trainer = services.get(2);
+            system = LineSightSystem.launch(MODEL, addresses, work, bootstrapVersion, Map.of("LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "60",
+                    "LINESIGHT_TRAINER_MIN_HOLDOUT", "30", "LINESIGHT_TRAINER_CHECK_INTERVAL", "5s", "LINESIGHT_TRAINER_MAX_INTERVAL", "2m",
+                    "LINESIGHT_TRAINER_EPOCHS", "8", "LINESIGHT_TRAINER_LEARNING_RATE", "0.02"),
+                    Map.of("LINESIGHT_AUDIT_RATE", Double.toString(auditRate)), Map.of());
+            ServiceProcess ingest = system.ingest;
+            ServiceProcess trainer = system.trainer;
+            System.out.printf("ingest %s (review page %s), classifier %s, trainer %s; logs in %s%n", ingest.url(""),
+                    ingest.url("/review/"), system.classifier.url(""), trainer.url(""), work.resolve("logs"));
             Thread watcher = new Thread(() -> watchPredictions(addresses), "predictions");
             watcher.setDaemon(true);
             watcher.start();
             List<Thread> cameraThreads = startCameras(ingest, split);
-            Thread operator = new Thread(() -> operate(ingest), "operator");
+            long end = System.currentTimeMillis() + durationSeconds * 1000L;
+            Thread operator = new Thread(() -> operate(ingest, end), "operator");
             operator.setDaemon(true);
             operator.start();
 
-            long end = System.currentTimeMillis() + durationSeconds * 1000L;
             while (streaming && System.currentTimeMillis() < end) {
                 Thread.sleep(2000);
                 System.out.println(status(trainer, end));
@@ -184,48 +188,19 @@ public final class Demo implements Callable<Integer> {
             System.out.println("report: " + report);
             return 0;
         } finally {
-            for (ServiceProcess service : services) {
-                service.close();
+            if (system != null) {
+                system.close();
             }
             infra.stop();
             finished.countDown();
         }
     }
 
-    private List<ServiceProcess> startServices(LocalInfra.Addresses infra, Path registry, int version) throws Exception {
-        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
-                infra.redisHosts(), "LINESIGHT_MODEL_NAME", MODEL);
-        int trainerPort = ServiceProcess.freePort();
-        Map<String, String> trainerEnv = new HashMap<>(env);
-        trainerEnv.putAll(Map.of("LINESIGHT_REGISTRY_DIR", registry.toString(), "LINESIGHT_TRAINER_SAMPLES_DIR",
-                work.resolve("samples").toString(), "LINESIGHT_REGISTRY_PUBLIC_URL", "http://127.0.0.1:" + trainerPort,
-                "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "60", "LINESIGHT_TRAINER_MIN_HOLDOUT", "30",
-                "LINESIGHT_TRAINER_CHECK_INTERVAL", "5s", "LINESIGHT_TRAINER_MAX_INTERVAL", "2m", "LINESIGHT_TRAINER_EPOCHS", "8",
-                "LINESIGHT_TRAINER_LEARNING_RATE", "0.02"));
-        Map<String, String> classifierEnv = new HashMap<>(env);
-        classifierEnv.put("LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString());
-        Map<String, String> ingestEnv = new HashMap<>(env);
-        ingestEnv.put("LINESIGHT_AUDIT_RATE", Double.toString(auditRate));
-        ServiceProcess ingest = ServiceProcess.service("ingest", "ingest", ServiceProcess.freePort(), ingestEnv);
-        ServiceProcess classifier = ServiceProcess.service("classifier", "classifier", ServiceProcess.freePort(), classifierEnv);
-        ServiceProcess trainer = ServiceProcess.service("trainer", "trainer", trainerPort, trainerEnv);
-        Duration wait = Duration.ofMinutes(3);
-        ingest.awaitHealthy("/q/health/ready", wait);
-        trainer.awaitHealthy("/q/health/ready", wait);
-        ServiceProcess.trainingCli("promote", "--registry", registry.toString(), "--model", MODEL, "--version",
-                Integer.toString(version), "--bootstrap-servers", infra.kafkaBootstrap(), "--artifact-base-uri",
-                trainer.url("/registry/"));
-        classifier.awaitHealthy("/q/health/ready", wait);
-        System.out.printf("ingest %s (review page %s), classifier %s, trainer %s; logs in %s%n", ingest.url(""),
-                ingest.url("/review/"), classifier.url(""), trainer.url(""), work.resolve("logs"));
-        return List.of(ingest, classifier, trainer);
-    }
-
     private List<Thread> startCameras(ServiceProcess ingest, DataSplit split) {
         List<DataSplit.Image> order = new ArrayList<>(split.streamed());
         Collections.shuffle(order, new Random(seed));
         AtomicInteger next = new AtomicInteger();
-        String auth = basic("camera", "camera-dev-password");
+        String auth = Credentials.CAMERA.devAuthorization();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < cameras; c++) {
             String camera = "camera-" + (c + 1);
@@ -268,17 +243,19 @@ public final class Demo implements Callable<Integer> {
     }
 
     /**
-     * The simulated operator: labels AUDIT frames and the least confident ones from the ground truth, within budget.
-     * REVIEW labels get at most 60 % of the budget: the trainer publishes nothing without enough AUDIT labels (they
-     * are its unbiased holdout), just as a real shift should keep auditing while it reviews.
+     * The simulated operator: labels AUDIT frames and the least confident ones from the ground truth, paced so the
+     * budget lasts the run ({@link #labelsAllowed}). REVIEW labels get at most 60 % of the labels so far: the trainer
+     * publishes nothing without enough AUDIT labels (they are its unbiased holdout), just as a real shift should keep
+     * auditing while it reviews.
      */
-    private void operate(ServiceProcess ingest) {
-        String auth = basic("operator", "operator-dev-password");
-        int reviewBudget = (int) (0.6 * budget);
+    private void operate(ServiceProcess ingest, long endMs) {
+        String auth = Credentials.OPERATOR.devAuthorization();
+        long startMs = System.currentTimeMillis();
         AtomicInteger reviews = new AtomicInteger();
         while (streaming && labelled.size() < budget) {
             try {
                 Thread.sleep(1000);
+                int allowed = labelsAllowed(System.currentTimeMillis() - startMs, endMs - startMs);
                 HttpResponse<String> queue = http.send(HttpRequest.newBuilder(URI.create(ingest.url("/api/v1/review/queue?limit=20")))
                         .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString());
                 if (queue.statusCode() != 200) {
@@ -288,8 +265,8 @@ public final class Demo implements Callable<Integer> {
                     String frameId = item.get("frameId").asText();
                     String label = truth.get(frameId);
                     boolean review = "REVIEW".equals(item.get("kind").asText());
-                    if (label == null || labelled.contains(frameId) || labelled.size() >= budget
-                            || (review && reviews.get() >= reviewBudget)) {
+                    if (label == null || labelled.contains(frameId) || labelled.size() >= allowed
+                            || (review && reviews.get() >= 0.6 * allowed)) {
                         continue;
                     }
                     String body = ModelRegistry.JSON.writeValueAsString(Map.of("frameId", frameId, "label", label,
@@ -310,6 +287,16 @@ public final class Demo implements Callable<Integer> {
                 // Ingest busy or restarting: try again on the next round.
             }
         }
+    }
+
+    /**
+     * Labels the operator may have given after {@code elapsedMs} of a run of {@code durationMs}: a fifth of the budget
+     * at once (so the first holdout fills and a first fine-tune can run early), the rest evenly until 80 % of the run,
+     * leaving the last fifth for the final fine-tune and its swap to show.
+     */
+    int labelsAllowed(long elapsedMs, long durationMs) {
+        double share = 0.2 + 0.8 * Math.min(1.0, elapsedMs / (0.8 * durationMs));
+        return (int) Math.min(budget, Math.round(budget * share));
     }
 
     private void watchPredictions(LocalInfra.Addresses infra) {
@@ -360,7 +347,4 @@ public final class Demo implements Callable<Integer> {
         return ModelRegistry.JSON.readTree(json);
     }
 
-    private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    }
 }

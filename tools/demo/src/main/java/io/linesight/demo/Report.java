@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -26,20 +27,23 @@ final class Report {
     static Path write(Path dir, Timeline timeline, Map<String, Object> figures, JsonNode finalEvaluation) throws IOException {
         Files.createDirectories(dir);
         accuracyChart(timeline).ifPresent(chart -> Charts.savePng(chart, dir.resolve("accuracy.png")));
-        Charts.savePng(throughputChart(timeline), dir.resolve("throughput.png"));
+        List<XYChart> throughputAndLatency = throughputAndLatencyCharts(timeline);
+        Charts.savePng(throughputAndLatency.get(0), dir.resolve("throughput.png"));
+        Charts.savePng(throughputAndLatency.get(1), dir.resolve("latency.png"));
         if (finalEvaluation != null) {
             Charts.savePng(confusionChart(finalEvaluation), dir.resolve("confusion.png"));
         }
         return ReportFolder.write(dir, "LineSight demo report", figures, figures, List.of(
                 new ReportFolder.Section("Accuracy over time (version changes marked)", "accuracy.png"),
                 new ReportFolder.Section("Final version on the never-streamed slice", "confusion.png"),
-                new ReportFolder.Section("Throughput and latency", "throughput.png")));
+                new ReportFolder.Section("Throughput", "throughput.png"),
+                new ReportFolder.Section("Latency", "latency.png")));
     }
 
-    private static java.util.Optional<XYChart> accuracyChart(Timeline timeline) {
+    private static Optional<XYChart> accuracyChart(Timeline timeline) {
         List<Timeline.Observed> all = timeline.predictions();
         if (all.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         XYChart chart = new XYChartBuilder().width(1000).height(420).title("Accuracy of served predictions (20 s windows)")
                 .xAxisTitle("seconds").yAxisTitle("accuracy").build();
@@ -66,16 +70,16 @@ final class Report {
             marker.setMarker(SeriesMarkers.NONE).setLineColor(Color.GRAY);
         }
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
-        return java.util.Optional.of(chart);
+        return Optional.of(chart);
     }
 
-    private static XYChart throughputChart(Timeline timeline) {
-        XYChart chart = new XYChartBuilder().width(1000).height(420).title("Throughput and capture-to-prediction latency")
-                .xAxisTitle("seconds").yAxisTitle("frames/s · ms/100").build();
+    /** Predictions per second and capture-to-prediction latency (p50, p99) in 10 s windows, each on its own chart. */
+    private static List<XYChart> throughputAndLatencyCharts(Timeline timeline) {
         List<Timeline.Observed> all = timeline.predictions();
         List<Double> t = new ArrayList<>();
         List<Double> fps = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
         if (!all.isEmpty()) {
             long end = all.get(all.size() - 1).atMs();
             for (long from = timeline.startMs(); from < end; from += 10_000) {
@@ -84,17 +88,24 @@ final class Report {
                         .map(Timeline.Observed::latencyMs).sorted().toList();
                 t.add((to - timeline.startMs()) / 1000.0);
                 fps.add(latencies.size() / 10.0);
-                p50.add(latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() / 2) / 100.0);
+                p50.add(latencies.isEmpty() ? Double.NaN : (double) latencies.get(latencies.size() / 2));
+                p99.add(latencies.isEmpty() ? Double.NaN : (double) latencies.get(Math.min(latencies.size() - 1, latencies.size() * 99 / 100)));
             }
         }
         if (t.isEmpty()) {
             t.add(0.0);
             fps.add(0.0);
             p50.add(0.0);
+            p99.add(0.0);
         }
-        chart.addSeries("predictions/s", t, fps).setMarker(SeriesMarkers.NONE);
-        chart.addSeries("p50 latency (ms / 100)", t, p50).setMarker(SeriesMarkers.NONE);
-        return chart;
+        XYChart throughput = new XYChartBuilder().width(1000).height(320).title("Throughput (10 s windows)")
+                .xAxisTitle("seconds").yAxisTitle("predictions/s").build();
+        throughput.addSeries("predictions/s", t, fps).setMarker(SeriesMarkers.NONE);
+        XYChart latency = new XYChartBuilder().width(1000).height(320).title("Camera send -> prediction latency (10 s windows)")
+                .xAxisTitle("seconds").yAxisTitle("ms").build();
+        latency.addSeries("p50", t, p50).setMarker(SeriesMarkers.NONE);
+        latency.addSeries("p99", t, p99).setMarker(SeriesMarkers.NONE);
+        return List.of(throughput, latency);
     }
 
     private static HeatMapChart confusionChart(JsonNode evaluation) {

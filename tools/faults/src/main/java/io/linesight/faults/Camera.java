@@ -1,16 +1,18 @@
 package io.linesight.faults;
 
-import io.linesight.testsupport.TestData;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LineSightSystem;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A camera posting real NEU frames at a fixed rate on its own thread, keeping every answer. */
 final class Camera implements AutoCloseable {
-    private static final List<String> CLASSES = io.linesight.testsupport.LineSightSystem.CLASSES;
+    private static final List<String> CLASSES = LineSightSystem.CLASSES;
     private static final AtomicLong NEXT_IMAGE = new AtomicLong();
 
     final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -26,7 +28,7 @@ final class Camera implements AutoCloseable {
             long next = System.nanoTime();
             while (running) {
                 long n = NEXT_IMAGE.getAndIncrement();
-                byte[] image = TestData.neuImage(CLASSES.get((int) (n % CLASSES.size())), 1 + (int) (n / CLASSES.size() % 300));
+                byte[] image = ImageSamples.neuImage(CLASSES.get((int) (n % CLASSES.size())), 1 + (int) (n / CLASSES.size() % 300));
                 Http.Answer answer = Http.post(framesUrl, authorization, "image/jpeg", image, "X-Camera-Id", cameraId);
                 statuses.computeIfAbsent(answer.status(), s -> new AtomicLong()).incrementAndGet();
                 maxMillis.accumulateAndGet(answer.millis(), Math::max);
@@ -51,7 +53,7 @@ final class Camera implements AutoCloseable {
 
     /** Status -> count of the answers that were not 202. */
     Map<Integer, Long> refusedStatuses() {
-        Map<Integer, Long> counts = new java.util.TreeMap<>();
+        Map<Integer, Long> counts = new TreeMap<>();
         refused.forEach(a -> counts.merge(a.status(), 1L, Long::sum));
         return counts;
     }

@@ -1,10 +1,11 @@
 package io.linesight.faults;
 
 import io.linesight.common.FileTrees;
-import io.linesight.testsupport.LineSightSystem;
-import io.linesight.testsupport.LocalInfra;
-import io.linesight.testsupport.ServiceProcess;
-import io.linesight.testsupport.TestData;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LineSightSystem;
+import io.linesight.localstack.LocalInfra;
+import io.linesight.localstack.ServiceProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,15 +45,15 @@ public final class FaultSuite {
         }
 
         String camera() {
-            return Http.basic("camera", passwords.get("LINESIGHT_CAMERA_PASSWORD"));
+            return Credentials.CAMERA.authorization(passwords);
         }
 
         String operator() {
-            return Http.basic("operator", passwords.get("LINESIGHT_OPERATOR_PASSWORD"));
+            return Credentials.OPERATOR.authorization(passwords);
         }
 
         String admin() {
-            return Http.basic("admin", passwords.get("LINESIGHT_ADMIN_PASSWORD"));
+            return Credentials.ADMIN.authorization(passwords);
         }
 
         Camera camera(String cameraId) {
@@ -67,7 +68,7 @@ public final class FaultSuite {
         /** Posts one frame; fails unless ingest acknowledges it. The JSON answer (frameId, audit, ...). */
         String postFrameAnswer(String cameraId) {
             Http.Answer answer = Http.post(system.ingest.url("/api/v1/frames"), camera(), "image/jpeg",
-                    TestData.neuImage("inclusion", 1 + (int) (System.nanoTime() % 300)), "X-Camera-Id", cameraId);
+                    ImageSamples.neuImage("inclusion", 1 + (int) (System.nanoTime() % 300)), "X-Camera-Id", cameraId);
             if (answer.status() != 202) {
                 throw new IllegalStateException("frame not accepted: " + answer.status() + " " + answer.body());
             }
@@ -137,8 +138,8 @@ public final class FaultSuite {
         try {
             LocalInfra.Addresses addresses = infra.start();
             Map<String, String> passwords = new LinkedHashMap<>();
-            for (String role : List.of("CAMERA", "OPERATOR", "ADMIN")) {
-                passwords.put("LINESIGHT_" + role + "_PASSWORD", role.toLowerCase() + "-" + UUID.randomUUID());
+            for (Credentials role : Credentials.values()) {
+                passwords.put(role.passwordVariable(), role.user() + "-" + UUID.randomUUID());
             }
             System.out.println("faults: starting Kafka, Redis, ingest, classifier and trainer in " + work.toAbsolutePath());
             try (LineSightSystem system = LineSightSystem.start("faults", addresses, work, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "10",

@@ -1,31 +1,42 @@
 package io.linesight.faults;
 
 import io.linesight.common.Topic;
-import io.linesight.testsupport.TestData;
-import io.linesight.testsupport.ServiceProcess;
+import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LineSightSystem;
+import io.linesight.localstack.LocalInfra;
+import io.linesight.localstack.ServiceProcess;
+import io.linesight.proto.MalformedRecords;
 import java.io.ByteArrayOutputStream;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
-import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** 6. Generated hostile frames and labels through the API and malformed records on every topic; 7. auth and secrets. */
 final class HostileInputs {
@@ -43,7 +54,7 @@ final class HostileInputs {
         List<String> unexpected = new ArrayList<>();
         String frames = ctx.system.ingest.url("/api/v1/frames");
         String labels = ctx.system.ingest.url("/api/v1/labels");
-        byte[] jpeg = TestData.neuImage("patches", 7);
+        byte[] jpeg = ImageSamples.neuImage("patches", 7);
         List<Supplier<Http.Answer>> attacks = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             byte[] noise = new byte[16 + random.nextInt(4000)];
@@ -112,7 +123,7 @@ final class HostileInputs {
         }
         boolean healthy = unhealthy.isEmpty();
         String id = ctx.postFrame("cam-after-attack");
-        long lost = ctx.ledger.awaitAll(List.of(id), java.time.Duration.ofMinutes(1));
+        long lost = ctx.ledger.awaitAll(List.of(id), Duration.ofMinutes(1));
         Map<String, long[]> memoryAfter = memory();
         StringBuilder memory = new StringBuilder();
         memoryAfter.forEach((name, after) -> memory.append(String.format("; %s heap %d->%d MB, RSS %d->%d MB", name,
@@ -137,10 +148,10 @@ final class HostileInputs {
             consumer.seekToBeginning(partitions);
             long found = 0;
             // A consumer restarted by an earlier fault may wait for its killed predecessor's session to expire (45 s).
-            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (found < MALFORMED_PER_TOPIC && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(java.time.Duration.ofMillis(200))) {
-                    Header reason = record.headers().lastHeader(io.linesight.proto.MalformedRecords.DLQ_REASON_HEADER);
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    Header reason = record.headers().lastHeader(MalformedRecords.DLQ_REASON_HEADER);
                     if (record.key() != null && record.key().startsWith("hostile-") && reason != null
                             && new String(reason.value(), StandardCharsets.UTF_8).startsWith("malformed_protobuf")) {
                         found++;
@@ -155,7 +166,7 @@ final class HostileInputs {
     Row authAndSecrets() throws Exception {
         record Endpoint(String url, String type, byte[] body, String role, String wrongRole) {
         }
-        byte[] jpeg = TestData.neuImage("crazing", 3);
+        byte[] jpeg = ImageSamples.neuImage("crazing", 3);
         List<Endpoint> endpoints = List.of(
                 new Endpoint(ctx.system.ingest.url("/api/v1/frames"), "image/jpeg", jpeg, ctx.camera(), ctx.operator()),
                 new Endpoint(ctx.system.ingest.url("/api/v1/labels"), "application/json",
@@ -173,7 +184,7 @@ final class HostileInputs {
                 }
                 String auth = switch (attempt.getKey()) {
                     case "none" -> null;
-                    case "bad password" -> Http.basic("camera", "guess-" + random.nextInt());
+                    case "bad password" -> Credentials.basic("camera", "guess-" + random.nextInt());
                     default -> e.wrongRole();
                 };
                 Http.Answer answer = Http.post(e.url(), auth, e.type(), e.body(), "X-Camera-Id", "cam-auth");
@@ -206,26 +217,26 @@ final class HostileInputs {
      * holds a Kafka or Redis password.
      */
     Row securedInfrastructure() throws Exception {
-        String kafkaPassword = "kafka-" + java.util.UUID.randomUUID();
-        String redisPassword = "redis-" + java.util.UUID.randomUUID();
-        io.linesight.testsupport.LocalInfra secured = io.linesight.testsupport.LocalInfra.secured(ctx.work.resolve("secured-infra"),
+        String kafkaPassword = "kafka-" + UUID.randomUUID();
+        String redisPassword = "redis-" + UUID.randomUUID();
+        LocalInfra secured = LocalInfra.secured(ctx.work.resolve("secured-infra"),
                 kafkaPassword, redisPassword);
         try {
-            io.linesight.testsupport.LocalInfra.Addresses addresses = secured.start();
-            Map<String, String> env = new java.util.HashMap<>(ctx.passwords);
+            LocalInfra.Addresses addresses = secured.start();
+            Map<String, String> env = new HashMap<>(ctx.passwords);
             env.putAll(secured.kafkaClientEnvironment());
-            try (io.linesight.testsupport.LineSightSystem site = io.linesight.testsupport.LineSightSystem.start("secured", addresses,
+            try (LineSightSystem site = LineSightSystem.start("secured", addresses,
                     ctx.work, null, env);
                     PredictionLedger ledger = new PredictionLedger(addresses.kafkaBootstrap(), secured.kafkaClientSettings())) {
                 List<String> frames = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     Http.Answer answer = Http.post(site.ingest.url("/api/v1/frames"), ctx.camera(), "image/jpeg",
-                            TestData.neuImage("scratches", 20 + i), "X-Camera-Id", "cam-secured");
+                            ImageSamples.neuImage("scratches", 20 + i), "X-Camera-Id", "cam-secured");
                     if (answer.status() == 202) {
                         frames.add(FaultSuite.Context.frameId(answer.body()));
                     }
                 }
-                long lost = ledger.awaitAll(frames, java.time.Duration.ofMinutes(2));
+                long lost = ledger.awaitAll(frames, Duration.ofMinutes(2));
                 boolean kafkaRefusesAnonymous = anonymousKafkaRefused(addresses.kafkaBootstrap());
                 boolean redisRefusesAnonymous = anonymousRedisRefused(addresses.redisHosts());
                 List<String> leaks = new ArrayList<>();
@@ -245,9 +256,9 @@ final class HostileInputs {
     }
 
     private static boolean anonymousKafkaRefused(String bootstrap) {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers",
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers",
                 bootstrap, "request.timeout.ms", 3000, "default.api.timeout.ms", 5000))) {
-            admin.listTopics().names().get(6, java.util.concurrent.TimeUnit.SECONDS);
+            admin.listTopics().names().get(6, TimeUnit.SECONDS);
             return false;
         } catch (Exception expected) {
             return true;
@@ -255,8 +266,8 @@ final class HostileInputs {
     }
 
     private static boolean anonymousRedisRefused(String redisHosts) throws Exception {
-        java.net.URI uri = java.net.URI.create(redisHosts);
-        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+        URI uri = URI.create(redisHosts);
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
             socket.setSoTimeout(2000);
             socket.getOutputStream().write("GET anything\r\n".getBytes(StandardCharsets.US_ASCII));
             byte[] answer = new byte[7];

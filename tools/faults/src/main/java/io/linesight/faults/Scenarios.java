@@ -1,10 +1,13 @@
 package io.linesight.faults;
 
+import io.linesight.common.HashSelection;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.localstack.LineSightSystem;
 import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -176,13 +179,13 @@ final class Scenarios {
             String frameId = FaultSuite.Context.frameId(answer);
             boolean audit = answer.contains("\"audit\":true");
             audited.put(frameId, audit);
-            holdout += audit && io.linesight.common.HashSelection.isHoldout(frameId, 0.5) ? 1 : 0;
+            holdout += audit && HashSelection.isHoldout(frameId, 0.5) ? 1 : 0;
         }
         Set<String> frames = audited.keySet();
         long lost = ctx.ledger.awaitAll(frames, SETTLE);
         int labelled = 0;
         for (Map.Entry<String, Boolean> frame : audited.entrySet()) {
-            String label = io.linesight.testsupport.LineSightSystem.CLASSES.get(labelled % 3);
+            String label = LineSightSystem.CLASSES.get(labelled % 3);
             Http.Answer answer = Http.post(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), "application/json",
                     ("{\"frameId\":\"" + frame.getKey() + "\",\"label\":\"" + label + "\",\"source\":\""
                             + (frame.getValue() ? "AUDIT" : "REVIEW") + "\"}").getBytes(StandardCharsets.UTF_8));
@@ -225,7 +228,7 @@ final class Scenarios {
         return Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_swaps_refused_total", "reason=\"" + reason + "\"");
     }
 
-    private void announce(io.linesight.proto.ModelVersion pointer) throws Exception {
+    private void announce(ModelVersion pointer) throws Exception {
         try (KafkaProducer<String, byte[]> producer = ctx.producer()) {
             producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), pointer.getModelName(), pointer.toByteArray())).get();
         }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linesight.common.registry.ModelRegistry;
-import io.linesight.testsupport.TestData;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.training.data.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
@@ -27,14 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class WeightsCommandsTest {
-    private static final Path IMAGENET_LABELS = TestData.neuSurface().getParent().resolve("imagenet-labels/imagenet_classes.txt");
+    private static final Path IMAGENET_LABELS = ImageSamples.neuSurface().getParent().resolve("imagenet-labels/imagenet_classes.txt");
 
     @Test
     void classifyNamesTheTopFiveImagenetClassesOfImportedWeights(@TempDir Path dir) throws Exception {
         List<String> names = Files.readAllLines(IMAGENET_LABELS);
         ResNetSpec spec = new ResNetSpec(names, 32, 8, false);
         Path weights = dir.resolve("imagenet-like.safetensors");
-        Path image = TestData.neuSurface().resolve("scratches/scratches_1.jpg");
+        Path image = ImageSamples.neuSurface().resolve("scratches/scratches_1.jpg");
         List<String> expected;
         try (ResNetModel model = ResNetModel.create(spec, 3, 2)) {
             TorchvisionWeights.export(model, weights, Map.of());
@@ -62,7 +62,7 @@ class WeightsCommandsTest {
         Path registry = dir.resolve("registry");
         Path report = dir.resolve("report");
 
-        String out = run("train", "--data", TestData.neuSurface().toString(), "--pretrained", weights.toString(),
+        String out = run("train", "--data", ImageSamples.neuSurface().toString(), "--pretrained", weights.toString(),
                 "--input-size", "32", "--epochs", "2", "--limit-per-class", "6", "--batch-size", "12",
                 "--registry", registry.toString(), "--model", "m", "--report", report.toString());
 

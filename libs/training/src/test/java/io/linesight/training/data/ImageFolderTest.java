@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.linesight.testsupport.TestData;
+import io.linesight.localstack.ImageSamples;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +61,7 @@ class ImageFolderTest {
         copyNeu("patches", 1, root.resolve("patches"));
         copyNeu("inclusion", 1, root.resolve("inclusion"));
         Files.write(root.resolve("patches/placeholder.gif"), "GIF89a".getBytes());
-        Files.write(root.resolve("inclusion/broken.jpg"), TestData.truncatedJpeg());
+        Files.write(root.resolve("inclusion/broken.jpg"), ImageSamples.truncatedJpeg());
 
         ImageFolder.Split split = ImageFolder.scan(root, 0.0);
         ImageSet set = ImageSet.load(split.train(), 32, 2, "test");
@@ -81,6 +81,6 @@ class ImageFolderTest {
 
     private static void copyNeu(String defect, int number, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.write(dir.resolve(defect + "_" + number + ".jpg"), TestData.neuImage(defect, number));
+        Files.write(dir.resolve(defect + "_" + number + ".jpg"), ImageSamples.neuImage(defect, number));
     }
 }

@@ -1,8 +1,9 @@
-package io.linesight.testsupport;
+package io.linesight.localstack;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -13,15 +14,18 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a real single-node Kafka broker (KRaft, jars from Maven Central) and a real redis-server as
  * child processes on 127.0.0.1, with their data, logs and pid files in one folder. Used by
- * {@code ./run infra} and, on machines without Docker, by {@link InfraResource}.
+ * {@code ./run infra}, the tools and, on machines without Docker, by the tests' InfraResource.
  */
 public final class LocalInfra {
     private static final String BROKER_CLASSPATH_RESOURCE = "/linesight/kafka-broker.classpath";
@@ -71,8 +75,8 @@ public final class LocalInfra {
 
     /** The same settings as the environment variables services and the training CLI read (KAFKA_SASL_MECHANISM, ...). */
     public Map<String, String> kafkaClientEnvironment() {
-        Map<String, String> env = new java.util.HashMap<>();
-        kafkaClientSettings().forEach((k, v) -> env.put("KAFKA_" + k.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), v));
+        Map<String, String> env = new HashMap<>();
+        kafkaClientSettings().forEach((k, v) -> env.put("KAFKA_" + k.toUpperCase(Locale.ROOT).replace('.', '_'), v));
         return env;
     }
 
@@ -271,7 +275,7 @@ public final class LocalInfra {
     private static void terminate(ProcessHandle process) {
         process.destroy();
         try {
-            process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            process.onExit().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             process.destroyForcibly();
         }
@@ -309,7 +313,7 @@ public final class LocalInfra {
     }
 
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free port on 127.0.0.1", e);

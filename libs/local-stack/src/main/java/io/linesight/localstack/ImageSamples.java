@@ -1,4 +1,4 @@
-package io.linesight.testsupport;
+package io.linesight.localstack;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -14,8 +14,8 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** Real images from ../shared/data and crafted bad ones, the same for every module's tests. */
-public final class TestData {
-    private TestData() {
+public final class ImageSamples {
+    private ImageSamples() {
     }
 
     /** The shared data folder: LINESIGHT_DATA, else the nearest ancestor's shared/data. */

@@ -1,4 +1,4 @@
-package io.linesight.testsupport;
+package io.linesight.localstack;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -6,9 +6,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +45,7 @@ public final class ServiceProcess implements AutoCloseable {
     /** Starts services/MODULE's quarkus-run.jar on the given port with the given environment; logs as NAME. */
     public static ServiceProcess service(String name, String module, int port, Map<String, String> env) throws IOException {
         Path jar = ROOT.resolve("services").resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
-        Map<String, String> all = new java.util.HashMap<>(env);
+        Map<String, String> all = new HashMap<>(env);
         all.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         all.put("OPT_OUT_TRACKING", "true");
         all.put("TF_CPP_MIN_LOG_LEVEL", "2");
@@ -61,9 +64,9 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The same with extra environment, e.g. Kafka SASL settings for promote. */
     public static void trainingCli(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
         command.addAll(List.of(args));
-        Map<String, String> all = new java.util.HashMap<>(env);
+        Map<String, String> all = new HashMap<>(env);
         all.put("TF_CPP_MIN_LOG_LEVEL", "2");
         ServiceProcess cli = start("training-cli-" + args[0], 0, command, all);
         cli.awaitExit(args);
@@ -71,7 +74,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Runs the training CLI with its progress on this console (the demo's bootstrap); fails on a non-zero exit. */
     public static void trainingCliInteractive(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
@@ -88,12 +91,12 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Runs the training CLI and returns what it printed on stdout (e.g. evaluate's JSON). */
     public static String trainingCliOutput(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
         Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
             throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed");
         }
@@ -164,7 +167,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The whole log so far (e.g. to check that no secret was written). */
     public String log() throws IOException {
-        return Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return Files.readString(log, StandardCharsets.ISO_8859_1);
     }
 
     @Override

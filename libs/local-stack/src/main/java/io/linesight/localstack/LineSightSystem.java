@@ -1,4 +1,4 @@
-package io.linesight.testsupport;
+package io.linesight.localstack;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged system for one test class (or the fault suite): a bootstrap version 1 (untrained, width 8, 32x32, 3 NEU classes) made by
- * the training CLI, then ingest, classifier and optionally the trainer as child processes on the test broker and
- * Redis; version 1 promoted with artifact URIs on the trainer's HTTP registry when it runs, file:// otherwise.
+ * The packaged system for a test class, the fault suite or the demo: ingest, classifier and optionally the trainer as
+ * child processes on a given broker and Redis, and a version promoted; {@link #start} also makes the bootstrap version 1
+ * (untrained, width 8, 32x32, 3 NEU classes) with the training CLI. Versions are promoted with artifact URIs on the
+ * trainer's HTTP registry when it runs, file:// otherwise.
  */
 public final class LineSightSystem implements AutoCloseable {
     public static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
@@ -45,19 +46,17 @@ public final class LineSightSystem implements AutoCloseable {
                 "--artifact-base-uri", artifactBase);
     }
 
-    /** On the test resource's Kafka and Redis, working in target/e2e/MODEL; no trainer when settings are null. */
-    public static LineSightSystem start(String model, Map<String, String> trainerSettings) throws Exception {
-        return start(model, InfraResource.addresses(), Path.of("target/e2e"), trainerSettings, Map.of());
-    }
-
-    /** On the given Kafka and Redis; {@code extraEnv} goes to every service (e.g. Kafka SASL settings). */
+    /**
+     * On the given Kafka and Redis, working in {@code workRoot/model}, with the untrained bootstrap version 1 (made once);
+     * {@code extraEnv} goes to every service (e.g. Kafka SASL settings).
+     */
     public static LineSightSystem start(String model, LocalInfra.Addresses infra, Path workRoot, Map<String, String> trainerSettings,
             Map<String, String> extraEnv) throws Exception {
         Path work = workRoot.resolve(model).toAbsolutePath();
         Path data = Files.createDirectories(work.resolve("data"));
         for (String c : CLASSES) {
             if (!Files.exists(data.resolve(c))) {
-                Files.createSymbolicLink(data.resolve(c), TestData.neuSurface().resolve(c).toAbsolutePath());
+                Files.createSymbolicLink(data.resolve(c), ImageSamples.neuSurface().resolve(c).toAbsolutePath());
             }
         }
         Path registry = work.resolve("registry");
@@ -66,6 +65,16 @@ public final class LineSightSystem implements AutoCloseable {
                     "--epochs", "0", "--input-size", "32", "--width", "8", "--stem", "cifar", "--limit-per-class", "2",
                     "--val-fraction", "0.05", "--no-report");
         }
+        return launch(model, infra, work, 1, trainerSettings, Map.of("LINESIGHT_AUDIT_RATE", "0.5"), extraEnv);
+    }
+
+    /**
+     * The services on the given Kafka and Redis, with the registry, samples and model cache in {@code work}, then
+     * {@code version} (already in {@code work/registry}) promoted. No trainer when its settings are null.
+     */
+    public static LineSightSystem launch(String model, LocalInfra.Addresses infra, Path work, int version,
+            Map<String, String> trainerSettings, Map<String, String> ingestSettings, Map<String, String> extraEnv) throws Exception {
+        Path registry = work.resolve("registry");
         Map<String, String> env = new HashMap<>(extraEnv);
         env.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS", infra.redisHosts(),
                 "LINESIGHT_MODEL_NAME", model));
@@ -87,7 +96,7 @@ public final class LineSightSystem implements AutoCloseable {
         classifierEnv.put("MP_MESSAGING_INCOMING_FRAMES_GROUP_ID", "linesight-classifier-" + model);
         ServiceProcess classifier = ServiceProcess.service("classifier-" + model, "classifier", ServiceProcess.freePort(), classifierEnv);
         Map<String, String> ingestEnv = new HashMap<>(env);
-        ingestEnv.put("LINESIGHT_AUDIT_RATE", "0.5");
+        ingestEnv.putAll(ingestSettings);
         ingestEnv.put("MP_MESSAGING_INCOMING_PREDICTIONS_GROUP_ID", "linesight-ingest-review-" + model);
         ServiceProcess ingest = ServiceProcess.service("ingest-" + model, "ingest", ServiceProcess.freePort(), ingestEnv);
         LineSightSystem system = new LineSightSystem(ingest, classifier, trainer, model, registry, artifactBase, infra, extraEnv);
@@ -95,7 +104,7 @@ public final class LineSightSystem implements AutoCloseable {
             trainer.awaitHealthy("/q/health/ready", WAIT);
         }
         ingest.awaitHealthy("/q/health/ready", WAIT);
-        system.promote(1);
+        system.promote(version);
         classifier.awaitHealthy("/q/health/ready", WAIT);
         return system;
     }
