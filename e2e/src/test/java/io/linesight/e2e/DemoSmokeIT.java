@@ -36,7 +36,7 @@ class DemoSmokeIT {
         JsonNode figures = new ObjectMapper().readTree(report.resolve("report.json").toFile());
         assertTrue(figures.get("versionsPromoted").asInt() >= 1, figures.toString());
         assertTrue(figures.get("finalAccuracy").asDouble() > figures.get("bootstrapAccuracy").asDouble(), figures.toString());
-        for (String chart : new String[] {"accuracy.png", "confusion.png", "throughput.png", "index.html"}) {
+        for (String chart : new String[] {"accuracy.png", "confusion.png", "throughput.png", "latency.png", "index.html"}) {
             assertTrue(Files.size(report.resolve(chart)) > 0, chart);
         }
     }

@@ -2,6 +2,7 @@ package io.linesight.common;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The one place of each default shared by the services (their config groups' {@code @WithDefault}) and the
@@ -21,13 +22,29 @@ public final class Defaults {
     private Defaults() {
     }
 
-    /** The topic settings a tool uses when it is not told otherwise: the services' defaults. */
+    /** The topic settings of the services' defaults. */
     public static TopicSetup.Settings topicSettings() {
-        return new TopicSetup.Settings(Integer.parseInt(PARTITIONS), Short.parseShort(REPLICATION_FACTOR),
-                new FrameSizeLimit(Integer.parseInt(MAX_FRAME_BYTES)), days(FRAMES_RETENTION));
+        return topicSettings(Map.of());
     }
 
-    private static Duration days(String value) {
-        return Duration.parse("P" + value.toUpperCase(Locale.ROOT));
+    /**
+     * The topic settings a tool uses: the services' environment variables where {@code env} has them
+     * (LINESIGHT_FRAMES_MAX_BYTES, LINESIGHT_FRAMES_RETENTION, LINESIGHT_TOPICS_PARTITIONS,
+     * LINESIGHT_TOPICS_REPLICATION_FACTOR), else their defaults, so a tool that creates topics first sizes them alike.
+     */
+    public static TopicSetup.Settings topicSettings(Map<String, String> env) {
+        return new TopicSetup.Settings(Integer.parseInt(env.getOrDefault("LINESIGHT_TOPICS_PARTITIONS", PARTITIONS)),
+                Short.parseShort(env.getOrDefault("LINESIGHT_TOPICS_REPLICATION_FACTOR", REPLICATION_FACTOR)),
+                new FrameSizeLimit(Integer.parseInt(env.getOrDefault("LINESIGHT_FRAMES_MAX_BYTES", MAX_FRAME_BYTES))),
+                duration(env.getOrDefault("LINESIGHT_FRAMES_RETENTION", FRAMES_RETENTION)));
+    }
+
+    /** A duration as the services write them: 7d, 12h, 30m, 45s, or ISO-8601 (P7D). */
+    static Duration duration(String value) {
+        String v = value.trim().toUpperCase(Locale.ROOT);
+        if (v.startsWith("P")) {
+            return Duration.parse(v);
+        }
+        return v.endsWith("D") ? Duration.parse("P" + v) : Duration.parse("PT" + v);
     }
 }

@@ -18,8 +18,12 @@ public final class RedisKeys {
         return "prediction:" + frameId;
     }
 
-    /** Classifier cache: the prediction of an image (by SHA-256) under one model version. */
-    public static String cachedPrediction(String model, int version, String imageSha256) {
-        return "cache:" + model + ":" + version + ":" + imageSha256;
+    /**
+     * Classifier cache: the prediction of an image (by the SHA-256 of its bytes, computed by the classifier) under one
+     * model version, named by its manifest's SHA-256: a version number reused after a registry reset, or by a second
+     * deployment sharing Redis, never hits another model's answers.
+     */
+    public static String cachedPrediction(String model, String manifestSha256, String imageSha256) {
+        return "cache:" + model + ":" + manifestSha256 + ":" + imageSha256;
     }
 }

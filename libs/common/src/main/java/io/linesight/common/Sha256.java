@@ -1,5 +1,6 @@
 package io.linesight.common;
 
+import com.google.protobuf.ByteString;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -15,6 +16,13 @@ public final class Sha256 {
 
     public static String hex(byte[] data) {
         return HexFormat.of().formatHex(digest(data));
+    }
+
+    /** Of a protobuf bytes field, without copying it. */
+    public static String hex(ByteString data) {
+        MessageDigest digest = newDigest();
+        digest.update(data.asReadOnlyByteBuffer());
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     public static MessageDigest newDigest() {

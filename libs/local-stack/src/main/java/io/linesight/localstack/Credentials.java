@@ -2,6 +2,7 @@ package io.linesight.localstack;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -12,7 +13,7 @@ public enum Credentials {
     CAMERA, OPERATOR, ADMIN;
 
     public String user() {
-        return name().toLowerCase();
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** LINESIGHT_CAMERA_PASSWORD, ... */

@@ -3,9 +3,7 @@ package io.linesight.localstack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +58,7 @@ public final class LocalInfra {
      * what a secured site runs. Clients need {@link #kafkaClientSettings()}; Redis' password is in the address.
      */
     public static LocalInfra secured(Path dir, String kafkaPassword, String redisPassword) {
-        return new LocalInfra(dir, freePort(), freePort(), kafkaPassword, redisPassword);
+        return new LocalInfra(dir, ServiceProcess.freePort(), ServiceProcess.freePort(), kafkaPassword, redisPassword);
     }
 
     /** Kafka client settings for this broker (empty for an open one), in Kafka's property names. */
@@ -82,7 +80,7 @@ public final class LocalInfra {
 
     /** A launcher on free ports, for tests that must not collide with a running ./run infra. */
     public static LocalInfra onFreePorts(Path dir) {
-        return new LocalInfra(dir, freePort(), freePort());
+        return new LocalInfra(dir, ServiceProcess.freePort(), ServiceProcess.freePort());
     }
 
     public Addresses addresses() {
@@ -167,7 +165,7 @@ public final class LocalInfra {
     private void startKafka() throws IOException, InterruptedException {
         // Kept across restarts: the controller quorum of the stored log names it.
         if (controllerPort == 0) {
-            controllerPort = freePort();
+            controllerPort = ServiceProcess.freePort();
         }
         Path data = dir.resolve("kafka-data");
         Properties props = new Properties();
@@ -309,14 +307,6 @@ public final class LocalInfra {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port on 127.0.0.1", e);
         }
     }
 

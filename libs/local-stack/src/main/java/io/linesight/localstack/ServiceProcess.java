@@ -1,6 +1,7 @@
 package io.linesight.localstack;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,8 +65,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The same with extra environment, e.g. Kafka SASL settings for promote. */
     public static void trainingCli(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
-        command.addAll(List.of(args));
+        List<String> command = trainingCommand(args);
         Map<String, String> all = new HashMap<>(env);
         all.put("TF_CPP_MIN_LOG_LEVEL", "2");
         ServiceProcess cli = start("training-cli-" + args[0], 0, command, all);
@@ -74,9 +74,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Runs the training CLI with its progress on this console (the demo's bootstrap); fails on a non-zero exit. */
     public static void trainingCliInteractive(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        ProcessBuilder builder = new ProcessBuilder(trainingCommand(args)).inheritIO();
         builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
         if (builder.start().waitFor() != 0) {
             throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed");
@@ -91,9 +89,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Runs the training CLI and returns what it printed on stdout (e.g. evaluate's JSON). */
     public static String trainingCliOutput(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder builder = new ProcessBuilder(trainingCommand(args)).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -101,6 +97,12 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed");
         }
         return out;
+    }
+
+    private static List<String> trainingCommand(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", trainingJar().toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     private static Path trainingJar() throws IOException {
@@ -190,9 +192,12 @@ public final class ServiceProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
+    /** A port nothing listens on at the moment, on 127.0.0.1 (where every server of the local stack binds). */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port on 127.0.0.1", e);
         }
     }
 }

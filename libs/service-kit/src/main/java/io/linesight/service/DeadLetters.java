@@ -3,7 +3,6 @@ package io.linesight.service;
 import io.linesight.common.Topic;
 import io.linesight.proto.MalformedRecords;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,8 +16,7 @@ import org.jboss.logging.Logger;
 /**
  * Dead letters for every consumed topic: a record that cannot be handled goes to its topic's DLQ with the reason
  * in a header (counted as linesight.dead.letters by DLQ topic and reason), and a record that is not protobuf at all
- * goes there with its original bytes unchanged. Malformed records per topic are counted for every topic of the
- * table, consumed here or not (linesight.malformed.records).
+ * goes there with its original bytes unchanged. (Malformed records are counted per topic from startup by KafkaTopics.)
  */
 @ApplicationScoped
 public class DeadLetters {
@@ -28,10 +26,6 @@ public class DeadLetters {
 
     DeadLetters(MeterRegistry registry) {
         this.registry = registry;
-        for (Topic topic : Topic.values()) {
-            FunctionCounter.builder("linesight.malformed.records", MalformedRecords.counter(topic.topicName()), Number::doubleValue)
-                    .tag("topic", topic.topicName()).description("Consumed records that did not parse").register(registry);
-        }
     }
 
     /**

@@ -2,7 +2,11 @@ package io.linesight.service;
 
 import io.linesight.common.FrameReader;
 import io.linesight.common.FrameSizeLimit;
+import io.linesight.common.Topic;
 import io.linesight.common.TopicSetup;
+import io.linesight.proto.MalformedRecords;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
@@ -18,8 +22,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Creates the missing topics of the topic table at start, and sizes every client that carries whole frames from
- * the one frame-size limit: channels name these maps with kafka-configuration in application.properties.
+ * Creates the missing topics of the topic table at start, registers the malformed-record counter of every topic
+ * (linesight.malformed.records), and sizes every client that carries whole frames from the one frame-size limit:
+ * channels name these maps with kafka-configuration in application.properties.
  */
 @ApplicationScoped
 public class KafkaTopics {
@@ -34,10 +39,14 @@ public class KafkaTopics {
     }
 
     /** Before any channel starts (priority 1), so consumers find their topics with the right shape. */
-    void createTopics(@Observes @Priority(1) StartupEvent start) throws Exception {
+    void createTopics(@Observes @Priority(1) StartupEvent start, MeterRegistry registry) throws Exception {
         try (Admin admin = Admin.create(kafkaConfig)) {
             TopicSetup.ensureTopics(admin, new TopicSetup.Settings(topics.partitions(), topics.replicationFactor(),
                     frameSizeLimit(), frames.retention()), Duration.ofSeconds(30));
+        }
+        for (Topic topic : Topic.values()) {
+            FunctionCounter.builder("linesight.malformed.records", MalformedRecords.counter(topic.topicName()), Number::doubleValue)
+                    .tag("topic", topic.topicName()).description("Consumed records that did not parse").register(registry);
         }
     }
 

@@ -32,7 +32,16 @@ public final class Relay {
         }
         emitter.send(Message.of(payload, metadata, () -> {
             CompletionStage<Void> acked = source == null ? CompletableFuture.completedFuture(null) : source.ack();
-            return acked.whenComplete((ignored, failure) -> done.complete(null));
+            // The broker has the record either way: a failed acknowledgement of the source is the caller's to see, and
+            // must not make the sink nack the source it just acknowledged.
+            return acked.handle((ignored, failure) -> {
+                if (failure == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(failure);
+                }
+                return null;
+            });
         }, (Throwable failure) -> {
             done.completeExceptionally(failure);
             return source == null ? CompletableFuture.completedFuture(null) : source.nack(failure);

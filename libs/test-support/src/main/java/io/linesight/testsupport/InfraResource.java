@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.kafka.KafkaContainer;
 
@@ -20,6 +21,8 @@ import org.testcontainers.kafka.KafkaContainer;
  */
 public class InfraResource implements QuarkusTestResourceLifecycleManager {
     private static LocalInfra.Addresses addresses;
+    /** The child-process servers, when this JVM runs them (not for given addresses or containers). */
+    private static LocalInfra local;
 
     /** The servers of this test JVM, starting them on first use. */
     public static synchronized LocalInfra.Addresses addresses() {
@@ -27,6 +30,12 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
             addresses = startInfra();
         }
         return addresses;
+    }
+
+    /** The servers as child processes a fault test may kill and restart; empty where they are not this JVM's own. */
+    public static synchronized Optional<LocalInfra> localInfra() {
+        addresses();
+        return Optional.ofNullable(local);
     }
 
     @Override
@@ -74,6 +83,7 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
             infra.stop();
             deleteRecursively(dir);
             LocalInfra.Addresses started = infra.start();
+            local = infra;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     infra.stop();

@@ -12,7 +12,10 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -34,7 +37,7 @@ public class BatchInference {
     private final PredictionCache cache;
     private final int topK;
     /** Two batches: one in inference, the next one decoding. */
-    private final BlockingQueue<List<Future<PreparedFrame>>> batches = new ArrayBlockingQueue<>(2);
+    private final BlockingQueue<PreparedBatch> batches = new ArrayBlockingQueue<>(2);
     private final Thread thread = new Thread(this::run, "inference");
     private final DistributionSummary batchSize;
     private final Timer inferenceTime;
@@ -62,24 +65,29 @@ public class BatchInference {
     }
 
     /** Blocks while two batches wait: the batcher then stops taking frames, and Kafka buffers. */
-    void submit(List<Future<PreparedFrame>> batch) throws InterruptedException {
+    void submit(PreparedBatch batch) throws InterruptedException {
         batches.put(batch);
     }
 
     private void run() {
         while (running) {
-            List<PreparedFrame> batch;
+            PreparedBatch batch;
             try {
-                batch = await(batches.take());
+                batch = batches.take();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+            // Frames whose answer or dead letter was handed to the broker: Relay acknowledges those, nothing else may.
+            Set<PendingFrame> handed = Collections.newSetFromMap(new IdentityHashMap<>());
             try {
-                classify(batch);
+                classify(await(batch.items()), handed);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (RuntimeException | TranslateException e) {
-                LOG.error("Batch failed; its frames are not acknowledged and will be consumed again", e);
-                batch.forEach(item -> item.pending().message().nack(e));
+                LOG.error("Batch failed; its unanswered frames are not acknowledged and will be consumed again", e);
+                batch.frames().stream().filter(frame -> !handed.contains(frame)).forEach(frame -> frame.message().nack(e));
             }
         }
     }
@@ -96,15 +104,17 @@ public class BatchInference {
         return items;
     }
 
-    private void classify(List<PreparedFrame> batch) throws TranslateException {
+    private void classify(List<PreparedFrame> batch, Set<PendingFrame> handed) throws TranslateException {
         batchSize.record(batch.size());
         List<PreparedFrame> toInfer = new ArrayList<>();
         List<Prediction> firstPredictions = new ArrayList<>();
         for (PreparedFrame item : batch) {
             if (item.failure() != null) {
                 publisher.deadLetter(item);
+                handed.add(item.pending());
             } else if (item.cached() != null) {
                 firstPredictions.add(publisher.publish(item.cached().toBuilder(), item, 0, true));
+                handed.add(item.pending());
             } else {
                 toInfer.add(item);
             }
@@ -131,9 +141,10 @@ public class BatchInference {
                             .setModelVersion(version.getVersion())
                             .addAllTopK(TopK.of(probabilities.get(i), version.getClassesList(), topK));
                     Prediction prediction = publisher.publish(answer, item, inferenceMicros, false);
+                    handed.add(item.pending());
                     firstPredictions.add(prediction);
-                    cacheKeys.add(RedisKeys.cachedPrediction(version.getModelName(), version.getVersion(),
-                            item.pending().frame().getSha256()));
+                    cacheKeys.add(RedisKeys.cachedPrediction(version.getModelName(), model.manifestSha256(),
+                            item.pending().imageSha256()));
                     fresh.add(prediction);
                 }
             } finally {

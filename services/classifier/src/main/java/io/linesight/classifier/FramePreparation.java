@@ -6,12 +6,12 @@ import io.linesight.common.ImageRejectedException;
 import io.linesight.common.Images;
 import io.linesight.common.RedisKeys;
 import io.linesight.proto.Frame;
-import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Prediction;
 import io.linesight.service.FramesConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * Readies a batch for the model: one cache lookup (Redis) for the whole batch, then the misses decoded and resized
  * to the serving version's input on the preprocess pool, in parallel with the previous batch's inference.
  */
+@Startup
 @ApplicationScoped
 public class FramePreparation {
     private final ModelManager models;
@@ -53,17 +54,17 @@ public class FramePreparation {
     }
 
     /** Waits until a version serves (frames are consumed only then), so every batch is prepared for one. */
-    List<Future<PreparedFrame>> prepare(List<PendingFrame> batch) throws InterruptedException {
-        ModelVersion serving = models.servingVersion();
+    PreparedBatch prepare(List<PendingFrame> batch) throws InterruptedException {
+        ServingModel serving = models.serving();
         while (serving == null) {
             Thread.sleep(50);
-            serving = models.servingVersion();
+            serving = models.serving();
         }
-        String model = serving.getModelName();
-        int version = serving.getVersion();
-        int inputSize = serving.getInputSize();
+        String model = serving.version().getModelName();
+        String digest = serving.manifestSha256();
+        int inputSize = serving.version().getInputSize();
         List<Prediction> cached = cache.lookup(batch.stream()
-                .map(p -> RedisKeys.cachedPrediction(model, version, p.frame().getSha256())).toList());
+                .map(p -> RedisKeys.cachedPrediction(model, digest, p.imageSha256())).toList());
         List<Future<PreparedFrame>> items = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             PendingFrame pending = batch.get(i);
@@ -72,7 +73,7 @@ public class FramePreparation {
             items.add(hit != null ? CompletableFuture.completedFuture(PreparedFrame.cached(pending, hit))
                     : pool.submit(() -> decode(pending, inputSize)));
         }
-        return items;
+        return new PreparedBatch(batch, items);
     }
 
     /** Pixels at the input size, or the reason the frame goes to the DLQ. */

@@ -2,7 +2,6 @@ package io.linesight.classifier;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import io.linesight.common.registry.ModelManifest;
 import io.linesight.proto.ModelVersion;
 import io.linesight.service.ModelConfig;
 import io.linesight.service.ServingPointerChanged;
@@ -10,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -24,6 +24,7 @@ import org.jboss.logging.Logger;
  * load, warm up, then swap between batches. A refused version never replaces the one serving. Frames are
  * consumed only once a model serves.
  */
+@Startup
 @ApplicationScoped
 public class ModelManager {
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
@@ -67,7 +68,7 @@ public class ModelManager {
         long start = System.nanoTime();
         try {
             Path dir = fetcher.fetch(pointer);
-            ServingModel loaded = ServingModel.load(dir.resolve(ModelManifest.SERVING_DIR), pointer, device(),
+            ServingModel loaded = ServingModel.load(dir, pointer, device(),
                     config.batchSize());
             ServingModel previous = current.getAndSet(loaded);
             if (previous != null) {
@@ -104,6 +105,11 @@ public class ModelManager {
                 return serving;
             }
         }
+    }
+
+    /** What serves now, without a reference (for preparing a batch; inference uses acquire()); null when nothing does. */
+    ServingModel serving() {
+        return current.get();
     }
 
     /** What serves now, for health and logs; null when nothing does. */

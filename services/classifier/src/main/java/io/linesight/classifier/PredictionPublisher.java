@@ -9,6 +9,7 @@ import io.linesight.service.Relay;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -19,6 +20,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * Writes linesight.predictions (keyed by camera) and linesight.frames.dlq; each record acknowledges the frame it
  * answers once the broker has it, so the frame's offset commits only then.
  */
+@Startup
 @ApplicationScoped
 public class PredictionPublisher {
     private final Emitter<Prediction> predictions;

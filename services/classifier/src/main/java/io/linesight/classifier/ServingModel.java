@@ -10,6 +10,8 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import io.linesight.common.ServingSignature;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
 import io.linesight.proto.ModelVersion;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,12 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ServingModel {
     private final ModelVersion version;
+    private final String manifestSha256;
     private final ZooModel<byte[], float[]> model;
     private final Predictor<byte[], float[]> predictor;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private ServingModel(ModelVersion version, ZooModel<byte[], float[]> model) {
+    private ServingModel(ModelVersion version, String manifestSha256, ZooModel<byte[], float[]> model) {
         this.version = version;
+        this.manifestSha256 = manifestSha256;
         this.model = model;
         this.predictor = model.newPredictor();
     }
@@ -37,8 +41,15 @@ final class ServingModel {
      * Loads the serving signature and proves it with warm-up batches of the pointer's input size: a model with
      * another input shape or class count is refused here, before it can serve.
      */
-    static ServingModel load(Path servingDir, ModelVersion version, Device device, int warmupBatch)
+    static ServingModel load(Path versionDir, ModelVersion version, Device device, int warmupBatch)
             throws ModelRejectedException {
+        Path servingDir = versionDir.resolve(ModelManifest.SERVING_DIR);
+        String manifestSha256;
+        try {
+            manifestSha256 = ModelRegistry.sha256(versionDir.resolve(ModelManifest.FILE_NAME));
+        } catch (IOException e) {
+            throw new ModelRejectedException("missing_files", "cannot read the manifest of version " + version.getVersion(), e);
+        }
         Criteria<byte[], float[]> criteria = Criteria.builder().setTypes(byte[].class, float[].class)
                 .optModelPath(servingDir).optEngine("TensorFlow").optDevice(device)
                 .optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
@@ -50,7 +61,7 @@ final class ServingModel {
             throw new ModelRejectedException("unloadable", "cannot load " + servingDir + ": " + e.getMessage(), e);
         }
         checkDeclaredInput(model, version);
-        ServingModel serving = new ServingModel(version, model);
+        ServingModel serving = new ServingModel(version, manifestSha256, model);
         try {
             // A mistyped signature key silently binds another signature in DJL: check what this one returns.
             int size = version.getInputSize();
@@ -103,6 +114,11 @@ final class ServingModel {
 
     ModelVersion version() {
         return version;
+    }
+
+    /** SHA-256 of the version's manifest: names it in cache keys, whatever its number. */
+    String manifestSha256() {
+        return manifestSha256;
     }
 
     /** Probabilities per image, in the order of the input. */

@@ -136,6 +136,12 @@ class ClassifierTest {
         assertTrue(stored != null && stored.length > 0, "first prediction recorded for the labels API");
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("linesight_classifier_cache_total{result=\"hit\"}"), metrics);
+
+        // A record that claims the cached image's sha256 for other bytes gets no cached answer: the classifier hashes
+        // the bytes itself.
+        byte[] other = ImageSamples.neuImage("inclusion", 78);
+        String forged = sendFrame("cam-c", other, Sha256.hex(image)).frameId();
+        assertFalse(awaitPredictions(Set.of(forged)).get(forged).getCached(), "a forged sha256 must not hit the cache");
     }
 
     @Test
@@ -209,10 +215,14 @@ class ClassifierTest {
     }
 
     private static Sent sendFrame(String camera, byte[] image) {
+        return sendFrame(camera, image, Sha256.hex(image));
+    }
+
+    private static Sent sendFrame(String camera, byte[] image, String claimedSha256) {
         String id = UUID.randomUUID().toString();
         long now = System.currentTimeMillis();
         Frame frame = Frame.newBuilder().setFrameId(id).setCameraId(camera).setContentType("image/jpeg")
-                .setImage(ByteString.copyFrom(image)).setSha256(Sha256.hex(image)).setCapturedAtMs(now).setReceivedAtMs(now)
+                .setImage(ByteString.copyFrom(image)).setSha256(claimedSha256).setCapturedAtMs(now).setReceivedAtMs(now)
                 .build();
         return new Sent(id, camera, writer.send(Topic.FRAMES.topicName(), camera, frame.toByteArray()));
     }

@@ -11,6 +11,7 @@ import io.linesight.service.ServingPointerTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -50,7 +51,11 @@ public class LabelResource {
     private final ServingPointerTracker serving;
     private final ReviewQueue queue;
     private final RecordPublisher publisher;
+    /** Longest a publication may hold its (frame, source) key: above the producer's delivery timeout. */
+    private static final long PUBLISHING_LEASE_SECONDS = 30;
+
     private final ValueCommands<String, String> values;
+    private final KeyCommands<String> keys;
     private final FramesConfig frames;
     private final SecurityIdentity identity;
     private final MeterRegistry registry;
@@ -62,6 +67,7 @@ public class LabelResource {
         this.queue = queue;
         this.publisher = publisher;
         this.values = redis.value(String.class);
+        this.keys = redis.key();
         this.frames = frames;
         this.identity = identity;
         this.registry = registry;
@@ -79,6 +85,8 @@ public class LabelResource {
     @APIResponse(responseCode = "400", description = "missing_field, bad_source, unknown_class", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "404", description = "unknown_frame", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "410", description = "frame_expired", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "409", description = "label_in_progress: the same frame and source is being published; retry",
+            content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "503", description = "no_serving_model, broker_unavailable", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @Path("/labels")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -104,12 +112,24 @@ public class LabelResource {
             throw new ApiError(400, "unknown_class", "'" + request.label() + "' is not a class of " + model.getModelName()
                     + " version " + model.getVersion() + "; valid classes: " + model.getClassesList());
         }
-        // Idempotence: the first label per (frame, source) is remembered; the same one again publishes nothing.
-        String key = "label:" + request.frameId() + ":" + source.name();
-        String previous = values.setGet(key, request.label(), new SetArgs().nx().ex(2 * frames.retention().toSeconds()));
-        if (request.label().equals(previous)) {
+        // Idempotence: the label published last per (frame, source) is remembered once the broker has it, so a retry
+        // after a 503 publishes, and the same label again publishes nothing. One publication at a time per key.
+        String key = labelKey(request.frameId(), source);
+        if (request.label().equals(values.get(key))) {
             return Response.ok(new LabelAccepted(request.frameId(), true, null, null)).build();
         }
+        String publishing = key + ":publishing";
+        if (values.setGet(publishing, request.label(), new SetArgs().nx().ex(PUBLISHING_LEASE_SECONDS)) != null) {
+            throw new ApiError(409, "label_in_progress", "a label for this frame and source is being published; retry in a moment");
+        }
+        try {
+            return publish(request, source, frame);
+        } finally {
+            keys.del(publishing);
+        }
+    }
+
+    private Response publish(LabelRequest request, LabelSource source, FrameIndex.Entry frame) {
         Prediction served = queue.firstPrediction(request.frameId());
         String operator = blank(request.operator()) ? identity.getPrincipal().getName() : request.operator();
         Label label = Label.newBuilder()
@@ -125,6 +145,7 @@ public class LabelResource {
                 .setPredictedClass(served == null || served.getTopKCount() == 0 ? "" : served.getTopK(0).getClassName())
                 .build();
         RecordMetadata where = publisher.send(Topic.LABELS.topicName(), label.getFrameId(), label);
+        values.setex(labelKey(request.frameId(), source), 2 * frames.retention().toSeconds(), request.label());
         queue.done(request.frameId());
         if (source == LabelSource.AUDIT && label.getServedModelVersion() > 0) {
             queue.countAudit(label.getServedModelVersion(), label.getLabel().equals(label.getPredictedClass()));
@@ -160,6 +181,10 @@ public class LabelResource {
         List<LabelSource> allowed = List.of(LabelSource.AUDIT, LabelSource.REVIEW, LabelSource.CORRECTION);
         return allowed.stream().filter(s -> s.name().equals(source)).findFirst().orElseThrow(() -> new ApiError(400,
                 "bad_source", "source must be one of " + Arrays.toString(allowed.toArray()) + ", got " + source));
+    }
+
+    private static String labelKey(String frameId, LabelSource source) {
+        return "label:" + frameId + ":" + source.name();
     }
 
     private static boolean blank(String value) {

@@ -37,13 +37,14 @@ public class RecordPublisher {
     private final OpenTelemetry telemetry;
     private final MeterRegistry registry;
 
-    RecordPublisher(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, FrameSizeLimit limit,
-            PublishConfig publish, OpenTelemetry telemetry, MeterRegistry registry) {
+    RecordPublisher(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+            @Identifier("linesight-frames-producer") Map<String, Object> frameSized, FrameSizeLimit limit, PublishConfig publish,
+            OpenTelemetry telemetry, MeterRegistry registry) {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
+        props.putAll(frameSized);
         // Wait for all in-sync replicas, never duplicate on retry.
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, limit.maxMessageBytes());
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L << 20, 4L * limit.maxMessageBytes()));
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) publish.maxBlock().toMillis());
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) publish.deliveryTimeout().toMillis());

@@ -209,8 +209,8 @@ async function send(pending, keepalive = false) {
       toast('Frame ' + pending.item.frameId.slice(0, 8) + ' expired before its label arrived.');
     } else if (e.status === 400) {
       toast('Label refused: ' + e.message);
-    } else if (!(e instanceof HttpError) || e.status >= 500) {
-      // Lost connection or a broker outage: keep the label and try again.
+    } else if (!(e instanceof HttpError) || e.status >= 500 || e.status === 409) {
+      // Lost connection, a broker outage, or the same label still being published: keep it and try again.
       pending.timer = setTimeout(() => send(pending), 2000);
     }
   }

@@ -11,6 +11,7 @@ import io.linesight.common.RedisKeys;
 import io.linesight.common.Topic;
 import io.linesight.localstack.Credentials;
 import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LocalInfra;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelDeserializer;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -151,6 +153,34 @@ class LabelsTest {
         label(reviewId, "crazing", "REVIEW").statusCode(202);
         List<Map<String, Object>> after = given().header("Authorization", Credentials.OPERATOR.devAuthorization()).get("/api/v1/review/queue?limit=500").then().extract().jsonPath().getList("$");
         assertTrue(after.stream().noneMatch(i -> reviewId.equals(i.get("frameId"))), "a labelled frame leaves the queue");
+    }
+
+    @Test
+    void aLabelRefusedDuringABrokerOutageIsPublishedExactlyOnceWhenRetried() throws Exception {
+        LocalInfra servers = InfraResource.localInfra().orElse(null);
+        Assumptions.assumeTrue(servers != null, "needs this JVM's own broker process, to kill it");
+        String frameId = postFrame("cam-outage", "scratches", 9).getString("frameId");
+
+        servers.kill("kafka");
+        try {
+            label(frameId, "scratches", "REVIEW").statusCode(503).body("error", equalTo("broker_unavailable"));
+        } finally {
+            servers.restart("kafka");
+        }
+        // The review page retries a 503 every 2 s: the retry must publish, not answer "duplicate".
+        int status = 503;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (status != 202 && System.nanoTime() < deadline) {
+            status = label(frameId, "scratches", "REVIEW").extract().statusCode();
+            assertTrue(status == 202 || status == 503, "answer while the broker comes back: " + status);
+            Thread.sleep(status == 202 ? 0 : 2000);
+        }
+        assertEquals(202, status, "the retried label was published");
+        label(frameId, "scratches", "REVIEW").statusCode(200).body("duplicate", equalTo(true));
+
+        List<ConsumerRecord<String, Label>> published = TopicReader.await(Topic.LABELS.topicName(), new LabelDeserializer(),
+                r -> r.value().getFrameId().equals(frameId), 2, Duration.ofSeconds(10));
+        assertEquals(1, published.size(), "one label record for the frame");
     }
 
     private JsonPath postFrame(String camera, String defect, int number) {

@@ -1,10 +1,7 @@
 package io.linesight.trainer;
 
-import io.linesight.common.HashSelection;
-import io.linesight.common.ImageFormat;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
-import io.linesight.proto.LabelSource;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.TrainingSample;
 import io.linesight.service.ServingPointerTracker;
@@ -24,10 +21,9 @@ import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -130,29 +126,19 @@ public class FineTuner {
         ModelManifest manifest = ModelRegistry.verify(servingDir);
         ResNetSpec spec = ModelVersions.spec(manifest);
 
-        List<TrainingSample> train = new ArrayList<>();
-        List<TrainingSample> holdout = new ArrayList<>();
-        int unknownClass = 0;
-        for (TrainingSample sample : store.all()) {
-            if (!spec.classes().contains(sample.getLabel())) {
-                unknownClass++;
-            } else if (sample.getSource() == LabelSource.AUDIT
-                    && HashSelection.isHoldout(sample.getFrameId(), config.holdoutFraction())) {
-                holdout.add(sample);
-            } else {
-                train.add(sample);
-            }
-        }
+        HoldoutSplit split = HoldoutSplit.of(store.all(), spec, config.holdoutFraction());
+        List<TrainingSample> train = split.train();
+        List<TrainingSample> holdout = split.holdout();
         if (holdout.size() < config.minHoldout()) {
             return skipped("AUDIT holdout has " + holdout.size() + " samples, fewer than " + config.minHoldout()
-                    + ": publishing nothing (" + train.size() + " training samples, " + unknownClass + " with unknown classes)");
+                    + ": publishing nothing (" + train.size() + " training samples, " + split.unknownClass() + " with unknown classes)");
         }
         if (train.isEmpty()) {
             return skipped("no training samples outside the holdout");
         }
         int threads = config.threads();
-        ImageSet trainSet = ImageSet.decode(sources(train, spec), spec.inputSize(), threads, "training samples");
-        ImageSet holdoutSet = ImageSet.decode(sources(holdout, spec), spec.inputSize(), threads, "holdout samples");
+        ImageSet trainSet = ImageSet.decode(HoldoutSplit.sources(train, spec), spec.inputSize(), threads, "training samples");
+        ImageSet holdoutSet = ImageSet.decode(HoldoutSplit.sources(holdout, spec), spec.inputSize(), threads, "holdout samples");
 
         Evaluation servingScore;
         try (ResNetModel current = ResNetModel.loadServing(servingDir.resolve(ModelManifest.SERVING_DIR), spec, threads)) {
@@ -171,33 +157,33 @@ public class FineTuner {
         try (ResNetModel candidate = ResNetModel.loadTraining(servingDir.resolve(ModelManifest.TRAINING_DIR), spec, threads)) {
             new TrainingLoop(LogLines.to(LOG)).train(candidate, trainSet, holdoutSet, options);
             Evaluation candidateScore = Evaluation.of(candidate, holdoutSet, 64);
+            if (!serving.equals(pointer.serving())) {
+                return superseded(serving, candidateScore, servingScore, trainSet.size(), holdoutSet.size());
+            }
             double needed = servingScore.macroRecall() + config.margin();
             if (candidateScore.macroRecall() <= needed) {
                 return new Outcome("rejected", String.format("candidate macro-recall %.4f does not beat serving %.4f + margin %.4f",
                         candidateScore.macroRecall(), servingScore.macroRecall(), config.margin()), null,
                         candidateScore.summary(), servingScore.summary(), trainSet.size(), holdoutSet.size());
             }
-            int version = promoter.promote(serving.getModelName(), serving.getVersion(), candidate, candidateScore,
-                    new ModelManifest.Lineage(trainSet.size(), labelOffsets(train), "linesight.samples"));
+            OptionalInt promoted = promoter.promote(serving, candidate, candidateScore,
+                    new ModelManifest.Lineage(trainSet.size(), split.trainLabelOffsets(), "linesight.samples"));
+            if (promoted.isEmpty()) {
+                return superseded(serving, candidateScore, servingScore, trainSet.size(), holdoutSet.size());
+            }
+            int version = promoted.getAsInt();
             return new Outcome("promoted", String.format("version %d: macro-recall %.4f vs %.4f", version,
                     candidateScore.macroRecall(), servingScore.macroRecall()), version, candidateScore.summary(),
                     servingScore.summary(), trainSet.size(), holdoutSet.size());
         }
     }
 
-    private static List<ModelManifest.OffsetRange> labelOffsets(List<TrainingSample> samples) {
-        Map<Integer, long[]> ranges = new HashMap<>();
-        for (TrainingSample s : samples) {
-            ranges.merge(s.getLabelPartition(), new long[] {s.getLabelOffset(), s.getLabelOffset()},
-                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
-        }
-        return ranges.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> new ModelManifest.OffsetRange(e.getKey(), e.getValue()[0], e.getValue()[1])).toList();
-    }
-
-    private static List<ImageSet.Source> sources(List<TrainingSample> samples, ResNetSpec spec) {
-        return samples.stream().map(s -> new ImageSet.Source(s.getFrameId(), spec.classes().indexOf(s.getLabel()),
-                ImageFormat.ofContentType(s.getContentType()).orElse(ImageFormat.JPEG), () -> s.getImage().toByteArray())).toList();
+    /** The serving pointer changed during the run: a rollback or a manual promote wins over this run's candidate. */
+    private Outcome superseded(ModelVersion started, Evaluation candidate, Evaluation serving, int trainSamples, int holdoutSamples) {
+        ModelVersion now = pointer.serving();
+        return new Outcome("superseded", String.format("the serving pointer changed during the run (version %d %s -> version %d %s):"
+                + " nothing was promoted", started.getVersion(), started.getStatus(), now.getVersion(), now.getStatus()), null,
+                candidate.summary(), serving.summary(), trainSamples, holdoutSamples);
     }
 
     private static Outcome skipped(String why) {

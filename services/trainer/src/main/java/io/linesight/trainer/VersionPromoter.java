@@ -7,11 +7,13 @@ import io.linesight.common.registry.ServingPointers;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.service.Relay;
+import io.linesight.service.ServingPointerTracker;
+import io.linesight.training.Evaluation;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.model.ResNetModel;
-import io.linesight.training.Evaluation;
 import io.linesight.training.registry.RegistryPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -30,7 +32,10 @@ public class VersionPromoter {
     private final String artifactBase;
     private final Emitter<ModelVersion> pointers;
 
-    VersionPromoter(RegistryConfig registry, @Channel("serving-pointer") Emitter<ModelVersion> pointers) {
+    private final ServingPointerTracker serving;
+
+    VersionPromoter(RegistryConfig registry, ServingPointerTracker serving, @Channel("serving-pointer") Emitter<ModelVersion> pointers) {
+        this.serving = serving;
         this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
         this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
         this.pointers = pointers;
@@ -40,15 +45,27 @@ public class VersionPromoter {
         return models;
     }
 
-    /** The version number it was published as. */
-    int promote(String model, int parentVersion, ResNetModel candidate, Evaluation score, ModelManifest.Lineage lineage)
-            throws Exception {
+    /**
+     * The version number it was published as; empty when the serving pointer is no longer {@code parent}, the one the
+     * run started from (a rollback or a manual promote during the run wins). Checked before the registry is written
+     * and again before the pointer is sent: what is left between the last check and the broker's acknowledgement is
+     * the time a pointer takes to arrive, milliseconds.
+     */
+    OptionalInt promote(ModelVersion parent, ResNetModel candidate, Evaluation score, ModelManifest.Lineage lineage) throws Exception {
+        if (!parent.equals(serving.serving())) {
+            return OptionalInt.empty();
+        }
+        String model = parent.getModelName();
         RegistryPublisher publisher = new RegistryPublisher(models);
         int version = publisher.nextVersion(model);
-        ModelManifest manifest = ModelVersions.publish(publisher, model, version, parentVersion, candidate, score, lineage);
+        ModelManifest manifest = ModelVersions.publish(publisher, model, version, parent.getVersion(), candidate, score, lineage);
+        if (!parent.equals(serving.serving())) {
+            LOG.warnf("Version %d of %s stays unserved: the serving pointer changed while it was published", version, model);
+            return OptionalInt.empty();
+        }
         ModelVersion next = ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING);
         Relay.send(pointers, next, next.getModelName(), null, null).toCompletableFuture().get(60, TimeUnit.SECONDS);
         LOG.infof("Promoted %s version %d on %s (%s)", model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
-        return version;
+        return OptionalInt.of(version);
     }
 }

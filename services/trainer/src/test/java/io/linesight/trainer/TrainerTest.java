@@ -44,6 +44,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
@@ -110,11 +112,25 @@ class TrainerTest {
                 .then().statusCode(200).body("result", equalTo("rejected"));
         assertEquals(List.of(1, 2), new ModelRegistry(registry).versions(MODEL));
 
+        // A rollback during a run wins: the run ends "superseded" and publishes nothing.
+        CompletableFuture<String> longRun = CompletableFuture.supplyAsync(() -> given()
+                .header("Authorization", Credentials.ADMIN.devAuthorization()).contentType("application/json")
+                .body(Map.of("epochs", 40, "learningRate", 0.02)).post("/api/v1/training/run")
+                .then().statusCode(200).extract().path("result"));
+        Thread.sleep(3000); // the run has read the serving pointer (version 2) and is training
+        try (TopicWriter writer = new TopicWriter()) {
+            writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, 1),
+                    ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(), MODEL, 1), ModelStatus.ROLLED_BACK).toByteArray());
+        }
+        assertEquals("superseded", longRun.get(5, TimeUnit.MINUTES));
+        assertEquals(List.of(1, 2), new ModelRegistry(registry).versions(MODEL));
+
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("linesight_accuracy_labels_total{camera=\"cam-1\",source=\"AUDIT\",version=\"1\"}"), metrics);
         assertTrue(metrics.contains("linesight_accuracy_correct_total{camera=\"cam-1\",source=\"AUDIT\",version=\"1\"}"), metrics);
         assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"promoted\"} 1.0"), metrics);
         assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"rejected\"} 1.0"), metrics);
+        assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"superseded\"} 1.0"), metrics);
     }
 
     @Test

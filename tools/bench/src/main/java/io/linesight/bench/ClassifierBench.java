@@ -18,12 +18,12 @@ import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
 import io.linesight.localstack.LocalInfra;
+import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Frame;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -285,9 +285,7 @@ public final class ClassifierBench {
     }
 
     private Process startClassifier() throws Exception {
-        try (var socket = new ServerSocket(0)) {
-            httpPort = socket.getLocalPort();
-        }
+        httpPort = ServiceProcess.freePort();
         Files.createDirectories(work);
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", classifierJar.toString()).redirectErrorStream(true)

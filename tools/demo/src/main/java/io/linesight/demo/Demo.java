@@ -47,8 +47,8 @@ import picocli.CommandLine;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Streams an image folder through LineSight and shows accuracy rising as simulated operators label.",
-                "A fixed share of the data (--holdout, chosen by --seed) is never streamed: the bootstrap and final versions",
-                "are both evaluated on it. Ctrl-C ends early; the report is written either way."})
+                "A fixed share of the data (--holdout, chosen by --seed) is never streamed: the bootstrap and final versions "
+                        + "are both evaluated on it. Ctrl-C ends early; the report is written either way."})
 public final class Demo implements Callable<Integer> {
     private static final String MODEL = "demo";
 
@@ -64,7 +64,8 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--cameras", defaultValue = "3", description = "Simulated cameras (default: ${DEFAULT-VALUE}).")
     int cameras;
 
-    @Option(names = "--budget", defaultValue = "500", description = "Labels the simulated operator may give (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--budget", defaultValue = "500", description = "Labels the simulated operator may give (default: ${DEFAULT-VALUE}), paced over the run: a fifth at once, "
+                    + "the rest evenly until 80 %% of --duration; at most 60 %% of them REVIEW (AUDIT labels are the trainer's holdout).")
     int budget;
 
     @Option(names = "--audit-rate", defaultValue = "0.2", description = "Share of frames chosen for blind audit (default: ${DEFAULT-VALUE}).")
@@ -314,7 +315,7 @@ public final class Demo implements Callable<Integer> {
                         continue;
                     }
                     timeline.add(new Timeline.Observed(p.getPredictedAtMs(), p.getModelVersion(),
-                            label.equals(p.getTopK(0).getClassName()), audited.getOrDefault(p.getFrameId(), false), p.getCached(),
+                            label.equals(p.getTopK(0).getClassName()), audited.getOrDefault(p.getFrameId(), false),
                             p.getPredictedAtMs() - sentAt.getOrDefault(p.getFrameId(), p.getPredictedAtMs())));
                 }
             }

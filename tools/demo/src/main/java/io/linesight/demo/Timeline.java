@@ -5,7 +5,7 @@ import java.util.List;
 
 /** Everything the demo observed, in time order: predictions (with ground truth) and version changes. */
 final class Timeline {
-    record Observed(long atMs, int version, boolean correct, boolean audit, boolean cached, long latencyMs) {
+    record Observed(long atMs, int version, boolean correct, boolean audit, long latencyMs) {
     }
 
     record VersionChange(long atMs, int version) {

@@ -7,10 +7,8 @@ import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.MalformedRecords;
-import java.io.ByteArrayOutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +24,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.zip.CRC32;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,7 +63,8 @@ final class HostileInputs {
             attacks.add(() -> Http.post(frames, ctx.camera(), "image/jpeg", truncated, "X-Camera-Id", "cam-x"));
         }
         for (int i = 0; i < 100; i++) {
-            byte[] bomb = pngBomb(20_000 + random.nextInt(80_000));
+            int side = 20_000 + random.nextInt(80_000);
+            byte[] bomb = ImageSamples.pngDeclaring(side, side);
             attacks.add(() -> Http.post(frames, ctx.camera(), "image/png", bomb, "X-Camera-Id", "cam-x"));
         }
         String[] wrongTypes = {"text/plain", "application/json", "application/octet-stream", "image/gif", "multipart/form-data"};
@@ -219,14 +217,12 @@ final class HostileInputs {
     Row securedInfrastructure() throws Exception {
         String kafkaPassword = "kafka-" + UUID.randomUUID();
         String redisPassword = "redis-" + UUID.randomUUID();
-        LocalInfra secured = LocalInfra.secured(ctx.work.resolve("secured-infra"),
-                kafkaPassword, redisPassword);
+        LocalInfra secured = LocalInfra.secured(ctx.work.resolve("secured-infra"), kafkaPassword, redisPassword);
         try {
             LocalInfra.Addresses addresses = secured.start();
             Map<String, String> env = new HashMap<>(ctx.passwords);
             env.putAll(secured.kafkaClientEnvironment());
-            try (LineSightSystem site = LineSightSystem.start("secured", addresses,
-                    ctx.work, null, env);
+            try (LineSightSystem site = LineSightSystem.start("secured", addresses, ctx.work, null, env);
                     PredictionLedger ledger = new PredictionLedger(addresses.kafkaBootstrap(), secured.kafkaClientSettings())) {
                 List<String> frames = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
@@ -293,28 +289,5 @@ final class HostileInputs {
             figures.put(service.name, new long[] {heap, rss});
         }
         return figures;
-    }
-
-    /** A valid PNG header declaring width x width pixels with a tiny body: a decompression bomb. */
-    private static byte[] pngBomb(int width) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(width).put((byte) 8).put((byte) 2).put((byte) 0)
-                .put((byte) 0).put((byte) 0);
-        chunk(out, "IHDR", ihdr.array());
-        chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01});
-        chunk(out, "IEND", new byte[0]);
-        return out.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-        out.writeBytes(typeBytes);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(typeBytes);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

@@ -5,10 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** The suite's HTTP client: basic auth, raw bodies, status and time of each answer. */
+/** The suite's HTTP client: Authorization header, raw bodies, status and time of each answer. */
 final class Http {
     /** An answer: status, Retry-After header (or null), body, milliseconds taken. */
     record Answer(int status, String retryAfter, String body, long millis) {

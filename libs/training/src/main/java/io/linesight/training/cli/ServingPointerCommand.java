@@ -31,8 +31,9 @@ abstract class ServingPointerCommand {
             description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
-    @Option(names = "--artifact-base-uri", defaultValue = "${env:LINESIGHT_ARTIFACT_BASE_URI}",
-            description = "Base URI classifiers fetch versions from, e.g. http://trainer:8082/registry/ (default: $LINESIGHT_ARTIFACT_BASE_URI, else file:// of the registry).")
+    @Option(names = "--artifact-base-uri",
+            description = "Base URI classifiers fetch versions from, e.g. http://trainer:8082/registry/ (default: the trainer's"
+                    + " $LINESIGHT_REGISTRY_PUBLIC_URL + /registry/ when set, else file:// of the registry).")
     String artifactBaseUri;
 
     /**
@@ -49,9 +50,19 @@ abstract class ServingPointerCommand {
         return settings;
     }
 
+    /** --artifact-base-uri, else the trainer's public URL (the variable the trainer reads), else the registry folder. */
+    String artifactBaseUri(Map<String, String> env) {
+        if (artifactBaseUri != null) {
+            return artifactBaseUri;
+        }
+        String trainer = env.get("LINESIGHT_REGISTRY_PUBLIC_URL");
+        return trainer != null && !trainer.isBlank() ? trainer.replaceAll("/+$", "") + "/registry/"
+                : registry.open().root().toUri().toString();
+    }
+
     int write(int version, ModelStatus status) throws Exception {
         ModelManifest manifest = registry.verified(version).manifest();
-        String base = artifactBaseUri != null ? artifactBaseUri : registry.open().root().toUri().toString();
+        String base = artifactBaseUri(System.getenv());
         String uri = ServingPointers.artifactUri(base, registry.model, version);
         ModelVersion pointer = ServingPointers.of(manifest, uri, status);
         Map<String, Object> config = new HashMap<>(clientSettings(System.getenv()));
@@ -61,7 +72,7 @@ abstract class ServingPointerCommand {
         Map<String, Object> adminConfig = new HashMap<>(clientSettings(System.getenv()));
         adminConfig.put("bootstrap.servers", bootstrapServers);
         try (Admin admin = Admin.create(adminConfig)) {
-            TopicSetup.ensureTopics(admin, Defaults.topicSettings(), Duration.ofSeconds(20));
+            TopicSetup.ensureTopics(admin, Defaults.topicSettings(System.getenv()), Duration.ofSeconds(20));
         }
         try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new ProtobufSerializer<>())) {
