@@ -129,7 +129,7 @@ public class BatchInference {
                 List<byte[]> pixels = new ArrayList<>();
                 for (PreparedFrame item : toInfer) {
                     // A swap between preparation and inference may have changed the input size.
-                    pixels.add(item.rgb().length == 3 * size * size ? item.rgb() : preparation.decode(item.pending(), item.imageSha256(), size).rgb());
+                    pixels.add(item.rgb().length == 3 * size * size ? item.rgb() : preparation.decode(item.pending(), size).rgb());
                 }
                 long start = System.nanoTime();
                 List<float[]> probabilities = model.predict(pixels);
@@ -144,7 +144,7 @@ public class BatchInference {
                     handed.add(item.pending());
                     firstPredictions.add(prediction);
                     cacheKeys.add(RedisKeys.cachedPrediction(version.getModelName(), model.manifestSha256(),
-                            item.imageSha256()));
+                            item.pending().imageSha256()));
                     fresh.add(prediction);
                 }
             } finally {

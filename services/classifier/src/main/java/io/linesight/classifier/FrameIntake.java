@@ -1,5 +1,6 @@
 package io.linesight.classifier;
 
+import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.proto.Frame;
 import io.linesight.proto.RecordRef;
@@ -43,7 +44,7 @@ public class FrameIntake {
         RecordRef ref = message.getMetadata(IncomingKafkaRecordMetadata.class)
                 .map(m -> RecordRef.newBuilder().setTopic(m.getTopic()).setPartition(m.getPartition()).setOffset(m.getOffset()).build())
                 .orElse(RecordRef.getDefaultInstance());
-        PendingFrame pending = new PendingFrame(message, frame, ref, System.currentTimeMillis());
+        PendingFrame pending = new PendingFrame(message, frame, ref, System.currentTimeMillis(), Sha256.hex(frame.getImage()));
         if (batcher.offer(pending)) {
             return Uni.createFrom().voidItem();
         }

@@ -5,7 +5,6 @@ import io.linesight.common.ImageFormat;
 import io.linesight.common.ImageRejectedException;
 import io.linesight.common.Images;
 import io.linesight.common.RedisKeys;
-import io.linesight.common.Sha256;
 import io.linesight.proto.Frame;
 import io.linesight.proto.Prediction;
 import io.linesight.service.FramesConfig;
@@ -64,39 +63,37 @@ public class FramePreparation {
         String model = serving.version().getModelName();
         String digest = serving.manifestSha256();
         int inputSize = serving.version().getInputSize();
-        // Hashed here, on the batcher thread, not on the consumer's: the record's own sha256 is not trusted.
-        List<String> hashes = batch.stream().map(p -> Sha256.hex(p.frame().getImage())).toList();
-        List<Prediction> cached = cache.lookup(hashes.stream().map(hash -> RedisKeys.cachedPrediction(model, digest, hash)).toList());
+        List<Prediction> cached = cache.lookup(batch.stream()
+                .map(p -> RedisKeys.cachedPrediction(model, digest, p.imageSha256())).toList());
         List<Future<PreparedFrame>> items = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             PendingFrame pending = batch.get(i);
-            String hash = hashes.get(i);
             queueWait.record(pending.queueWaitMs(), TimeUnit.MILLISECONDS);
             Prediction hit = cached.get(i);
-            items.add(hit != null ? CompletableFuture.completedFuture(PreparedFrame.cached(pending, hash, hit))
-                    : pool.submit(() -> decode(pending, hash, inputSize)));
+            items.add(hit != null ? CompletableFuture.completedFuture(PreparedFrame.cached(pending, hit))
+                    : pool.submit(() -> decode(pending, inputSize)));
         }
         return new PreparedBatch(batch, items);
     }
 
     /** Pixels at the input size, or the reason the frame goes to the DLQ. */
-    PreparedFrame decode(PendingFrame pending, String imageSha256, int inputSize) {
+    PreparedFrame decode(PendingFrame pending, int inputSize) {
         long start = System.nanoTime();
         Frame frame = pending.frame();
         if (frame.getImage().size() > limit.maxFrameBytes()) {
-            return PreparedFrame.failed(pending, imageSha256, "frame_too_large: " + frame.getImage().size() + " bytes, limit " + limit.maxFrameBytes());
+            return PreparedFrame.failed(pending, "frame_too_large: " + frame.getImage().size() + " bytes, limit " + limit.maxFrameBytes());
         }
         var format = ImageFormat.ofContentType(frame.getContentType());
         if (format.isEmpty()) {
-            return PreparedFrame.failed(pending, imageSha256, "unsupported_media_type: " + frame.getContentType());
+            return PreparedFrame.failed(pending, "unsupported_media_type: " + frame.getContentType());
         }
         try {
             byte[] rgb = Images.toRgb(Images.decode(frame.getImage().toByteArray(), format.get(), frames.maxPixels()), inputSize);
             long micros = (System.nanoTime() - start) / 1000;
             preprocessTime.record(micros, TimeUnit.MICROSECONDS);
-            return PreparedFrame.pixels(pending, imageSha256, rgb, micros);
+            return PreparedFrame.pixels(pending, rgb, micros);
         } catch (ImageRejectedException e) {
-            return PreparedFrame.failed(pending, imageSha256, e.reason().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
+            return PreparedFrame.failed(pending, e.reason().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
         }
     }
 }

@@ -4,8 +4,11 @@ import io.linesight.proto.Frame;
 import io.linesight.proto.RecordRef;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-/** A frame taken from linesight.frames, waiting for its batch; acknowledging its message commits its offset. */
-record PendingFrame(Message<Frame> message, Frame frame, RecordRef ref, long takenAtMs) {
+/**
+ * A frame taken from linesight.frames, waiting for its batch; acknowledging its message commits its offset.
+ * {@code imageSha256} is computed from the bytes: the record's own sha256 field is not trusted for the cache.
+ */
+record PendingFrame(Message<Frame> message, Frame frame, RecordRef ref, long takenAtMs, String imageSha256) {
     /** Received by ingest -> taken by the classifier. */
     long queueWaitMs() {
         return Math.max(0, takenAtMs - frame.getReceivedAtMs());

@@ -51,16 +51,17 @@ public class LabelResource {
     private final ServingPointerTracker serving;
     private final ReviewQueue queue;
     private final RecordPublisher publisher;
+    /** Longest a publication may hold its (frame, source) key: above the producer's delivery timeout. */
+    private static final long PUBLISHING_LEASE_SECONDS = 30;
+
     private final ValueCommands<String, String> values;
     private final KeyCommands<String> keys;
     private final FramesConfig frames;
-    /** Longest a publication may hold its (frame, source) key: the longest a send can take, plus a margin. */
-    private final long publishingLeaseSeconds;
     private final SecurityIdentity identity;
     private final MeterRegistry registry;
 
     LabelResource(FrameIndex index, ServingPointerTracker serving, ReviewQueue queue, RecordPublisher publisher,
-            RedisDataSource redis, FramesConfig frames, PublishConfig publish, SecurityIdentity identity, MeterRegistry registry) {
+            RedisDataSource redis, FramesConfig frames, SecurityIdentity identity, MeterRegistry registry) {
         this.index = index;
         this.serving = serving;
         this.queue = queue;
@@ -68,7 +69,6 @@ public class LabelResource {
         this.values = redis.value(String.class);
         this.keys = redis.key();
         this.frames = frames;
-        this.publishingLeaseSeconds = publish.maxBlock().plus(publish.deliveryTimeout()).toSeconds() + 5;
         this.identity = identity;
         this.registry = registry;
     }
@@ -119,7 +119,7 @@ public class LabelResource {
             return Response.ok(new LabelAccepted(request.frameId(), true, null, null)).build();
         }
         String publishing = key + ":publishing";
-        if (values.setGet(publishing, request.label(), new SetArgs().nx().ex(publishingLeaseSeconds)) != null) {
+        if (values.setGet(publishing, request.label(), new SetArgs().nx().ex(PUBLISHING_LEASE_SECONDS)) != null) {
             throw new ApiError(409, "label_in_progress", "a label for this frame and source is being published; retry in a moment");
         }
         try {

@@ -47,11 +47,14 @@ public class VersionPromoter {
 
     /**
      * The version number it was published as; empty when the serving pointer is no longer {@code parent}, the one the
-     * run started from (a rollback or a manual promote during the run wins; FineTuner checks it before, this after the
-     * registry write): what is left between this check and the broker's acknowledgement is the time a pointer takes
-     * to arrive, milliseconds.
+     * run started from (a rollback or a manual promote during the run wins). Checked before the registry is written
+     * and again before the pointer is sent: what is left between the last check and the broker's acknowledgement is
+     * the time a pointer takes to arrive, milliseconds.
      */
     OptionalInt promote(ModelVersion parent, ResNetModel candidate, Evaluation score, ModelManifest.Lineage lineage) throws Exception {
+        if (!parent.equals(serving.serving())) {
+            return OptionalInt.empty();
+        }
         String model = parent.getModelName();
         RegistryPublisher publisher = new RegistryPublisher(models);
         int version = publisher.nextVersion(model);
