@@ -69,7 +69,17 @@ class DeploymentFilesIT {
         String registryPath = trainer.get("environment").get("LINESIGHT_REGISTRY_DIR").asText();
         assertTrue(trainer.get("volumes").toString().contains("registry:" + Path.of(registryPath).getParent()),
                 "the registry volume holds " + registryPath);
-        assertFalse(services.get("classifier").has("volumes"), "classifiers fetch over HTTP, never mount the registry");
+        for (String name : List.of("ingest", "classifier", "classifier-gpu", "trainer")) {
+            assertEquals("unless-stopped", services.get(name).get("restart").asText(), name + " restarts when it exits");
+        }
+        assertFalse(services.get("classifier").path("volumes").toString().contains("registry"),
+                "classifiers fetch over HTTP, never mount the registry");
+        assertFalse(services.get("classifier").path("volumes").toString().contains("signing-key"),
+                "classifiers see the public key only");
+        String trusted = services.get("classifier").get("environment").get("LINESIGHT_CLASSIFIER_TRUSTED_KEYS").asText();
+        assertTrue(services.get("classifier").get("volumes").toString().contains("trusted-keys:" + Path.of(trusted).getParent()),
+                "the trusted-keys volume holds " + trusted);
+        assertTrue(services.get("keys").get("entrypoint").toString().contains(" keys --out "), "the keys service makes the pair");
         assertEquals("http://trainer:" + PORTS.get("trainer"), trainer.get("environment").get("LINESIGHT_REGISTRY_PUBLIC_URL").asText());
 
         // Prometheus scrapes the compose services at their ports; Grafana reads the provisioned folders.

@@ -101,8 +101,9 @@ class ObservabilityIT {
         }
         assertEquals("rejected", result, "the untrained candidate is judged on the holdout and refused");
         try (TopicWriter writer = new TopicWriter()) {
+            // Version 1's signed files announced as version 99: refused (signature), not retried.
             ModelVersion broken = ModelVersion.newBuilder().setModelName(system.model).setVersion(99).addAllClasses(CLASSES)
-                    .setInputSize(32).setInputChannels(3).setArtifactUri(system.artifactBase + system.model + "/99/")
+                    .setInputSize(32).setInputChannels(3).setArtifactUri(system.artifactBase + system.model + "/1/")
                     .setStatus(ModelStatus.SERVING).setCreatedAtMs(System.currentTimeMillis()).build();
             writer.send(Topic.MODEL_VERSIONS.topicName(), system.model, broken.toByteArray());
         }

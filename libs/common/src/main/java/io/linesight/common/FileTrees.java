@@ -22,4 +22,14 @@ public final class FileTrees {
             }
         }
     }
+
+    /** Copies a folder and everything under it to {@code to} (which must not exist), creating its parents. */
+    public static void copyRecursively(Path from, Path to) throws IOException {
+        Files.createDirectories(to.toAbsolutePath().getParent());
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : paths.toList()) {
+                Files.copy(source, to.resolve(from.relativize(source).toString()));
+            }
+        }
+    }
 }

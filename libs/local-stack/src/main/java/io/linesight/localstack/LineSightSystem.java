@@ -11,7 +11,7 @@ import java.util.Map;
  * The packaged system for a test class, the fault suite or the demo: ingest, classifier and optionally the trainer as
  * child processes on a given broker and Redis, and a version promoted; {@link #start} also makes the bootstrap version 1
  * (untrained, width 8, 32x32, 3 NEU classes) with the training CLI. Versions are promoted with artifact URIs on the
- * trainer's HTTP registry when it runs, file:// otherwise.
+ * trainer's HTTP registry when it runs, file:// otherwise, and signed with the system's own key pair (work/keys).
  */
 public final class LineSightSystem implements AutoCloseable {
     public static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
@@ -24,11 +24,14 @@ public final class LineSightSystem implements AutoCloseable {
     public final Path registry;
     /** Where the classifier fetches versions from: the trainer's HTTP registry, or the folder itself. */
     public final String artifactBase;
+    /** The key the trainer and promote sign with and the classifier trusts (work/keys). */
+    public final SigningKeyFiles keys;
     private final LocalInfra.Addresses infra;
     private final Map<String, String> extraEnv;
 
     private LineSightSystem(ServiceProcess ingest, ServiceProcess classifier, ServiceProcess trainer, String model,
-            Path registry, String artifactBase, LocalInfra.Addresses infra, Map<String, String> extraEnv) {
+            Path registry, String artifactBase, SigningKeyFiles keys, LocalInfra.Addresses infra, Map<String, String> extraEnv) {
+        this.keys = keys;
         this.infra = infra;
         this.extraEnv = extraEnv;
         this.ingest = ingest;
@@ -41,7 +44,9 @@ public final class LineSightSystem implements AutoCloseable {
 
     /** Announces {@code version} as serving, as an operator's ./run promote does. */
     public void promote(int version) throws Exception {
-        ServiceProcess.trainingCli(extraEnv, "promote", "--registry", registry.toString(), "--model", model, "--version",
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.putAll(keys.env());
+        ServiceProcess.trainingCli(env, "promote", "--registry", registry.toString(), "--model", model, "--version",
                 Integer.toString(version), "--bootstrap-servers", infra.kafkaBootstrap(),
                 "--artifact-base-uri", artifactBase);
     }
@@ -75,7 +80,9 @@ public final class LineSightSystem implements AutoCloseable {
     public static LineSightSystem launch(String model, LocalInfra.Addresses infra, Path work, int version,
             Map<String, String> trainerSettings, Map<String, String> ingestSettings, Map<String, String> extraEnv) throws Exception {
         Path registry = work.resolve("registry");
+        SigningKeyFiles keys = SigningKeyFiles.in(work.resolve("keys"));
         Map<String, String> env = new HashMap<>(extraEnv);
+        env.putAll(keys.env());
         env.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS", infra.redisHosts(),
                 "LINESIGHT_MODEL_NAME", model));
         ServiceProcess trainer = null;
@@ -93,13 +100,14 @@ public final class LineSightSystem implements AutoCloseable {
         // hold partitions until its session times out.
         Map<String, String> classifierEnv = new HashMap<>(env);
         classifierEnv.put("LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString());
+        classifierEnv.put("LINESIGHT_CLASSIFIER_REGISTRY_URLS", artifactBase);
         classifierEnv.put("MP_MESSAGING_INCOMING_FRAMES_GROUP_ID", "linesight-classifier-" + model);
         ServiceProcess classifier = ServiceProcess.service("classifier-" + model, "classifier", ServiceProcess.freePort(), classifierEnv);
         Map<String, String> ingestEnv = new HashMap<>(env);
         ingestEnv.putAll(ingestSettings);
         ingestEnv.put("MP_MESSAGING_INCOMING_PREDICTIONS_GROUP_ID", "linesight-ingest-review-" + model);
         ServiceProcess ingest = ServiceProcess.service("ingest-" + model, "ingest", ServiceProcess.freePort(), ingestEnv);
-        LineSightSystem system = new LineSightSystem(ingest, classifier, trainer, model, registry, artifactBase, infra, extraEnv);
+        LineSightSystem system = new LineSightSystem(ingest, classifier, trainer, model, registry, artifactBase, keys, infra, extraEnv);
         if (trainer != null) {
             trainer.awaitHealthy("/q/health/ready", WAIT);
         }

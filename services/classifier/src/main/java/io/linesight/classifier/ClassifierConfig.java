@@ -1,10 +1,12 @@
 package io.linesight.classifier;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
-/** linesight.classifier.*: batching, inference device and model cache; values and why in application.properties. */
+/** linesight.classifier.*: batching, inference device, which versions to trust and the model cache; values and why in application.properties. */
 @ConfigMapping(prefix = "linesight.classifier")
 public interface ClassifierConfig {
     /** Most frames per inference. */
@@ -20,6 +22,18 @@ public interface ClassifierConfig {
 
     /** Where fetched and verified versions are kept. */
     Path modelCache();
+
+    /** Ed25519 public keys (PEM text or file) a version's manifest must be signed by. */
+    String trustedKeys();
+
+    /** Registry base URLs versions may be fetched from; an artifact URI under none of them gets no request. */
+    List<String> registryUrls();
+
+    /** Most bytes a version's serving/ files may add up to. */
+    MemorySize maxVersionBytes();
+
+    /** Longest wait between two fetches of a version whose registry did not answer. */
+    Duration fetchRetryMax();
 
     /** Threads decoding and resizing frames, in parallel with inference. */
     int preprocessThreads();

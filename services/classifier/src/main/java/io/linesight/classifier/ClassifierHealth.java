@@ -16,7 +16,7 @@ public class ClassifierHealth {
         return () -> {
             ModelVersion serving = models.servingVersion();
             return serving == null
-                    ? HealthCheckResponse.named("model").down().withData("reason", "no serving pointer on linesight.model-versions yet").build()
+                    ? HealthCheckResponse.named("model").down().withData("reason", models.notServingReason()).build()
                     : HealthCheckResponse.named("model").up().withData("model", serving.getModelName())
                             .withData("version", serving.getVersion()).build();
         };

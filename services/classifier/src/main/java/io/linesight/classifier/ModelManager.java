@@ -2,6 +2,7 @@ package io.linesight.classifier;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.linesight.common.registry.SigningKeys;
 import io.linesight.proto.ModelVersion;
 import io.linesight.service.ModelConfig;
 import io.linesight.service.ServingPointerChanged;
@@ -13,16 +14,21 @@ import io.quarkus.runtime.Startup;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
+import java.security.PublicKey;
+import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps the version of each serving pointer (ServingPointerTracker, from linesight.model-versions) loaded: fetch, verify,
- * load, warm up, then swap between batches. A refused version never replaces the one serving. Frames are
- * consumed only once a model serves.
+ * Keeps the version of each serving pointer (ServingPointerTracker, from linesight.model-versions) loaded: fetch, verify
+ * the signature and checksums, load, warm up, then swap between batches. A refused version never replaces the one
+ * serving; a registry that cannot be reached is retried with backoff until the version serves or a newer pointer
+ * replaces it. Frames are consumed only once a model serves.
  */
 @Startup
 @ApplicationScoped
@@ -36,32 +42,48 @@ public class ModelManager {
     private final ModelFetcher fetcher;
     private final AtomicReference<ServingModel> current = new AtomicReference<>();
     private final AtomicReference<ModelVersion> wanted = new AtomicReference<>();
-    private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> new Thread(r, "model-loader"));
+    private final ScheduledExecutorService loader = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "model-loader"));
     private final Counter swaps;
     private volatile ModelVersion lastAttempt;
+    private volatile String notServing = "no serving pointer on linesight.model-versions yet";
     private volatile Device device;
 
     ModelManager(ClassifierConfig config, ModelConfig model, ChannelRegistry channels, MeterRegistry registry) {
         this.config = config;
         this.channels = channels;
         this.registry = registry;
-        this.fetcher = new ModelFetcher(config.modelCache());
+        this.fetcher = new ModelFetcher(config.modelCache(), trustedKeys(config), new TrustedSources(config.registryUrls()),
+                config.maxVersionBytes().asLongValue());
         this.swaps = Counter.builder("linesight.classifier.swaps").description("Model versions swapped in").register(registry);
         Gauge.builder("linesight.classifier.serving.version", current, c -> c.get() == null ? 0 : c.get().version().getVersion())
                 .tag("model", model.name()).description("Version serving now (0 = none)").register(registry);
     }
 
-    /** Latest pointer wins: pointers arriving during a load are collapsed into the newest one. */
-    void onPointer(@Observes ServingPointerChanged changed) {
-        wanted.set(changed.pointer());
-        loader.submit(this::loadWanted);
+    private static List<PublicKey> trustedKeys(ClassifierConfig config) {
+        try {
+            List<PublicKey> keys = SigningKeys.trustedKeys(config.trustedKeys());
+            LOG.infof("Trusting versions signed by %s; fetching only from %s", keys.stream().map(SigningKeys::keyId).toList(),
+                    config.registryUrls());
+            return keys;
+        } catch (IOException e) {
+            throw new IllegalStateException("linesight.classifier.trusted-keys (LINESIGHT_CLASSIFIER_TRUSTED_KEYS): " + e.getMessage(), e);
+        }
     }
 
-    private void loadWanted() {
-        ModelVersion pointer = wanted.get();
+    /** Latest pointer wins: pointers arriving during a load (or a retry's wait) are collapsed into the newest one. */
+    void onPointer(@Observes ServingPointerChanged changed) {
+        ModelVersion pointer = changed.pointer();
+        wanted.set(pointer);
+        loader.execute(() -> load(pointer, 0));
+    }
+
+    private void load(ModelVersion pointer, int retry) {
         ServingModel serving = current.get();
-        if (pointer == null || pointer.equals(lastAttempt)
-                || (serving != null && serving.version().getVersion() == pointer.getVersion())) {
+        // Same files as what serves (a rollback to it, a replay): nothing to do. Numbers alone are not enough: a reset
+        // registry reuses them.
+        if (wanted.get() != pointer || (retry == 0 && pointer.equals(lastAttempt))
+                || (serving != null && serving.version().getVersion() == pointer.getVersion()
+                        && serving.version().getFilesList().equals(pointer.getFilesList()))) {
             return;
         }
         lastAttempt = pointer;
@@ -80,6 +102,11 @@ public class ModelManager {
                     previous == null ? "" : ", replacing version " + previous.version().getVersion());
             channels.getPausable(FRAMES_CHANNEL).resume();
         } catch (ModelRejectedException e) {
+            if (e.reason().equals("unavailable")) {
+                retryLater(pointer, retry, e, serving);
+                return;
+            }
+            notServing = "version " + pointer.getVersion() + " refused (" + e.reason() + "): " + e.getMessage();
             Counter.builder("linesight.classifier.swaps.refused").tag("reason", e.reason())
                     .description("Model versions refused").register(registry).increment();
             LOG.errorf("Refusing %s version %d (%s): %s; %s", pointer.getModelName(), pointer.getVersion(), e.reason(),
@@ -87,6 +114,23 @@ public class ModelManager {
         } catch (RuntimeException e) {
             LOG.errorf(e, "Unexpected failure loading version %d; the current model keeps serving", pointer.getVersion());
         }
+    }
+
+    /** Backoff doubling from 1 s up to linesight.classifier.fetch-retry-max, until it serves or a newer pointer comes. */
+    private void retryLater(ModelVersion pointer, int retry, ModelRejectedException e, ServingModel serving) {
+        long delayMs = Math.min(config.fetchRetryMax().toMillis(), 1000L << Math.min(retry, 20));
+        notServing = "version " + pointer.getVersion() + " not fetched yet (attempt " + (retry + 1) + ", next in " + delayMs
+                + " ms): " + e.getMessage();
+        Counter.builder("linesight.classifier.fetch.retries").description("Version fetches retried after the registry failed")
+                .register(registry).increment();
+        LOG.warnf("Cannot fetch %s version %d yet (%s); retrying in %d ms; %s", pointer.getModelName(), pointer.getVersion(),
+                e.getMessage(), delayMs, serving == null ? "no model serves yet" : "version " + serving.version().getVersion() + " keeps serving");
+        loader.schedule(() -> load(pointer, retry + 1), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Why no model serves, for readiness. */
+    String notServingReason() {
+        return notServing;
     }
 
     private Device device() {

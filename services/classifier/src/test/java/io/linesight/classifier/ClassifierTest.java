@@ -1,6 +1,7 @@
 package io.linesight.classifier;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,16 +9,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.sun.net.httpserver.HttpServer;
+import io.linesight.common.FileTrees;
 import io.linesight.common.RedisKeys;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
+import io.linesight.common.registry.ManifestSignature;
+import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.common.registry.SigningKeys;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.Frame;
 import io.linesight.proto.FrameDeserializer;
 import io.linesight.proto.MalformedRecords;
+import io.linesight.proto.ModelFile;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
@@ -29,8 +36,11 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,6 +50,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -209,6 +224,132 @@ class ClassifierTest {
         for (Prediction p : predictions.values()) {
             assertTrue(p.getModelVersion() == 1 || p.getModelVersion() == 2);
         }
+    }
+
+    @Test
+    @Order(7)
+    void forgedVersionsAreRefusedBeforeAnyByteIsUsedAndWriteNothingOutsideTheCache() throws Exception {
+        Path registry = Path.of(System.getProperty("test.fixture.registry"));
+        SigningKeys.SigningKey fixtureKey = SigningKeys.signingKey("target/fixture-keys/signing-key.pem");
+        KeyPair other = SigningKeys.generate();
+        SigningKeys.SigningKey wrongKey = new SigningKeys.SigningKey(other.getPrivate(), other.getPublic());
+        ModelManifest good = new ModelRegistry(registry).manifest(MODEL, 1);
+        List<ModelManifest.FileEntry> escaping = new ArrayList<>(good.files());
+        escaping.add(new ModelManifest.FileEntry("serving/../../../escaped-41", good.files().get(0).sha256(), 10));
+        List<ModelManifest.FileEntry> huge = good.files().stream().map(f -> f.path().startsWith("serving/variables/variables.data")
+                ? new ModelManifest.FileEntry(f.path(), f.sha256(), 1L << 40) : f).toList();
+        AtomicInteger foreignRequests = new AtomicInteger();
+        HttpServer foreign = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        foreign.createContext("/", exchange -> {
+            foreignRequests.incrementAndGet();
+            exchange.sendResponseHeaders(500, -1);
+            exchange.close();
+        });
+        foreign.start();
+        try {
+            announce(forge(registry, 41, escaping, fixtureKey), registry.toUri().toString());
+            announce(forge(registry, 42, null, null), registry.toUri().toString());
+            announce(forge(registry, 43, null, wrongKey), registry.toUri().toString());
+            announce(forge(registry, 44, huge, fixtureKey), registry.toUri().toString());
+            announce(good, "http://127.0.0.1:" + foreign.getAddress().getPort() + "/registry/");
+            ModelManifest lying = forge(registry, 45, null, fixtureKey);
+            writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, ServingPointers.of(lying, ServingPointers.artifactUri(
+                    registry.toUri().toString(), MODEL, 45), ModelStatus.SERVING).toBuilder()
+                    .setFiles(0, ModelFile.newBuilder().setPath("serving/saved_model.pb").setSha256("0".repeat(64))).build().toByteArray());
+            // Version 1 again, as the newest pointer: once it serves, every forged pointer before it was handled.
+            announce(good, registry.toUri().toString());
+            awaitServing(1);
+
+            Map<String, Double> refused = refusals();
+            assertEquals(1.0, refused.get("bad_path"), refused.toString());
+            assertEquals(3.0, refused.get("signature"), "unsigned, wrong key, pointer differing from its manifest: " + refused);
+            assertEquals(1.0, refused.get("oversized"), refused.toString());
+            assertEquals(1.0, refused.get("untrusted_source"), refused.toString());
+            assertEquals(0, foreignRequests.get(), "no request to an address outside the trusted registry URLs");
+            try (Stream<Path> files = Files.walk(Path.of("target"))) {
+                assertEquals(List.of(), files.filter(f -> f.getFileName().toString().equals("escaped-41")).toList());
+            }
+            try (Stream<Path> cached = Files.list(Path.of("target/model-cache", MODEL))) {
+                assertEquals(Set.of("1", "2"), cached.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
+                        "refused versions leave nothing in the cache");
+            }
+        } finally {
+            foreign.stop(0);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aVersionWhoseRegistryAnswersLateServesOnceItAnswers() throws Exception {
+        Path registry = Path.of(System.getProperty("test.fixture.registry"));
+        Path late = Path.of(registry + "-late");
+        Path staged = Path.of("target/late-staging/46");
+        // Version 2's files as version 46, not in the classifier's cache: it must be fetched.
+        ModelManifest v46 = forge(registry.resolve(MODEL).resolve("2"), staged, 46, null,
+                SigningKeys.signingKey("target/fixture-keys/signing-key.pem"));
+        FileTrees.deleteRecursively(late);
+        announce(v46, late.toUri().toString());
+        TimeUnit.SECONDS.sleep(6);
+        given().get("/q/metrics").then().body(containsString("linesight_classifier_fetch_retries_total"));
+        assertEquals(1, servingVersion(), "version 1 keeps serving while the registry does not answer");
+
+        Files.createDirectories(late.resolve(MODEL));
+        Files.move(staged, late.resolve(MODEL).resolve("46"));
+
+        awaitServing(46);
+        String frame = sendFrame("cam-late", ImageSamples.neuImage("crazing", 77)).frameId();
+        assertEquals(46, awaitPredictions(Set.of(frame)).get(frame).getModelVersion());
+    }
+
+    /** A copy of version folder {@code from} at {@code to} as {@code version} listing {@code files}, signed by {@code key} (none: unsigned). */
+    private static ModelManifest forge(Path from, Path to, int version, List<ModelManifest.FileEntry> files,
+            SigningKeys.SigningKey key) throws IOException {
+        ModelManifest good = ModelRegistry.readManifest(from);
+        FileTrees.deleteRecursively(to);
+        FileTrees.copyRecursively(from, to);
+        Files.delete(to.resolve(ManifestSignature.FILE_NAME));
+        ModelManifest forged = new ModelManifest(good.modelName(), version, good.parentVersion(), good.classes(), good.inputSize(),
+                good.inputChannels(), good.architecture(), good.preprocessing(), good.holdoutMetrics(), good.lineage(),
+                good.createdAtMs(), files == null ? good.files() : files);
+        ModelRegistry.JSON.writeValue(to.resolve(ModelManifest.FILE_NAME).toFile(), forged);
+        if (key != null) {
+            ManifestSignature.sign(to, key);
+        }
+        return forged;
+    }
+
+    /** Version 1 forged as {@code version} in the fixture registry. */
+    private static ModelManifest forge(Path registry, int version, List<ModelManifest.FileEntry> files, SigningKeys.SigningKey key)
+            throws IOException {
+        return forge(registry.resolve(MODEL).resolve("1"), registry.resolve(MODEL).resolve(Integer.toString(version)), version, files, key);
+    }
+
+    private static void announce(ModelManifest manifest, String base) {
+        writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, ServingPointers.of(manifest,
+                ServingPointers.artifactUri(base, MODEL, manifest.version()), ModelStatus.SERVING).toByteArray());
+    }
+
+    private static int servingVersion() {
+        return given().get("/q/health/ready").then().extract().path("checks.find { it.name == 'model' }.data.version");
+    }
+
+    private static void awaitServing(int version) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline && servingVersion() != version) {
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        assertEquals(version, servingVersion());
+    }
+
+    /** linesight_classifier_swaps_refused_total by reason. */
+    private static Map<String, Double> refusals() {
+        Map<String, Double> byReason = new HashMap<>();
+        Matcher m = Pattern.compile("linesight_classifier_swaps_refused_total\\{reason=\"(\\w+)\"} ([0-9.]+)")
+                .matcher(given().get("/q/metrics").then().extract().asString());
+        while (m.find()) {
+            byReason.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        return byReason;
     }
 
     private record Sent(String frameId, String camera, RecordMetadata where) {

@@ -10,6 +10,9 @@ public interface TrainerConfig {
     /** Where samples are kept on disk (they are also on the compacted linesight.samples). */
     Path samplesDir();
 
+    /** Ed25519 key (PEM text or file, ./run keys) that signs every version this trainer publishes. */
+    String signingKey();
+
     /** Fine-tune after this many new samples... */
     int minNewSamples();
 

@@ -4,6 +4,7 @@ import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.common.registry.SigningKeys;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.service.Relay;
@@ -12,7 +13,9 @@ import io.linesight.training.Evaluation;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.registry.RegistryPublisher;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -20,10 +23,11 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes an accepted candidate: the next version into the registry (atomically), then its SERVING pointer on
+ * Publishes an accepted candidate: the next version into the registry (atomically, signed), then its SERVING pointer on
  * linesight.model-versions, waiting for the broker's acknowledgement. A crash between the two leaves an unserved
  * version, never a pointer to a missing one.
  */
+@Startup
 @ApplicationScoped
 public class VersionPromoter {
     private static final Logger LOG = Logger.getLogger(VersionPromoter.class);
@@ -34,8 +38,13 @@ public class VersionPromoter {
 
     private final ServingPointerTracker serving;
 
-    VersionPromoter(RegistryConfig registry, ServingPointerTracker serving, @Channel("serving-pointer") Emitter<ModelVersion> pointers) {
+    private final SigningKeys.SigningKey signingKey;
+
+    VersionPromoter(RegistryConfig registry, TrainerConfig trainer, ServingPointerTracker serving,
+            @Channel("serving-pointer") Emitter<ModelVersion> pointers) throws IOException {
         this.serving = serving;
+        this.signingKey = SigningKeys.signingKey(trainer.signingKey());
+        LOG.infof("Signing versions with key %s", signingKey.id());
         this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
         this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
         this.pointers = pointers;
@@ -56,7 +65,7 @@ public class VersionPromoter {
             return OptionalInt.empty();
         }
         String model = parent.getModelName();
-        RegistryPublisher publisher = new RegistryPublisher(models);
+        RegistryPublisher publisher = new RegistryPublisher(models, signingKey);
         int version = publisher.nextVersion(model);
         ModelManifest manifest = ModelVersions.publish(publisher, model, version, parent.getVersion(), candidate, score, lineage);
         if (!parent.equals(serving.serving())) {

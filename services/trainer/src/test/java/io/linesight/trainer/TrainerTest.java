@@ -10,9 +10,11 @@ import com.google.protobuf.ByteString;
 import io.linesight.common.FileTrees;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
+import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.common.registry.SigningKeys;
 import io.linesight.localstack.Credentials;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.proto.Frame;
@@ -57,6 +59,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(InfraResource.class)
+@QuarkusTestResource(TestSigningKey.class)
 class TrainerTest {
     private static final String MODEL = "neu";
     private static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
@@ -97,6 +100,8 @@ class TrainerTest {
                 .then().statusCode(200).body("result", equalTo("promoted")).body("version", equalTo(2));
 
         ModelManifest v2 = ModelRegistry.verify(registry.resolve(MODEL).resolve("2"));
+        assertEquals(SigningKeys.signingKey(TestSigningKey.SIGNING.toString()).id(), ManifestSignature.verify(
+                registry.resolve(MODEL).resolve("2"), SigningKeys.trustedKeys(TestSigningKey.TRUSTED.toString())), "signed by the trainer's key");
         assertEquals(1, v2.parentVersion());
         assertTrue(v2.lineage().sampleCount() > 0 && !v2.lineage().labelOffsets().isEmpty());
         ModelVersion pointer = TopicReader.await(Topic.MODEL_VERSIONS.topicName(), new ModelVersionDeserializer(),

@@ -14,11 +14,14 @@ import io.linesight.common.ResNet18Cost;
 import io.linesight.common.ServingSignature;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
+import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.common.registry.SigningKeys;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.ServiceProcess;
+import io.linesight.localstack.SigningKeyFiles;
 import io.linesight.proto.Frame;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.Prediction;
@@ -66,6 +69,7 @@ public final class ClassifierBench {
 
     private final Path registry;
     private final Path classifierJar;
+    private SigningKeyFiles keys;
     private final Path work;
     private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
     private final Map<String, Prediction> received = new ConcurrentHashMap<>();
@@ -107,6 +111,7 @@ public final class ClassifierBench {
             producer = producer();
             Thread consumer = new Thread(this::consumePredictions, "bench-consumer");
             consumer.start();
+            keys = SigningKeyFiles.in(work.resolve("keys"));
             classifier = startClassifier();
             promote(1);
             awaitReady();
@@ -290,6 +295,8 @@ public final class ClassifierBench {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", classifierJar.toString()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("classifier.log").toFile());
+        builder.environment().putAll(keys.env());
+        builder.environment().put("LINESIGHT_CLASSIFIER_REGISTRY_URLS", registry.toAbsolutePath().toUri().toString());
         builder.environment().putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
                 infra.redisHosts(), "LINESIGHT_MODEL_NAME", MODEL, "QUARKUS_HTTP_PORT", Integer.toString(httpPort),
                 "LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString(), "OPT_OUT_TRACKING", "true",
@@ -298,6 +305,7 @@ public final class ClassifierBench {
     }
 
     private void promote(int version) throws Exception {
+        ManifestSignature.sign(new ModelRegistry(registry).versionDir(MODEL, version), SigningKeys.signingKey(keys.signingKey().toString()));
         ModelManifest manifest = new ModelRegistry(registry).manifest(MODEL, version);
         byte[] pointer = ServingPointers.of(manifest, ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(),
                 MODEL, version), ModelStatus.SERVING).toByteArray();

@@ -93,19 +93,21 @@ public final class FaultSuite {
     }
 
     private interface Check {
-        Row run(Scenarios scenarios, HostileInputs hostile) throws Exception;
+        Row run(Context ctx) throws Exception;
     }
 
     private static final List<Fault> FAULTS = List.of(
-            new Fault("classifier-kill", true, (s, h) -> s.classifierKilled()),
-            new Fault("broker-restart", true, (s, h) -> s.brokerRestarted()),
-            new Fault("redis-kill", true, (s, h) -> s.redisOutage(false)),
-            new Fault("redis-stop", true, (s, h) -> s.redisOutage(true)),
-            new Fault("corrupt-versions", true, (s, h) -> s.corruptVersions()),
-            new Fault("trainer-kill", true, (s, h) -> s.trainerKilled()),
-            new Fault("hostile-inputs", true, (s, h) -> h.hostileInputs()),
-            new Fault("auth", true, (s, h) -> h.authAndSecrets()),
-            new Fault("kafka-sasl-redis-auth", true, (s, h) -> h.securedInfrastructure()));
+            new Fault("classifier-kill", true, ctx -> new Scenarios(ctx).classifierKilled()),
+            new Fault("broker-restart", true, ctx -> new Scenarios(ctx).brokerRestarted()),
+            new Fault("redis-kill", true, ctx -> new Scenarios(ctx).redisOutage(false)),
+            new Fault("redis-stop", true, ctx -> new Scenarios(ctx).redisOutage(true)),
+            new Fault("corrupt-versions", true, ctx -> new VersionFaults(ctx).corruptVersions()),
+            new Fault("forged-pointers", true, ctx -> new VersionFaults(ctx).forgedPointers()),
+            new Fault("late-registry", true, ctx -> new VersionFaults(ctx).lateRegistry()),
+            new Fault("trainer-kill", true, ctx -> new Scenarios(ctx).trainerKilled()),
+            new Fault("hostile-inputs", true, ctx -> new HostileInputs(ctx).hostileInputs()),
+            new Fault("auth", true, ctx -> new HostileInputs(ctx).authAndSecrets()),
+            new Fault("kafka-sasl-redis-auth", true, ctx -> new HostileInputs(ctx).securedInfrastructure()));
 
     private FaultSuite() {
     }
@@ -146,8 +148,6 @@ public final class FaultSuite {
                     "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "100000", "LINESIGHT_TRAINER_MAX_INTERVAL", "24h",
                     "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s"), passwords)) {
                 Context ctx = new Context(infra, addresses, system, passwords, work);
-                Scenarios scenarios = new Scenarios(ctx);
-                HostileInputs hostile = new HostileInputs(ctx);
                 for (Fault fault : FAULTS) {
                     if ((ciSubset && !fault.inCi()) || (!only.isEmpty() && !only.contains(fault.name()))) {
                         continue;
@@ -156,7 +156,7 @@ public final class FaultSuite {
                     long faultStart = System.nanoTime();
                     Row row;
                     try {
-                        row = fault.check().run(scenarios, hostile);
+                        row = fault.check().run(ctx);
                     } catch (Exception | AssertionError e) {
                         row = new Row(fault.name(), 0, 0, 0, "failed: " + e, false);
                     }

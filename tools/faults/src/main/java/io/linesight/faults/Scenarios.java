@@ -109,65 +109,6 @@ final class Scenarios {
                 lost == 0 && bypasses > 0 && saidDegraded && recovered.status() == 200 && bounded && camera.refused.isEmpty());
     }
 
-    /** 4. Corrupt versions announced as serving: each refused with its reason; the old version keeps serving. */
-    Row corruptVersions() throws Exception {
-        Path registry = ctx.system.registry;
-        String model = ctx.system.model;
-        Path good = registry.resolve(model).resolve("1");
-        ModelManifest original = ModelRegistry.verify(good);
-        Map<String, Integer> refusedBy = new LinkedHashMap<>();
-        int version = 10 + new Random().nextInt(80);
-        List<String> failures = new ArrayList<>();
-        for (String kind : List.of("checksum", "unloadable", "input_shape", "class_count")) {
-            version++;
-            Path dir = registry.resolve(model).resolve(Integer.toString(version));
-            copy(good, dir);
-            Path variables;
-            try (Stream<Path> files = Files.walk(dir.resolve(ModelManifest.SERVING_DIR))) {
-                variables = files.filter(f -> f.getFileName().toString().startsWith("variables.data")).findFirst().orElseThrow();
-            }
-            ModelManifest manifest = switch (kind) {
-                case "checksum" -> {
-                    flipByte(variables);
-                    yield with(original, version, original.classes(), original.inputSize(), original.files());
-                }
-                case "unloadable" -> {
-                    try (RandomAccessFile file = new RandomAccessFile(variables.toFile(), "rw")) {
-                        file.setLength(file.length() / 2);
-                    }
-                    yield with(original, version, original.classes(), original.inputSize(), ModelRegistry.describeFiles(dir));
-                }
-                case "input_shape" -> with(original, version, original.classes(), original.inputSize() * 2, original.files());
-                default -> {
-                    List<String> classes = new ArrayList<>(original.classes());
-                    classes.add("rust");
-                    yield with(original, version, classes, original.inputSize(), original.files());
-                }
-            };
-            ModelRegistry.JSON.writeValue(dir.resolve(ModelManifest.FILE_NAME).toFile(), manifest);
-            double before = refusals(kind);
-            announce(ServingPointers.of(manifest, ServingPointers.artifactUri(ctx.system.artifactBase, model, version), ModelStatus.SERVING));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (refusals(kind) <= before && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-            }
-            boolean refused = refusals(kind) > before;
-            boolean logged = ctx.classifier.log().contains("Refusing " + model + " version " + version + " (" + kind + ")");
-            refusedBy.put(kind, refused && logged ? 1 : 0);
-            if (!refused || !logged) {
-                failures.add(kind + (refused ? " (no log line)" : " (not refused)"));
-            }
-        }
-        double serving = Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_serving_version", null);
-        // Still classifying with the good version.
-        String id = ctx.postFrame("cam-models");
-        long lost = ctx.ledger.awaitAll(Set.of(id), SETTLE);
-        ctx.system.promote(1); // the trainer follows the pointer: leave it on a good version
-        return new Row("corrupt versions (checksum, truncated, input shape, classes)", 1, lost, 0,
-                String.format("refused with metric + log: %s; serving version %.0f", refusedBy, serving),
-                failures.isEmpty() && serving == 1 && lost == 0 && ctx.ledger.version(id) == 1);
-    }
-
     /** 5. The trainer is SIGKILLed mid-training: nothing is published, and the next run completes. */
     Row trainerKilled() throws Exception {
         List<Integer> before = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
@@ -222,38 +163,6 @@ final class Scenarios {
             answer = Http.get(url, null);
         }
         return answer;
-    }
-
-    private double refusals(String reason) {
-        return Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_swaps_refused_total", "reason=\"" + reason + "\"");
-    }
-
-    private void announce(ModelVersion pointer) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = ctx.producer()) {
-            producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), pointer.getModelName(), pointer.toByteArray())).get();
-        }
-    }
-
-    private static ModelManifest with(ModelManifest m, int version, List<String> classes, int inputSize, List<ModelManifest.FileEntry> files) {
-        return new ModelManifest(m.modelName(), version, m.version(), classes, inputSize, m.inputChannels(), m.architecture(),
-                m.preprocessing(), m.holdoutMetrics(), m.lineage(), System.currentTimeMillis(), files);
-    }
-
-    private static void flipByte(Path file) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.seek(raf.length() / 2);
-            int b = raf.read();
-            raf.seek(raf.length() / 2);
-            raf.write(b ^ 0xff);
-        }
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : files.toList()) {
-                Files.copy(source, to.resolve(from.relativize(source).toString()));
-            }
-        }
     }
 
     static KafkaProducer<String, byte[]> producer(String bootstrap, Properties extra) {

@@ -72,9 +72,10 @@ public final class ModelRegistry {
         }
         List<String> problems = new ArrayList<>();
         for (ModelManifest.FileEntry file : manifest.files()) {
-            Path path = versionDir.resolve(file.path()).normalize();
-            if (!path.startsWith(versionDir.normalize())) {
-                problems.add(file.path() + ": path escapes the version folder");
+            String unsafe = unsafePath(file.path());
+            Path path = unsafe == null ? versionDir.resolve(file.path()) : null;
+            if (unsafe != null) {
+                problems.add(file.path() + ": " + unsafe);
             } else if (!Files.isRegularFile(path)) {
                 problems.add(file.path() + ": missing");
             } else {
@@ -93,6 +94,22 @@ public final class ModelRegistry {
                     + " failed verification: " + String.join("; ", problems));
         }
         return manifest;
+    }
+
+    /**
+     * Why a manifest path could leave its version folder, or null when it cannot: it must be relative, '/'-separated,
+     * with no empty, '.' or '..' segment, no backslash and no colon (a drive or a scheme).
+     */
+    public static String unsafePath(String path) {
+        if (path == null || path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains(":")) {
+            return "not a relative path inside the version folder";
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                return "path segment '" + segment + "' is not allowed";
+            }
+        }
+        return null;
     }
 
     /** Streaming SHA-256 of a file, lower-case hex. */

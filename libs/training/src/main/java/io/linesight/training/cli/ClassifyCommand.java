@@ -1,6 +1,8 @@
 package io.linesight.training.cli;
 
+import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.SigningKeys;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.data.ImageFolder;
 import io.linesight.training.data.ImageSet;
@@ -48,6 +50,11 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = "--version", description = "Registry version to use without --pretrained (default: the newest).")
     Integer version;
+
+    @Option(names = "--trusted-keys", paramLabel = "PEM|FILE", defaultValue = "${env:LINESIGHT_CLASSIFIER_TRUSTED_KEYS}",
+            description = "Public keys a registry version must be signed by, PEM text or file (default:"
+                    + " $LINESIGHT_CLASSIFIER_TRUSTED_KEYS, the classifiers' setting).")
+    String trustedKeys;
 
     @Option(names = "--top", defaultValue = "5", description = "Classes shown per image (default: ${DEFAULT-VALUE}).")
     int top;
@@ -98,7 +105,13 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     private ResNetModel fromRegistry(int threads) throws Exception {
+        if (trustedKeys == null || trustedKeys.isBlank()) {
+            throw new IllegalArgumentException("a registry version runs only when its signature verifies: give --trusted-keys"
+                    + " or $LINESIGHT_CLASSIFIER_TRUSTED_KEYS");
+        }
         RegistryOptions.Verified verified = registry.verified(version);
+        String key = ManifestSignature.verify(verified.dir(), SigningKeys.trustedKeys(trustedKeys));
+        System.out.printf("%s version %d, signed by key %s%n", registry.model, verified.version(), key);
         return ResNetModel.loadServing(verified.dir().resolve(ModelManifest.SERVING_DIR), ModelVersions.spec(verified.manifest()), threads);
     }
 }

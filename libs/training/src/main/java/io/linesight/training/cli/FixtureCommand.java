@@ -16,16 +16,20 @@ import picocli.CommandLine.Mixin;
 @Command(name = "fixture", mixinStandardHelpOptions = true,
         description = {"Writes test models for other modules: versions 1 and 2 are seeded (1 and 2) width-8 ResNet18s",
                 "with a 32x32 CIFAR stem and 3 NEU classes; version 3 is version 1's corrupt twin (one byte of its",
-                "serving weights flipped after publishing, so its checksums fail). Use with --registry DIR --model fixture."})
+                "serving weights flipped after publishing, so its checksums fail). Signed when a signing key is given.",
+                "Use with --registry DIR --model fixture."})
 final class FixtureCommand implements Callable<Integer> {
     static final ResNetSpec SPEC = new ResNetSpec(List.of("crazing", "inclusion", "scratches"), 32, 8, true);
 
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    SigningOptions signing;
+
     @Override
     public Integer call() throws Exception {
-        RegistryPublisher publisher = new RegistryPublisher(registry.open());
+        RegistryPublisher publisher = new RegistryPublisher(registry.open(), signing.keyOrNull());
         Evaluation untrained = Evaluation.fromConfusion(SPEC.classes(), new int[3][3]);
         ModelManifest.Lineage lineage = new ModelManifest.Lineage(0, List.of(), "fixture: untrained, seeded");
         for (int version = 1; version <= 3; version++) {

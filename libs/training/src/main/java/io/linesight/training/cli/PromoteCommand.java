@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "promote", mixinStandardHelpOptions = true,
-        description = {"Verifies a version's checksums and makes it serve: writes its pointer (status SERVING) to",
-                "linesight.model-versions. This is how a bootstrap model starts serving."})
+        description = {"Verifies a version's checksums, signs its manifest and makes it serve: writes its pointer",
+                "(status SERVING) to linesight.model-versions. This is how a bootstrap model starts serving."})
 final class PromoteCommand extends ServingPointerCommand implements Callable<Integer> {
     @Option(names = "--version", required = true, description = "Version to serve.")
     int version;

@@ -3,11 +3,14 @@ package io.linesight.training.cli;
 import io.linesight.common.Defaults;
 import io.linesight.common.Topic;
 import io.linesight.common.TopicSetup;
+import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.common.registry.SigningKeys;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ProtobufSerializer;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -26,6 +29,9 @@ import picocli.CommandLine.Option;
 abstract class ServingPointerCommand {
     @Mixin
     RegistryOptions registry;
+
+    @Mixin
+    SigningOptions signing;
 
     @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
             description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}).")
@@ -60,8 +66,17 @@ abstract class ServingPointerCommand {
                 : registry.open().root().toUri().toString();
     }
 
+    /** Verifies the version, signs its manifest (or keeps the signature it has when no key is given), then writes its pointer. */
     int write(int version, ModelStatus status) throws Exception {
-        ModelManifest manifest = registry.verified(version).manifest();
+        RegistryOptions.Verified verified = registry.verified(version);
+        ModelManifest manifest = verified.manifest();
+        SigningKeys.SigningKey key = signing.keyOrNull();
+        if (key != null) {
+            ManifestSignature.sign(verified.dir(), key);
+        } else if (!Files.isRegularFile(verified.dir().resolve(ManifestSignature.FILE_NAME))) {
+            throw new IllegalArgumentException("version " + version + " is unsigned and classifiers refuse unsigned versions:"
+                    + " give --signing-key or $LINESIGHT_TRAINER_SIGNING_KEY");
+        }
         String base = artifactBaseUri(System.getenv());
         String uri = ServingPointers.artifactUri(base, registry.model, version);
         ModelVersion pointer = ServingPointers.of(manifest, uri, status);

@@ -35,6 +35,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
+    @Mixin
+    SigningOptions signing;
+
     @Option(names = "--data", required = true, description = "Image folder to train on.")
     Path data;
 
@@ -167,7 +170,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainingLoop.Run run = new TrainingLoop(System.out).train(model, train, validation, new TrainingLoop.Options(chosen, epochs,
                     batchSize, rates, weightDecay, clipNorm, !noBalance, seed, patience, !lastEpoch));
             Evaluation holdout = Evaluation.of(model, validation, 64);
-            RegistryPublisher publisher = new RegistryPublisher(models);
+            RegistryPublisher publisher = new RegistryPublisher(models, signing.keyOrNull());
             int version = publisher.nextVersion(registry.model);
             ModelManifest manifest = ModelVersions.publish(publisher, registry.model, version, parent, model, holdout,
                     new ModelManifest.Lineage(train.size(), List.of(), data.toAbsolutePath().normalize().toString()));

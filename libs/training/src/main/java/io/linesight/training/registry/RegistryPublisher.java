@@ -1,8 +1,10 @@
 package io.linesight.training.registry;
 
 import io.linesight.common.FileTrees;
+import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.SigningKeys;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -19,7 +21,8 @@ import java.util.stream.Stream;
 /**
  * Publishes registry versions atomically: everything is written into a hidden temp folder beside the
  * versions, checksummed into manifest.json, fsynced, then renamed into place. A version is therefore
- * either complete or invisible, and an existing version is never overwritten.
+ * either complete or invisible, and an existing version is never overwritten. With a signing key the manifest is signed
+ * (manifest.sig) inside the same rename.
  */
 public final class RegistryPublisher {
     /** Writes a version's artifacts (serving/, training/, reports) into a folder. */
@@ -28,9 +31,16 @@ public final class RegistryPublisher {
     }
 
     private final ModelRegistry registry;
+    private final SigningKeys.SigningKey signingKey;
 
+    /** Publishes unsigned versions: classifiers refuse them until a promote signs them. */
     public RegistryPublisher(ModelRegistry registry) {
+        this(registry, null);
+    }
+
+    public RegistryPublisher(ModelRegistry registry, SigningKeys.SigningKey signingKey) {
         this.registry = registry;
+        this.signingKey = signingKey;
     }
 
     /** The next free version number of a model (1 for a new model). */
@@ -57,6 +67,9 @@ public final class RegistryPublisher {
             writer.write(temp);
             ModelManifest written = manifest.apply(ModelRegistry.describeFiles(temp));
             ModelRegistry.JSON.writeValue(temp.resolve(ModelManifest.FILE_NAME).toFile(), written);
+            if (signingKey != null) {
+                ManifestSignature.sign(temp, signingKey);
+            }
             fsyncTree(temp);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             fsync(modelDir);

@@ -1,0 +1,254 @@
+package io.linesight.faults;
+
+import com.sun.net.httpserver.HttpServer;
+import io.linesight.common.FileTrees;
+import io.linesight.common.Topic;
+import io.linesight.common.registry.ManifestSignature;
+import io.linesight.common.registry.ModelManifest;
+import io.linesight.common.registry.ModelRegistry;
+import io.linesight.common.registry.ServingPointers;
+import io.linesight.common.registry.SigningKeys;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Faults in what the classifier is told to serve: corrupt, forged and unreachable versions. */
+final class VersionFaults {
+    private static final Duration SETTLE = Duration.ofMinutes(2);
+
+    private final FaultSuite.Context ctx;
+
+    VersionFaults(FaultSuite.Context ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Corrupt versions, correctly signed, announced as serving: each refused with its reason; version 1 keeps serving. */
+    Row corruptVersions() throws Exception {
+        Path registry = ctx.system.registry;
+        String model = ctx.system.model;
+        Path good = registry.resolve(model).resolve("1");
+        ModelManifest original = ModelRegistry.verify(good);
+        Map<String, Integer> refusedBy = new LinkedHashMap<>();
+        int version = 10 + new Random().nextInt(80);
+        List<String> failures = new ArrayList<>();
+        for (String kind : List.of("checksum", "unloadable", "input_shape", "class_count")) {
+            version++;
+            Path dir = registry.resolve(model).resolve(Integer.toString(version));
+            FileTrees.copyRecursively(good, dir);
+            Path variables;
+            try (Stream<Path> files = Files.walk(dir.resolve(ModelManifest.SERVING_DIR))) {
+                variables = files.filter(f -> f.getFileName().toString().startsWith("variables.data")).findFirst().orElseThrow();
+            }
+            ModelManifest manifest = switch (kind) {
+                case "checksum" -> {
+                    flipByte(variables);
+                    yield with(original, version, original.classes(), original.inputSize(), original.files());
+                }
+                case "unloadable" -> {
+                    try (RandomAccessFile file = new RandomAccessFile(variables.toFile(), "rw")) {
+                        file.setLength(file.length() / 2);
+                    }
+                    yield with(original, version, original.classes(), original.inputSize(), ModelRegistry.describeFiles(dir));
+                }
+                case "input_shape" -> with(original, version, original.classes(), original.inputSize() * 2, original.files());
+                default -> {
+                    List<String> classes = new ArrayList<>(original.classes());
+                    classes.add("rust");
+                    yield with(original, version, classes, original.inputSize(), original.files());
+                }
+            };
+            ModelRegistry.JSON.writeValue(dir.resolve(ModelManifest.FILE_NAME).toFile(), manifest);
+            ManifestSignature.sign(dir, signingKey());
+            double before = refusals(kind);
+            announce(ServingPointers.of(manifest, ServingPointers.artifactUri(ctx.system.artifactBase, model, version), ModelStatus.SERVING));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (refusals(kind) <= before && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+            }
+            boolean refused = refusals(kind) > before;
+            boolean logged = ctx.classifier.log().contains("Refusing " + model + " version " + version + " (" + kind + ")");
+            refusedBy.put(kind, refused && logged ? 1 : 0);
+            if (!refused || !logged) {
+                failures.add(kind + (refused ? " (no log line)" : " (not refused)"));
+            }
+        }
+        double serving = Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_serving_version", null);
+        // Still classifying with the good version.
+        String id = ctx.postFrame("cam-models");
+        long lost = ctx.ledger.awaitAll(Set.of(id), SETTLE);
+        ctx.system.promote(1); // the trainer follows the pointer: leave it on a good version
+        return new Row("corrupt versions (checksum, truncated, input shape, classes)", 1, lost, 0,
+                String.format("refused with metric + log: %s; serving version %.0f", refusedBy, serving),
+                failures.isEmpty() && serving == 1 && lost == 0 && ctx.ledger.version(id) == 1);
+    }
+
+
+    /**
+     * Forged pointers: unsigned, signed by an unknown key, a signed manifest whose path escapes the version folder, a
+     * registry URL nobody trusts, a signed manifest promising a terabyte. Each refused with its reason before any byte
+     * is used; nothing lands outside the model cache, the foreign address gets no request; version 1 keeps serving.
+     */
+    Row forgedPointers() throws Exception {
+        String model = ctx.system.model;
+        Path registry = ctx.system.registry;
+        ModelManifest good = ModelRegistry.verify(registry.resolve(model).resolve("1"));
+        int version = 100 + new Random().nextInt(800);
+        String escaped = "escaped-" + version;
+        KeyPair unknown = SigningKeys.generate();
+        List<ModelManifest.FileEntry> escaping = new ArrayList<>(good.files());
+        escaping.add(new ModelManifest.FileEntry("serving/../../../../" + escaped, good.files().get(0).sha256(), 10));
+        List<ModelManifest.FileEntry> huge = good.files().stream().map(f -> f.path().startsWith(ModelManifest.SERVING_DIR + "/")
+                ? new ModelManifest.FileEntry(f.path(), f.sha256(), 1L << 40) : f).toList();
+        AtomicInteger foreignRequests = new AtomicInteger();
+        HttpServer foreign = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        foreign.createContext("/", exchange -> {
+            foreignRequests.incrementAndGet();
+            exchange.sendResponseHeaders(500, -1);
+            exchange.close();
+        });
+        foreign.start();
+        Map<String, String> expected = new LinkedHashMap<>();
+        Map<String, Double> before = new LinkedHashMap<>();
+        for (String reason : List.of("signature", "bad_path", "untrusted_source", "oversized")) {
+            before.put(reason, refusals(reason));
+        }
+        try {
+            announce(forge(version + 1, good, good.files(), null), ctx.system.artifactBase);
+            expected.put("unsigned", "signature");
+            announce(forge(version + 2, good, good.files(), new SigningKeys.SigningKey(unknown.getPrivate(), unknown.getPublic())),
+                    ctx.system.artifactBase);
+            expected.put("wrong key", "signature");
+            announce(forge(version + 3, good, escaping, signingKey()), ctx.system.artifactBase);
+            expected.put("path escape", "bad_path");
+            announce(good, "http://127.0.0.1:" + foreign.getAddress().getPort() + "/registry/");
+            expected.put("foreign URL", "untrusted_source");
+            announce(forge(version + 4, good, huge, signingKey()), ctx.system.artifactBase);
+            expected.put("oversized", "oversized");
+            Map<String, Long> wanted = Map.of("signature", 2L, "bad_path", 1L, "untrusted_source", 1L, "oversized", 1L);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && !wanted.entrySet().stream()
+                    .allMatch(e -> refusals(e.getKey()) - before.get(e.getKey()) >= e.getValue())) {
+                Thread.sleep(250);
+            }
+            Map<String, Long> refused = new LinkedHashMap<>();
+            wanted.keySet().forEach(reason -> refused.put(reason, Math.round(refusals(reason) - before.get(reason))));
+            long escapedFiles;
+            try (Stream<Path> files = Files.walk(ctx.work)) {
+                escapedFiles = files.filter(f -> f.getFileName().toString().equals(escaped)).count();
+            }
+            double serving = Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_serving_version", null);
+            String id = ctx.postFrame("cam-forged");
+            long lost = ctx.ledger.awaitAll(Set.of(id), SETTLE);
+            return new Row("forged pointers (unsigned, wrong key, path escape, foreign URL, oversized)", 1, lost, 0,
+                    String.format("refused by reason %s; requests to the foreign address %d; files written outside the cache %d;"
+                            + " serving version %.0f", refused, foreignRequests.get(), escapedFiles, serving),
+                    refused.equals(wanted) && foreignRequests.get() == 0 && escapedFiles == 0 && serving == 1 && lost == 0
+                            && ctx.ledger.version(id) == 1);
+        } finally {
+            foreign.stop(0);
+        }
+    }
+
+    /**
+     * The registry (the trainer) is down when a version is promoted and a classifier starts: the classifier retries the
+     * fetch, is not ready meanwhile (and says why), and serves once the registry answers 60 s later. Frames acknowledged
+     * in between wait in Kafka and are all predicted.
+     */
+    Row lateRegistry() throws Exception {
+        String model = ctx.system.model;
+        int version = 1000 + new Random().nextInt(8000);
+        Path dir = ctx.system.registry.resolve(model).resolve(Integer.toString(version));
+        FileTrees.copyRecursively(ctx.system.registry.resolve(model).resolve("1"), dir);
+        ModelManifest good = ModelRegistry.readManifest(dir);
+        ModelRegistry.JSON.writeValue(dir.resolve(ModelManifest.FILE_NAME).toFile(), with(good, version, good.classes(),
+                good.inputSize(), good.files()));
+        ctx.trainer.kill();
+        ctx.classifier.kill();
+        ctx.system.promote(version);
+        ctx.classifier = ctx.classifier.relaunch();
+        List<String> frames = new ArrayList<>();
+        Http.Answer waiting = null;
+        long registryDown = System.nanoTime();
+        while (System.nanoTime() - registryDown < Duration.ofSeconds(60).toNanos()) {
+            frames.add(ctx.postFrame("cam-late-registry"));
+            Thread.sleep(2000);
+            waiting = Http.get(ctx.classifier.url("/q/health/ready"), null);
+        }
+        double retries = Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_fetch_retries_total", null);
+        ctx.trainer = ctx.trainer.relaunch();
+        ctx.trainer.awaitHealthy("/q/health/ready", SETTLE);
+        ctx.classifier.awaitHealthy("/q/health/ready", SETTLE);
+        long lost = ctx.ledger.awaitAll(frames, SETTLE);
+        boolean servedLate = frames.stream().allMatch(f -> Integer.valueOf(version).equals(ctx.ledger.version(f)));
+        boolean saidWhy = waiting != null && waiting.status() == 503 && waiting.body().contains("not fetched yet");
+        ctx.system.promote(1);
+        return new Row("registry down 60 s while a classifier starts", frames.size(), lost, ctx.ledger.duplicates(frames),
+                String.format("fetch retries %.0f; readiness while waiting %s%s; frames predicted by version %d: %s", retries,
+                        waiting == null ? "-" : waiting.status(), saidWhy ? " (says why)" : "", version, servedLate ? "all" : "NOT all"),
+                lost == 0 && retries > 0 && saidWhy && servedLate);
+    }
+
+    /** A copy of version 1 as {@code version} with the given files, signed by {@code key} (unsigned when null). */
+    private ModelManifest forge(int version, ModelManifest good, List<ModelManifest.FileEntry> files, SigningKeys.SigningKey key)
+            throws IOException {
+        Path dir = ctx.system.registry.resolve(good.modelName()).resolve(Integer.toString(version));
+        FileTrees.copyRecursively(ctx.system.registry.resolve(good.modelName()).resolve("1"), dir);
+        Files.delete(dir.resolve(ManifestSignature.FILE_NAME));
+        ModelManifest forged = with(good, version, good.classes(), good.inputSize(), files);
+        ModelRegistry.JSON.writeValue(dir.resolve(ModelManifest.FILE_NAME).toFile(), forged);
+        if (key != null) {
+            ManifestSignature.sign(dir, key);
+        }
+        return forged;
+    }
+
+    private void announce(ModelManifest manifest, String base) throws Exception {
+        announce(ServingPointers.of(manifest, ServingPointers.artifactUri(base, manifest.modelName(), manifest.version()),
+                ModelStatus.SERVING));
+    }
+
+    private SigningKeys.SigningKey signingKey() throws IOException {
+        return SigningKeys.signingKey(ctx.system.keys.signingKey().toString());
+    }
+
+    private double refusals(String reason) {
+        return Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_swaps_refused_total", "reason=\"" + reason + "\"");
+    }
+
+    private void announce(ModelVersion pointer) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = ctx.producer()) {
+            producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), pointer.getModelName(), pointer.toByteArray())).get();
+        }
+    }
+
+    private static ModelManifest with(ModelManifest m, int version, List<String> classes, int inputSize, List<ModelManifest.FileEntry> files) {
+        return new ModelManifest(m.modelName(), version, m.version(), classes, inputSize, m.inputChannels(), m.architecture(),
+                m.preprocessing(), m.holdoutMetrics(), m.lineage(), System.currentTimeMillis(), files);
+    }
+
+    private static void flipByte(Path file) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(raf.length() / 2);
+            int b = raf.read();
+            raf.seek(raf.length() / 2);
+            raf.write(b ^ 0xff);
+        }
+    }
+
+}
