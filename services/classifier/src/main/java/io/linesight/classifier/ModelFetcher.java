@@ -84,7 +84,7 @@ final class ModelFetcher {
             return target;
         } catch (IOException e) {
             throw new ModelRejectedException("unavailable", "cannot fetch version " + pointer.getVersion() + " from "
-                    + pointer.getArtifactUri() + ": " + e.getMessage(), e);
+                    + pointer.getArtifactUri() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         } finally {
             try {
                 FileTrees.deleteRecursively(temp);

@@ -136,7 +136,7 @@ final class VersionFaults {
             expected.put("wrong key", "signature");
             announce(forge(version + 3, good, escaping, signingKey()), ctx.system.artifactBase);
             expected.put("path escape", "bad_path");
-            announce(good, "http://127.0.0.1:" + foreign.getAddress().getPort() + "/registry/");
+            announce(forge(version + 5, good, good.files(), signingKey()), "http://127.0.0.1:" + foreign.getAddress().getPort() + "/registry/");
             expected.put("foreign URL", "untrusted_source");
             announce(forge(version + 4, good, huge, signingKey()), ctx.system.artifactBase);
             expected.put("oversized", "oversized");
@@ -180,6 +180,8 @@ final class VersionFaults {
                 good.inputSize(), good.files()));
         ctx.trainer.kill();
         ctx.classifier.kill();
+        // A new pod (KEDA scaling out while the trainer restarts): an empty model cache, nothing to fall back on.
+        FileTrees.deleteRecursively(ctx.system.registry.resolveSibling("model-cache"));
         ctx.system.promote(version);
         ctx.classifier = ctx.classifier.relaunch();
         List<String> frames = new ArrayList<>();

@@ -12,6 +12,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
@@ -74,12 +75,33 @@ public final class SigningKeys {
             throw new IOException("a signing key needs one PRIVATE KEY and one PUBLIC KEY PEM block (./run keys writes one);"
                     + " found " + privates.size() + " and " + publics.size());
         }
+        SigningKey key;
         try {
             KeyFactory keys = KeyFactory.getInstance(ALGORITHM);
-            return new SigningKey(keys.generatePrivate(new PKCS8EncodedKeySpec(privates.get(0))),
+            key = new SigningKey(keys.generatePrivate(new PKCS8EncodedKeySpec(privates.get(0))),
                     keys.generatePublic(new X509EncodedKeySpec(publics.get(0))));
         } catch (GeneralSecurityException e) {
             throw new IOException("not an " + ALGORITHM + " signing key: " + e.getMessage(), e);
+        }
+        if (!pairs(key)) {
+            // A mismatched pair would sign every version under another key's id: refused at start, not at every classifier.
+            throw new IOException("the signing key's PRIVATE KEY and PUBLIC KEY blocks are not one pair");
+        }
+        return key;
+    }
+
+    private static boolean pairs(SigningKey key) {
+        byte[] probe = "linesight signing key check".getBytes(StandardCharsets.US_ASCII);
+        try {
+            Signature signer = Signature.getInstance(ALGORITHM);
+            signer.initSign(key.privateKey());
+            signer.update(probe);
+            Signature verifier = Signature.getInstance(ALGORITHM);
+            verifier.initVerify(key.publicKey());
+            verifier.update(probe);
+            return verifier.verify(signer.sign());
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 
