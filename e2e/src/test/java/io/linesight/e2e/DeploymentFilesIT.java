@@ -231,7 +231,8 @@ class DeploymentFilesIT {
     private static Properties properties(String module) {
         Properties properties = new Properties();
         properties.putAll(Map.of("linesight.frames.max-bytes", Defaults.MAX_FRAME_BYTES, "linesight.frames.max-pixels",
-                Defaults.MAX_PIXELS, "linesight.frames.retention", Defaults.FRAMES_RETENTION, "linesight.topics.partitions",
+                Defaults.MAX_PIXELS, "linesight.frames.max-decoded-bytes", Defaults.MAX_DECODED_BYTES, "linesight.frames.decode-heap-share",
+                Defaults.DECODE_HEAP_SHARE, "linesight.frames.retention", Defaults.FRAMES_RETENTION, "linesight.topics.partitions",
                 Defaults.PARTITIONS, "linesight.topics.replication-factor", Defaults.REPLICATION_FACTOR, "linesight.model.name",
                 Defaults.MODEL_NAME));
         for (Path file : List.of(ROOT.resolve("libs/service-kit/src/main/resources/META-INF/microprofile-config.properties"),

@@ -12,12 +12,13 @@ import org.junit.jupiter.api.Test;
 /** The CI subset of ./run faults: real processes killed, frozen and attacked; every row must hold and lose nothing. */
 class FaultSuiteIT {
     @Test
-    void everyFaultHoldsWithoutLosingAnAcknowledgedFrame() throws Exception {
+    void everyFaultHoldsWithoutLosingAnAcknowledgedFrameOrLabel() throws Exception {
         List<Row> rows = FaultSuite.run(Path.of("target/faults").toAbsolutePath(), true, List.of());
 
         assertTrue(rows.size() >= 8, "faults run: " + rows);
         for (Row row : rows) {
             assertEquals(0, row.lost(), row.scenario() + " lost frames: " + row);
+            assertEquals(0, row.labelsLost(), row.scenario() + " lost labels: " + row);
             assertTrue(row.passed(), row.scenario() + " did not hold: " + row.figures());
         }
     }

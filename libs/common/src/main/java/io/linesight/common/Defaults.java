@@ -14,6 +14,13 @@ public final class Defaults {
     public static final String MAX_FRAME_BYTES = "8388608";
     /** Decompression bombs: a header may declare at most this many pixels. */
     public static final String MAX_PIXELS = "40000000";
+    /**
+     * 256 MiB: what one image may decode to. 40 M pixels of 8-bit RGB (6 bytes a pixel to decode and copy) fit; 36 M
+     * pixels of 16-bit RGBA (12) or 8-bit RGBA (8) do not.
+     */
+    public static final String MAX_DECODED_BYTES = "268435456";
+    /** The share of the heap the images decoding at once may take; the rest is the service's own. */
+    public static final String DECODE_HEAP_SHARE = "0.25";
     /** Frames stay this long in Kafka: labels reference frames by offset, so this bounds how late one may label. */
     public static final String FRAMES_RETENTION = "7d";
     public static final String PARTITIONS = "3";

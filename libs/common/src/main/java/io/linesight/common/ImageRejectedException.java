@@ -4,7 +4,7 @@ package io.linesight.common;
 public class ImageRejectedException extends Exception {
     /** Why: also the label of the rejection metric. */
     public enum Reason {
-        UNDECODABLE, TOO_MANY_PIXELS
+        UNDECODABLE, TOO_MANY_PIXELS, DECODED_TOO_LARGE, BUSY
     }
 
     private final Reason reason;

@@ -153,6 +153,11 @@ public final class ServiceProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit status of a process that ended (e.g. 3: the liveness watchdog gave up on a failed channel). */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     /** SIGKILL, as a crash or the OOM killer would; waits until the process is gone. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

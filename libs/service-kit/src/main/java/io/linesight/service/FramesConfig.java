@@ -16,6 +16,14 @@ public interface FramesConfig {
     @WithDefault(Defaults.MAX_PIXELS)
     long maxPixels();
 
+    /** Largest heap one image may decode to (width x height x bands x bytes per sample), checked before decoding. */
+    @WithDefault(Defaults.MAX_DECODED_BYTES)
+    long maxDecodedBytes();
+
+    /** The share of the maximum heap the images decoding at once may take; further decodes wait for it. */
+    @WithDefault(Defaults.DECODE_HEAP_SHARE)
+    double decodeHeapShare();
+
     /** How long frames stay on linesight.frames (and the frame index in Redis): labels must come within it. */
     @WithDefault(Defaults.FRAMES_RETENTION)
     Duration retention();

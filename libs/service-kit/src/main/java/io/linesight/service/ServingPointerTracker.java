@@ -35,6 +35,7 @@ public class ServingPointerTracker {
             return;
         }
         serving = pointer;
+        LOG.infof("Serving pointer: %s version %d (%s)", pointer.getModelName(), pointer.getVersion(), pointer.getStatus());
         changed.fire(new ServingPointerChanged(pointer));
     }
 

@@ -1,5 +1,6 @@
 package io.linesight.classifier;
 
+import io.linesight.common.DecodeBudget;
 import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.ImageFormat;
 import io.linesight.common.ImageRejectedException;
@@ -7,7 +8,6 @@ import io.linesight.common.Images;
 import io.linesight.common.RedisKeys;
 import io.linesight.proto.Frame;
 import io.linesight.proto.Prediction;
-import io.linesight.service.FramesConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -32,17 +32,17 @@ import java.util.concurrent.TimeUnit;
 public class FramePreparation {
     private final ModelManager models;
     private final PredictionCache cache;
-    private final FramesConfig frames;
+    private final DecodeBudget decodeBudget;
     private final FrameSizeLimit limit;
     private final ExecutorService pool;
     private final Timer queueWait;
     private final Timer preprocessTime;
 
-    FramePreparation(ModelManager models, PredictionCache cache, FramesConfig frames, FrameSizeLimit limit, ClassifierConfig config,
+    FramePreparation(ModelManager models, PredictionCache cache, DecodeBudget decodeBudget, FrameSizeLimit limit, ClassifierConfig config,
             MeterRegistry registry) {
         this.models = models;
         this.cache = cache;
-        this.frames = frames;
+        this.decodeBudget = decodeBudget;
         this.limit = limit;
         this.pool = Executors.newFixedThreadPool(config.preprocessThreads(), r -> new Thread(r, "preprocess"));
         this.queueWait = ClassifierMetrics.timer(registry, "linesight.classifier.queue.wait", "Frame received by ingest -> taken by the classifier");
@@ -88,11 +88,17 @@ public class FramePreparation {
             return PreparedFrame.failed(pending, "unsupported_media_type: " + frame.getContentType());
         }
         try {
-            byte[] rgb = Images.toRgb(Images.decode(frame.getImage().toByteArray(), format.get(), frames.maxPixels()), inputSize);
+            // No wait bound: the preprocess pool bounds how many wait, and every decode returns its share.
+            byte[] rgb = Images.decode(frame.getImage().toByteArray(), format.get(), decodeBudget, null, image -> Images.toRgb(image, inputSize));
             long micros = (System.nanoTime() - start) / 1000;
             preprocessTime.record(micros, TimeUnit.MICROSECONDS);
             return PreparedFrame.pixels(pending, rgb, micros);
         } catch (ImageRejectedException e) {
+            if (e.reason() == ImageRejectedException.Reason.BUSY) {
+                // Interrupted while waiting for decode memory (shutdown): the frame is fine, so it is not dead-lettered
+                // but left unacknowledged for the next consumer.
+                throw new IllegalStateException("interrupted before decoding frame " + frame.getFrameId(), e);
+            }
             return PreparedFrame.failed(pending, e.reason().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
         }
     }

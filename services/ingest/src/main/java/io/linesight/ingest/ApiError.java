@@ -33,6 +33,11 @@ public class ApiError extends RuntimeException {
         return new ApiError(503, "broker_unavailable", detail, retryAfterSeconds);
     }
 
+    /** Too many large images decoding at once: the client should retry shortly. */
+    public static ApiError busy(String detail, int retryAfterSeconds) {
+        return new ApiError(503, "decoder_busy", detail, retryAfterSeconds);
+    }
+
     public String error() {
         return error;
     }

@@ -1,6 +1,7 @@
 package io.linesight.ingest;
 
 import com.google.protobuf.ByteString;
+import io.linesight.common.DecodeBudget;
 import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.HashSelection;
 import io.linesight.common.ImageFormat;
@@ -9,13 +10,12 @@ import io.linesight.common.Images;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.proto.Frame;
-import io.linesight.service.FramesConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.awt.image.BufferedImage;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -36,19 +36,19 @@ public class FramePublisher {
     private final FrameIndex index;
     private final ReviewQueue reviewQueue;
     private final FrameSizeLimit limit;
-    private final FramesConfig frames;
+    private final DecodeBudget decodeBudget;
     private final AuditConfig audit;
     private final MeterRegistry registry;
     private final DistributionSummary bytes;
     private final Timer publishLatency;
 
-    FramePublisher(RecordPublisher publisher, FrameIndex index, ReviewQueue reviewQueue, FrameSizeLimit limit, FramesConfig frames,
+    FramePublisher(RecordPublisher publisher, FrameIndex index, ReviewQueue reviewQueue, FrameSizeLimit limit, DecodeBudget decodeBudget,
             AuditConfig audit, MeterRegistry registry) {
         this.publisher = publisher;
         this.index = index;
         this.reviewQueue = reviewQueue;
         this.limit = limit;
-        this.frames = frames;
+        this.decodeBudget = decodeBudget;
         this.audit = audit;
         this.registry = registry;
         this.bytes = DistributionSummary.builder("linesight.frames.bytes").baseUnit("bytes")
@@ -72,6 +72,8 @@ public class FramePublisher {
         return new Accepted(frame.getFrameId(), frame.getSha256(), metadata.partition(), metadata.offset(), frame.getAudit());
     }
 
+    /** A camera waits this long for decode memory, then gets a 503 to retry: a worker thread is not parked longer. */
+    private static final Duration DECODE_WAIT = Duration.ofSeconds(2);
     private static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
 
     private Frame validate(Upload upload) {
@@ -95,13 +97,16 @@ public class FramePublisher {
             throw reject(413, "frame_too_large",
                     "frame is " + image.length + " bytes, the limit is " + limit.maxFrameBytes());
         }
-        BufferedImage decoded;
+        Images.Dimensions decoded;
         try {
-            decoded = Images.decode(image, format, frames.maxPixels());
+            decoded = Images.decode(image, format, decodeBudget, DECODE_WAIT, d -> new Images.Dimensions(d.getWidth(), d.getHeight()));
         } catch (ImageRejectedException e) {
-            throw e.reason() == ImageRejectedException.Reason.TOO_MANY_PIXELS
-                    ? reject(413, "too_many_pixels", e.getMessage())
-                    : reject(400, "undecodable_image", e.getMessage());
+            throw switch (e.reason()) {
+                case TOO_MANY_PIXELS -> reject(413, "too_many_pixels", e.getMessage());
+                case DECODED_TOO_LARGE -> reject(413, "decoded_too_large", e.getMessage());
+                case BUSY -> busy(e.getMessage());
+                case UNDECODABLE -> reject(400, "undecodable_image", e.getMessage());
+            };
         }
         String frameId = UUID.randomUUID().toString();
         long now = System.currentTimeMillis();
@@ -114,8 +119,8 @@ public class FramePublisher {
                 .setContentType(format.contentType())
                 .setImage(ByteString.copyFrom(image))
                 .setSha256(Sha256.hex(image))
-                .setWidth(decoded.getWidth())
-                .setHeight(decoded.getHeight())
+                .setWidth(decoded.width())
+                .setHeight(decoded.height())
                 .setAudit(HashSelection.isAudit(frameId, audit.rate()))
                 .build();
     }
@@ -127,6 +132,11 @@ public class FramePublisher {
             countRejection(e.error());
             throw e;
         }
+    }
+
+    private ApiError busy(String detail) {
+        countRejection("decoder_busy");
+        return ApiError.busy(detail, 1);
     }
 
     private ApiError reject(int status, String error, String detail) {

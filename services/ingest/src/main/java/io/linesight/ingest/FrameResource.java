@@ -69,10 +69,10 @@ public class FrameResource {
             content = @Content(schema = @Schema(implementation = FramePublisher.Accepted.class)))
     @APIResponse(responseCode = "400", description = "missing_camera_id, invalid_camera_id, invalid_line_id, empty_body, undecodable_image, bad_capture_time",
             content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
-    @APIResponse(responseCode = "413", description = "frame_too_large, too_many_pixels, record_too_large",
+    @APIResponse(responseCode = "413", description = "frame_too_large, too_many_pixels, decoded_too_large, record_too_large",
             content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "415", description = "unsupported_media_type", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
-    @APIResponse(responseCode = "503", description = "broker_unavailable: nothing stored, retry after Retry-After seconds",
+    @APIResponse(responseCode = "503", description = "broker_unavailable or decoder_busy: nothing stored, retry after Retry-After seconds",
             content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @Consumes(MediaType.WILDCARD) // the type is checked by the publisher, so a wrong one gets a 415 with a reason
     @Produces(MediaType.APPLICATION_JSON)

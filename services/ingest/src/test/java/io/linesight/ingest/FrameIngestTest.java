@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples.PngColour;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.proto.Frame;
 import io.linesight.proto.FrameDeserializer;
@@ -109,6 +110,9 @@ class FrameIngestTest {
                 Arguments.of("text sent as PNG", ImageSamples.text("this is not an image"), "image/png", "cam-1", 400, "undecodable_image"),
                 Arguments.of("JPEG sent as PNG", jpeg, "image/png", "cam-1", 400, "undecodable_image"),
                 Arguments.of("PNG declaring 30000x30000", ImageSamples.pngDeclaring(30000, 30000), "image/png", "cam-1", 413, "too_many_pixels"),
+                // Inside the pixel limit, but 16-bit RGBA: ~300 KB that would decode to 432 MB.
+                Arguments.of("16-bit RGBA PNG of 6000x6000", ImageSamples.uniformPng(6000, 6000, 16, PngColour.RGBA, 0), "image/png", "cam-1",
+                        413, "decoded_too_large"),
                 Arguments.of("empty body", new byte[0], "image/jpeg", "cam-1", 400, "empty_body"),
                 Arguments.of("missing camera id", jpeg, "image/jpeg", null, 400, "missing_camera_id"),
                 Arguments.of("unsupported type", jpeg, "image/gif", "cam-1", 415, "unsupported_media_type"),

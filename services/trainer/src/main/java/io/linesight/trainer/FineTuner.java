@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.DecodeBudget;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.proto.ModelVersion;
@@ -52,6 +53,7 @@ public class FineTuner {
     }
 
     private final TrainerConfig config;
+    private final DecodeBudget decodeBudget;
     private final SampleCollector collector;
     private final SampleStore store;
     private final ServingPointerTracker pointer;
@@ -63,8 +65,9 @@ public class FineTuner {
     private volatile long lastRunNanos = System.nanoTime();
 
     FineTuner(TrainerConfig config, SampleCollector collector, SampleStore store, ServingPointerTracker pointer,
-            VersionPromoter promoter, RunMetrics metrics, MeterRegistry registry) {
+            VersionPromoter promoter, RunMetrics metrics, DecodeBudget decodeBudget, MeterRegistry registry) {
         this.config = config;
+        this.decodeBudget = decodeBudget;
         this.collector = collector;
         this.store = store;
         this.pointer = pointer;
@@ -137,8 +140,8 @@ public class FineTuner {
             return skipped("no training samples outside the holdout");
         }
         int threads = config.threads();
-        ImageSet trainSet = ImageSet.decode(HoldoutSplit.sources(train, spec), spec.inputSize(), threads, "training samples");
-        ImageSet holdoutSet = ImageSet.decode(HoldoutSplit.sources(holdout, spec), spec.inputSize(), threads, "holdout samples");
+        ImageSet trainSet = ImageSet.decode(HoldoutSplit.sources(train, spec), spec.inputSize(), threads, decodeBudget, "training samples");
+        ImageSet holdoutSet = ImageSet.decode(HoldoutSplit.sources(holdout, spec), spec.inputSize(), threads, decodeBudget, "holdout samples");
 
         Evaluation servingScore;
         try (ResNetModel current = ResNetModel.loadServing(servingDir.resolve(ModelManifest.SERVING_DIR), spec, threads)) {

@@ -2,6 +2,7 @@ package io.linesight.faults;
 
 import io.linesight.common.Topic;
 import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples.PngColour;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.LocalInfra;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,11 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -133,6 +139,86 @@ final class HostileInputs {
                 "statuses " + statuses + String.format(", malformed records dead-lettered: frames %d/%d, labels %d/%d", framesDead,
                         MALFORMED_PER_TOPIC, labelsDead, MALFORMED_PER_TOPIC) + (healthy ? ", all alive" : ", NOT healthy: " + unhealthy) + memory,
                 unexpected.isEmpty() && healthy && lost == 0 && framesDead == MALFORMED_PER_TOPIC && labelsDead == MALFORMED_PER_TOPIC);
+    }
+
+    /** An image kind sent as a bomb, and the error it must get (null: accepted, and then classified). */
+    private record Bomb(String kind, String contentType, byte[] image, String refusedAs) {
+    }
+
+    /**
+     * Small images inside the pixel limit that decode to hundreds of MB, sent four at a time: 16-bit and 8-bit RGBA are
+     * refused by their decoded bytes; 16-bit grey, palette and progressive JPEGs at 36 M pixels are accepted (retried
+     * after a 503 while others decode) and classified. Every service stays alive; each heap's peak is printed.
+     */
+    Row imageBombs() throws Exception {
+        int side = 6000;
+        List<Bomb> bombs = List.of(
+                new Bomb("16-bit RGBA PNG", "image/png", ImageSamples.uniformPng(side, side, 16, PngColour.RGBA, 0), "decoded_too_large"),
+                new Bomb("8-bit RGBA PNG", "image/png", ImageSamples.uniformPng(side, side, 8, PngColour.RGBA, 0), "decoded_too_large"),
+                new Bomb("16-bit grey PNG", "image/png", ImageSamples.uniformPng(side, side, 16, PngColour.GREY, 0x80), null),
+                new Bomb("palette PNG", "image/png", ImageSamples.uniformPng(side, side, 8, PngColour.PALETTE, 0x40), null),
+                new Bomb("progressive JPEG", "image/jpeg", ImageSamples.progressiveJpeg(side, side), null));
+        Map<String, Double> peakBefore = heapPeaks();
+        String frames = ctx.system.ingest.url("/api/v1/frames");
+        ExecutorService senders = Executors.newFixedThreadPool(4);
+        Map<String, Map<String, Integer>> answers = new TreeMap<>();
+        List<String> accepted = Collections.synchronizedList(new ArrayList<>());
+        List<String> wrong = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger busy = new AtomicInteger();
+        try {
+            List<Future<?>> sent = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                for (Bomb bomb : bombs) {
+                    sent.add(senders.submit(() -> {
+                        Http.Answer answer = Http.post(frames, ctx.camera(), bomb.contentType(), bomb.image(), "X-Camera-Id", "cam-bomb");
+                        // A camera retries a 503 after its Retry-After: other images held the decode memory.
+                        for (int retry = 0; answer.status() == 503 && answer.body().contains("decoder_busy") && retry < 30; retry++) {
+                            busy.incrementAndGet();
+                            Thread.sleep(1000L * Long.parseLong(answer.retryAfter()));
+                            answer = Http.post(frames, ctx.camera(), bomb.contentType(), bomb.image(), "X-Camera-Id", "cam-bomb");
+                        }
+                        String error = answer.status() == 202 ? "accepted" : answer.body().replaceAll(".*\"error\":\"([^\"]+)\".*", "$1");
+                        synchronized (answers) {
+                            answers.computeIfAbsent(bomb.kind(), k -> new TreeMap<>()).merge(answer.status() + " " + error, 1, Integer::sum);
+                        }
+                        if (answer.status() == 202) {
+                            accepted.add(FaultSuite.Context.frameId(answer.body()));
+                        }
+                        if (!error.equals(bomb.refusedAs() == null ? "accepted" : bomb.refusedAs())) {
+                            wrong.add(bomb.kind() + ": " + answer.status() + " " + answer.body());
+                        }
+                        return null;
+                    }));
+                }
+            }
+            for (Future<?> f : sent) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+        long lost = ctx.ledger.awaitAll(accepted, Duration.ofMinutes(3));
+        List<String> dead = ctx.services().stream().filter(service -> !service.isAlive()).map(service -> service.name).toList();
+        Map<String, Double> peakAfter = heapPeaks();
+        StringBuilder heap = new StringBuilder();
+        peakAfter.forEach((name, after) -> heap.append(String.format("; %s heap peak %.0f->%.0f MB", name, peakBefore.get(name) / (1 << 20),
+                after / (1 << 20))));
+        if (!wrong.isEmpty()) {
+            System.out.println("unexpected bomb answers, e.g. " + wrong.subList(0, Math.min(3, wrong.size())));
+        }
+        String sizes = bombs.stream().map(b -> String.format("%s %d KB", b.kind(), b.image().length >> 10)).reduce((a, b) -> a + ", " + b).orElse("");
+        return new Row(String.format("image bombs at %dx%d (%s)", side, side, sizes), accepted.size(), lost, ctx.ledger.duplicates(accepted),
+                "answers " + answers + "; busy answers retried " + busy + (dead.isEmpty() ? "; all alive" : "; DEAD: " + dead) + heap,
+                wrong.isEmpty() && dead.isEmpty() && lost == 0 && accepted.size() == 12);
+    }
+
+    /** linesight_jvm_heap_peak_bytes of each service. */
+    private Map<String, Double> heapPeaks() throws Exception {
+        Map<String, Double> peaks = new TreeMap<>();
+        for (ServiceProcess service : ctx.services()) {
+            peaks.put(service.name, Http.metric(service.url("/q/metrics"), "linesight_jvm_heap_peak_bytes", null));
+        }
+        return peaks;
     }
 
     /** Records on the dead-letter topic written by the hostile producer above, with a malformed_protobuf reason (waits for all). */

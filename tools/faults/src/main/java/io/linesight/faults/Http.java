@@ -19,7 +19,16 @@ final class Http {
     }
 
     static Answer post(String url, String authorization, String contentType, byte[] body, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+        return post(Duration.ofSeconds(60), url, authorization, contentType, body, headers);
+    }
+
+    /** A request that may take long: a training run answers when it ends. */
+    static Answer postWaiting(String url, String authorization, String contentType, byte[] body) {
+        return post(Duration.ofMinutes(10), url, authorization, contentType, body);
+    }
+
+    private static Answer post(Duration timeout, String url, String authorization, String contentType, byte[] body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);

@@ -15,10 +15,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads linesight.predictions from the start for the whole suite: predictions per frame id, served versions. */
+/** Reads linesight.predictions from the start for the whole suite: predictions per frame id, served versions, cache hits. */
 final class PredictionLedger implements AutoCloseable {
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, Integer> versions = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> cached = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean running = true;
 
@@ -37,6 +38,7 @@ final class PredictionLedger implements AutoCloseable {
                         if (record.value() != null) {
                             counts.computeIfAbsent(record.value().getFrameId(), k -> new AtomicInteger()).incrementAndGet();
                             versions.put(record.value().getFrameId(), record.value().getModelVersion());
+                            cached.put(record.value().getFrameId(), record.value().getCached());
                         }
                     }
                 }
@@ -66,6 +68,11 @@ final class PredictionLedger implements AutoCloseable {
 
     Integer version(String frameId) {
         return versions.get(frameId);
+    }
+
+    /** Whether the frame's latest prediction was answered from the cache. */
+    boolean cached(String frameId) {
+        return cached.getOrDefault(frameId, false);
     }
 
     @Override

@@ -6,6 +6,8 @@ import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
 import io.linesight.localstack.LineSightSystem;
+import io.linesight.localstack.ServiceProcess;
+import io.linesight.proto.LabelSource;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import java.io.IOException;
@@ -32,8 +34,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** The faults, each on the running system; each returns one row of the table. */
 final class Scenarios {
     private static final Duration SETTLE = Duration.ofMinutes(2);
-    /** Camera rate during faults: enough frames to lose some if anything were wrong, little enough for 2 cores. */
-    private static final double FPS = 8;
+    /** Longer than every producer's delivery timeout (15 s here, 2 min by Kafka's default). */
+    private static final Duration LONG_OUTAGE = Duration.ofMinutes(3);
 
     private final FaultSuite.Context ctx;
 
@@ -75,6 +77,68 @@ final class Scenarios {
                 lost == 0 && unavailable > 0 && allWithRetryAfter);
     }
 
+    /**
+     * The broker down 3 min, past every delivery timeout, while a camera streams and an operator labels each acknowledged
+     * frame through the API. Services whose channels failed exit (liveness watchdog) and are started again, as the
+     * restart policies do; afterwards every acknowledged frame has a prediction and every saved label is on
+     * linesight.labels once.
+     */
+    Row brokerLongOutage() throws Exception {
+        Camera camera = ctx.camera("cam-outage");
+        Operator operator = new Operator(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), camera.acknowledged);
+        Thread.sleep(10_000);
+        ctx.infra.kill("kafka");
+        Thread.sleep(LONG_OUTAGE.toMillis());
+        ctx.infra.restart("kafka");
+        List<String> restarted = superviseUntilReady(Duration.ofMinutes(3));
+        Thread.sleep(8000);
+        camera.close();
+        operator.finish(SETTLE);
+        long lost = ctx.ledger.awaitAll(camera.acknowledged, SETTLE);
+        Map<String, Integer> published = LabelLog.countBySource(ctx.addresses.kafkaBootstrap(), LabelSource.CORRECTION, operator.saved,
+                Duration.ofSeconds(60));
+        long labelsLost = operator.saved.stream().filter(f -> !published.containsKey(f)).count();
+        long labelDuplicates = published.values().stream().filter(n -> n > 1).count();
+        long unavailable = camera.count(503);
+        boolean ingestAlive = ctx.system.ingest.isAlive();
+        return new Row("Kafka broker down 3 min under traffic + labelling", camera.acknowledged.size(), lost,
+                ctx.ledger.duplicates(camera.acknowledged), new Row.Labels(operator.saved.size(), labelsLost),
+                String.format("503 + Retry-After %d, other refusals %s; label retries %d, labels refused %d, published twice %d;"
+                        + " restarted after exiting: %s", unavailable, camera.refused.size() - unavailable, operator.retried.get(),
+                        operator.refused.size(), labelDuplicates, restarted.isEmpty() ? "none" : restarted),
+                lost == 0 && labelsLost == 0 && labelDuplicates == 0 && operator.refused.isEmpty() && ingestAlive && unavailable > 0
+                        && !operator.saved.isEmpty());
+    }
+
+    /**
+     * Plays the restart policy (compose restart: unless-stopped, Kubernetes, ./run): the classifier or trainer that exited
+     * is started again, until every service is ready. Names each restart with the exit status.
+     */
+    private List<String> superviseUntilReady(Duration within) throws Exception {
+        List<String> restarted = new ArrayList<>();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!ctx.classifier.isAlive()) {
+                restarted.add(ctx.classifier.name + " (exit " + ctx.classifier.exitValue() + ")");
+                ctx.classifier = ctx.classifier.relaunch();
+            }
+            if (!ctx.trainer.isAlive()) {
+                restarted.add(ctx.trainer.name + " (exit " + ctx.trainer.exitValue() + ")");
+                ctx.trainer = ctx.trainer.relaunch();
+            }
+            boolean ready = true;
+            for (ServiceProcess service : ctx.services()) {
+                ready &= service.isAlive() && Http.get(service.url("/q/health/ready"), null).status() == 200
+                        && Http.get(service.url("/q/health/live"), null).status() == 200;
+            }
+            if (ready) {
+                return restarted;
+            }
+            Thread.sleep(1000);
+        }
+        return restarted;
+    }
+
     /** 3. Redis lost (SIGKILL) or frozen (SIGSTOP): classification goes on, health degraded, bypasses counted, bounded waits. */
     Row redisOutage(boolean frozen) throws Exception {
         String metrics = ctx.classifier.url("/q/metrics");
@@ -112,27 +176,8 @@ final class Scenarios {
     /** 5. The trainer is SIGKILLed mid-training: nothing is published, and the next run completes. */
     Row trainerKilled() throws Exception {
         List<Integer> before = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
-        // Enough AUDIT frames in the trainer's holdout (its minimum is 10; the default fraction 0.5 of AUDIT labels).
-        Map<String, Boolean> audited = new LinkedHashMap<>();
-        int holdout = 0;
-        while (holdout < 12 && audited.size() < 400) {
-            String answer = ctx.postFrameAnswer("cam-train");
-            String frameId = FaultSuite.Context.frameId(answer);
-            boolean audit = answer.contains("\"audit\":true");
-            audited.put(frameId, audit);
-            holdout += audit && HashSelection.isHoldout(frameId, 0.5) ? 1 : 0;
-        }
-        Set<String> frames = audited.keySet();
+        Set<String> frames = labelForTraining();
         long lost = ctx.ledger.awaitAll(frames, SETTLE);
-        int labelled = 0;
-        for (Map.Entry<String, Boolean> frame : audited.entrySet()) {
-            String label = LineSightSystem.CLASSES.get(labelled % 3);
-            Http.Answer answer = Http.post(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), "application/json",
-                    ("{\"frameId\":\"" + frame.getKey() + "\",\"label\":\"" + label + "\",\"source\":\""
-                            + (frame.getValue() ? "AUDIT" : "REVIEW") + "\"}").getBytes(StandardCharsets.UTF_8));
-            labelled += answer.status() == 202 ? 1 : 0;
-        }
-        Thread.sleep(5000); // samples reach the trainer's store
         CompletableFuture<Http.Answer> longRun = CompletableFuture.supplyAsync(() -> Http.post(ctx.trainer.url("/api/v1/training/run"),
                 ctx.admin(), "application/json", "{\"epochs\":400,\"strategy\":\"full\"}".getBytes(StandardCharsets.UTF_8)));
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -146,14 +191,53 @@ final class Scenarios {
         List<Integer> afterKill = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
         ctx.trainer = ctx.trainer.relaunch();
         ctx.trainer.awaitHealthy("/q/health/ready", SETTLE);
-        Http.Answer next = Http.post(ctx.trainer.url("/api/v1/training/run"), ctx.admin(), "application/json",
+        Http.Answer next = Http.postWaiting(ctx.trainer.url("/api/v1/training/run"), ctx.admin(), "application/json",
                 "{\"epochs\":1,\"strategy\":\"head\"}".getBytes(StandardCharsets.UTF_8));
         boolean completed = next.status() == 200 && (next.body().contains("\"promoted\"") || next.body().contains("\"rejected\""));
         return new Row("trainer SIGKILL mid-training + next run", frames.size(), lost, ctx.ledger.duplicates(frames),
-                String.format("%d labels; killed %s; versions before %s, after kill %s; next run: %d %s", labelled,
+                String.format("%d labels; killed %s; versions before %s, after kill %s; next run: %d %s", frames.size(),
                         wasTraining ? "while training" : "BEFORE training started", before, afterKill, next.status(),
                         next.body().replaceAll(".*\"result\":\"(\\w+)\".*", "$1")),
                 wasTraining && before.equals(afterKill) && completed && lost == 0);
+    }
+
+    /**
+     * Labels frames until the trainer's AUDIT holdout can gate a run (its minimum is 10; the default fraction 0.5 of
+     * AUDIT labels), once per suite; the labelled frames.
+     */
+    Set<String> labelForTraining() throws Exception {
+        if (!ctx.trainingFrames.isEmpty()) {
+            return ctx.trainingFrames;
+        }
+        Map<String, Boolean> audited = new LinkedHashMap<>();
+        int holdout = 0;
+        while (holdout < 12 && audited.size() < 400) {
+            String answer = ctx.postFrameAnswer("cam-train");
+            String frameId = FaultSuite.Context.frameId(answer);
+            boolean audit = answer.contains("\"audit\":true");
+            audited.put(frameId, audit);
+            holdout += audit && HashSelection.isHoldout(frameId, 0.5) ? 1 : 0;
+        }
+        ctx.ledger.awaitAll(audited.keySet(), SETTLE);
+        String samples = ctx.trainer.url("/q/metrics");
+        double collectedBefore = Http.metric(samples, "linesight_trainer_samples_total", null);
+        int labelled = 0;
+        for (Map.Entry<String, Boolean> frame : audited.entrySet()) {
+            String label = LineSightSystem.CLASSES.get(labelled % 3);
+            Http.Answer answer = Http.post(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), "application/json",
+                    ("{\"frameId\":\"" + frame.getKey() + "\",\"label\":\"" + label + "\",\"source\":\""
+                            + (frame.getValue() ? "AUDIT" : "REVIEW") + "\"}").getBytes(StandardCharsets.UTF_8));
+            if (answer.status() == 202) {
+                labelled++;
+                ctx.trainingFrames.add(frame.getKey());
+            }
+        }
+        // The samples reach the trainer's store (a trainer restarted by an earlier row may still be rejoining its group).
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (Http.metric(samples, "linesight_trainer_samples_total", null) < collectedBefore + labelled && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        return ctx.trainingFrames;
     }
 
     private Http.Answer awaitHealth(String url) throws InterruptedException {

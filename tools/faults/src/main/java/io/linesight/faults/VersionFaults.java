@@ -8,11 +8,14 @@ import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
 import io.linesight.common.registry.SigningKeys;
+import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -206,13 +210,123 @@ final class VersionFaults {
                 lost == 0 && retries > 0 && saidWhy && servedLate);
     }
 
+    /**
+     * A rollback while a fine-tune runs: the run starts from version R (a signed copy of version 1) and the operator
+     * points serving back at version 1 meanwhile: the run's outcome is superseded, nothing is published, version 1 keeps serving.
+     */
+    Row rollbackDuringRun() throws Exception {
+        Set<String> frames = new Scenarios(ctx).labelForTraining();
+        ModelManifest good = ModelRegistry.verify(ctx.system.registry.resolve(ctx.system.model).resolve("1"));
+        int version = 10_000 + new Random().nextInt(5000);
+        forge(version, good, good.files(), signingKey());
+        ctx.system.promote(version);
+        // The trainer starts its run from what it last read on linesight.model-versions.
+        boolean servedR = awaitLog(ctx.trainer, "Serving pointer: " + ctx.system.model + " version " + version + " (", 1)
+                && awaitServing(version, 1);
+        List<Integer> before = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
+        String started = "Fine-tuning " + ctx.system.model + " version " + version;
+        CompletableFuture<Http.Answer> run = CompletableFuture.supplyAsync(() -> Http.postWaiting(ctx.trainer.url("/api/v1/training/run"),
+                ctx.admin(), "application/json", "{\"epochs\":10,\"strategy\":\"head\"}".getBytes(StandardCharsets.UTF_8)));
+        boolean wasTraining = awaitLog(ctx.trainer, started, 1);
+        // The operator's rollback: version 1's own signed pointer, as ./run promote --version 1 publishes it (directly,
+        // so it lands within the run, however few samples make it short).
+        announce(good, ctx.system.artifactBase);
+        Http.Answer outcome = run.join();
+        List<Integer> after = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
+        boolean backOnOne = awaitServing(1, 1);
+        String result = outcome.body().replaceAll(".*\"result\":\"(\\w+)\".*", "$1");
+        return new Row("rollback to version 1 during a training run", frames.size(), ctx.ledger.awaitAll(frames, SETTLE),
+                ctx.ledger.duplicates(frames), String.format("run on version %d; rolled back %s; outcome %d %s; versions published by the"
+                        + " run %s; serving version 1 %s", version, wasTraining ? "while training" : "BEFORE training started", outcome.status(),
+                        result, after.stream().filter(v -> !before.contains(v)).toList(), backOnOne ? "yes" : "NO"),
+                servedR && wasTraining && outcome.status() == 200 && result.equals("superseded") && before.equals(after) && backOnOne);
+    }
+
+    /**
+     * A registry reset that reuses a number: version R is replaced by a model with other weights. The classifier loads
+     * the new files, and its cache, keyed by the manifest digest, answers nothing from the old R.
+     */
+    Row registryReset() throws Exception {
+        String model = ctx.system.model;
+        Path modelDir = ctx.system.registry.resolve(model);
+        ModelManifest good = ModelRegistry.verify(modelDir.resolve("1"));
+        int version = 20_000 + new Random().nextInt(5000);
+        forge(version, good, good.files(), signingKey());
+        ctx.system.promote(version);
+        boolean first = awaitServing(version, 1);
+        byte[] image = ImageSamples.neuImage("patches", 1 + new Random().nextInt(300));
+        List<String> frames = new ArrayList<>();
+        List<Boolean> before = List.of(predictedFromCache(image, frames), predictedFromCache(image, frames));
+        // The reset: a new registry's first model (other initial weights), published under the same number.
+        Path other = ctx.work.resolve("reset-registry");
+        FileTrees.deleteRecursively(other);
+        ServiceProcess.trainingCli(ctx.system.keys.env(), "train", "--data", ctx.system.registry.resolveSibling("data").toString(),
+                "--registry", other.toString(), "--model", model, "--epochs", "0", "--input-size", Integer.toString(good.inputSize()),
+                "--width", "8", "--stem", "cifar", "--limit-per-class", "2", "--val-fraction", "0.05", "--no-report", "--seed", "7");
+        Path reset = other.resolve(model).resolve("1");
+        ModelManifest resetManifest = ModelRegistry.verify(reset);
+        FileTrees.deleteRecursively(modelDir.resolve(Integer.toString(version)));
+        forge(reset, version, resetManifest, resetManifest.files(), signingKey());
+        ctx.system.promote(version);
+        boolean reloaded = awaitServing(version, 2);
+        List<Boolean> afterReset = List.of(predictedFromCache(image, frames), predictedFromCache(image, frames));
+        boolean allByR = frames.stream().allMatch(f -> Integer.valueOf(version).equals(ctx.ledger.version(f)));
+        ctx.system.promote(1);
+        awaitServing(1, 1);
+        long lost = ctx.ledger.awaitAll(frames, SETTLE);
+        return new Row("registry reset reusing a version number", frames.size(), lost, ctx.ledger.duplicates(frames),
+                String.format("version %d reloaded with the new files %s; same image answered from cache before the reset %s, after %s;"
+                        + " all by version %d %s", version, reloaded ? "yes" : "NO", before, afterReset, version, allByR ? "yes" : "NO"),
+                first && reloaded && before.equals(List.of(false, true)) && afterReset.equals(List.of(false, true)) && allByR && lost == 0);
+    }
+
+    /** Posts {@code image}, waits for its prediction; whether it came from the cache. */
+    private boolean predictedFromCache(byte[] image, List<String> frames) throws Exception {
+        Http.Answer answer = Http.post(ctx.system.ingest.url("/api/v1/frames"), ctx.camera(), "image/jpeg", image, "X-Camera-Id", "cam-reset");
+        if (answer.status() != 202) {
+            throw new IllegalStateException("frame not accepted: " + answer.status() + " " + answer.body());
+        }
+        String frameId = FaultSuite.Context.frameId(answer.body());
+        frames.add(frameId);
+        ctx.ledger.awaitAll(List.of(frameId), SETTLE);
+        Thread.sleep(1000); // the cache entry is written with the prediction, not before the ledger sees it
+        return ctx.ledger.cached(frameId);
+    }
+
+    /** Waits until the classifier logged serving {@code version} at least {@code times} times. */
+    private boolean awaitServing(int version, int times) throws Exception {
+        return awaitLog(ctx.classifier, "Serving " + ctx.system.model + " version " + version + " (", times);
+    }
+
+    private static boolean awaitLog(ServiceProcess service, String line, int times) throws Exception {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (occurrences(service.log(), line) < times && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        return occurrences(service.log(), line) >= times;
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            count++;
+        }
+        return count;
+    }
+
     /** A copy of version 1 as {@code version} with the given files, signed by {@code key} (unsigned when null). */
     private ModelManifest forge(int version, ModelManifest good, List<ModelManifest.FileEntry> files, SigningKeys.SigningKey key)
             throws IOException {
-        Path dir = ctx.system.registry.resolve(good.modelName()).resolve(Integer.toString(version));
-        FileTrees.copyRecursively(ctx.system.registry.resolve(good.modelName()).resolve("1"), dir);
+        return forge(ctx.system.registry.resolve(good.modelName()).resolve("1"), version, good, files, key);
+    }
+
+    /** A copy of the version folder {@code source} as {@code version}, its manifest from {@code template} with {@code files}. */
+    private ModelManifest forge(Path source, int version, ModelManifest template, List<ModelManifest.FileEntry> files,
+            SigningKeys.SigningKey key) throws IOException {
+        Path dir = ctx.system.registry.resolve(template.modelName()).resolve(Integer.toString(version));
+        FileTrees.copyRecursively(source, dir);
         Files.delete(dir.resolve(ManifestSignature.FILE_NAME));
-        ModelManifest forged = with(good, version, good.classes(), good.inputSize(), files);
+        ModelManifest forged = with(template, version, template.classes(), template.inputSize(), files);
         ModelRegistry.JSON.writeValue(dir.resolve(ModelManifest.FILE_NAME).toFile(), forged);
         if (key != null) {
             ManifestSignature.sign(dir, key);

@@ -1,5 +1,6 @@
 package io.linesight.training.data;
 
+import io.linesight.common.DecodeBudget;
 import io.linesight.common.ImageFormat;
 import io.linesight.common.Images;
 import io.linesight.training.Progress;
@@ -18,8 +19,6 @@ import java.util.stream.IntStream;
  * their labels. Files that do not decode are skipped and reported, never fatal.
  */
 public final class ImageSet {
-    private static final long MAX_PIXELS = 100_000_000L;
-
     private final int size;
     private final List<byte[]> pixels;
     private final int[] labels;
@@ -38,19 +37,23 @@ public final class ImageSet {
     public record Source(String name, int label, ImageFormat format, Callable<byte[]> bytes) {
     }
 
-    /** Decodes every item of an image folder in parallel; {@code what} names the set on the progress bar. */
+    /**
+     * Decodes every item of an image folder in parallel within the command line's decode budget (the services'
+     * defaults); {@code what} names the set on the progress bar.
+     */
     public static ImageSet load(List<ImageFolder.Item> items, int size, int threads, String what) {
         return decode(items.stream().map(item -> new Source(item.relativePath(), item.label(),
-                formatOf(item.path().getFileName().toString()), () -> Files.readAllBytes(item.path()))).toList(), size, threads, what);
+                formatOf(item.path().getFileName().toString()), () -> Files.readAllBytes(item.path()))).toList(), size, threads,
+                DecodeBudget.defaults(), what);
     }
 
-    /** Decodes encoded images (files, or frames from Kafka) in parallel; failures are reported, not fatal. */
-    public static ImageSet decode(List<Source> sources, int size, int threads, String what) {
+    /** Decodes encoded images (files, or frames from Kafka) in parallel within {@code budget}; failures are reported, not fatal. */
+    public static ImageSet decode(List<Source> sources, int size, int threads, DecodeBudget budget, String what) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
         try {
             List<Future<byte[]>> decoded = new ArrayList<>();
             for (Source source : sources) {
-                decoded.add(pool.submit(() -> Images.toRgb(Images.decode(source.bytes().call(), source.format(), MAX_PIXELS), size)));
+                decoded.add(pool.submit(() -> Images.decode(source.bytes().call(), source.format(), budget, null, image -> Images.toRgb(image, size))));
             }
             List<byte[]> pixels = new ArrayList<>();
             List<Integer> labels = new ArrayList<>();
