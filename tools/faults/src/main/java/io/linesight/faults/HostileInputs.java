@@ -152,12 +152,17 @@ final class HostileInputs {
      */
     Row imageBombs() throws Exception {
         int side = 6000;
-        List<Bomb> bombs = List.of(
-                new Bomb("16-bit RGBA PNG", "image/png", ImageSamples.uniformPng(side, side, 16, PngColour.RGBA, 0), "decoded_too_large"),
-                new Bomb("8-bit RGBA PNG", "image/png", ImageSamples.uniformPng(side, side, 8, PngColour.RGBA, 0), "decoded_too_large"),
-                new Bomb("16-bit grey PNG", "image/png", ImageSamples.uniformPng(side, side, 16, PngColour.GREY, 0x80), null),
-                new Bomb("palette PNG", "image/png", ImageSamples.uniformPng(side, side, 8, PngColour.PALETTE, 0x40), null),
-                new Bomb("progressive JPEG", "image/jpeg", ImageSamples.progressiveJpeg(side, side), null));
+        // Other bytes in every round: the classifier decodes each accepted one instead of answering from its cache.
+        List<List<Bomb>> rounds = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            rounds.add(List.of(
+                    new Bomb("16-bit RGBA PNG", "image/png", ImageSamples.uniformPng(side, side, 16, PngColour.RGBA, round), "decoded_too_large"),
+                    new Bomb("8-bit RGBA PNG", "image/png", ImageSamples.uniformPng(side, side, 8, PngColour.RGBA, round), "decoded_too_large"),
+                    new Bomb("16-bit grey PNG", "image/png", ImageSamples.uniformPng(side, side, 16, PngColour.GREY, 0x80 + round), null),
+                    new Bomb("palette PNG", "image/png", ImageSamples.uniformPng(side, side, 8, PngColour.PALETTE, 0x40 + round), null),
+                    new Bomb("progressive JPEG", "image/jpeg", ImageSamples.progressiveJpeg(side, side - round), null)));
+        }
+        List<Bomb> bombs = rounds.get(0);
         Map<String, Double> peakBefore = heapPeaks();
         String frames = ctx.system.ingest.url("/api/v1/frames");
         ExecutorService senders = Executors.newFixedThreadPool(4);
@@ -167,8 +172,8 @@ final class HostileInputs {
         AtomicInteger busy = new AtomicInteger();
         try {
             List<Future<?>> sent = new ArrayList<>();
-            for (int round = 0; round < 4; round++) {
-                for (Bomb bomb : bombs) {
+            for (List<Bomb> round : rounds) {
+                for (Bomb bomb : round) {
                     sent.add(senders.submit(() -> {
                         Http.Answer answer = Http.post(frames, ctx.camera(), bomb.contentType(), bomb.image(), "X-Camera-Id", "cam-bomb");
                         // A camera retries a 503 after its Retry-After: other images held the decode memory.

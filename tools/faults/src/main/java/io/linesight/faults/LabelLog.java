@@ -5,6 +5,7 @@ import io.linesight.common.Topic;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -23,14 +24,14 @@ final class LabelLog {
     }
 
     /**
-     * How many labels of {@code source} each frame has on the topic, for the frames asked about; reads to the end
+     * The labels of {@code source} each frame has on the topic (in order), for the frames asked about; reads to the end
      * offsets (waiting at most {@code within} for a broker that just came back).
      */
-    static Map<String, Integer> countBySource(String bootstrap, LabelSource source, Collection<String> frameIds, Duration within) {
+    static Map<String, List<String>> labelsBySource(String bootstrap, LabelSource source, Collection<String> frameIds, Duration within) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        Map<String, Integer> counts = new HashMap<>();
+        Map<String, List<String>> labels = new HashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topic.LABELS.topicName(), within).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
@@ -43,7 +44,7 @@ final class LabelLog {
                     try {
                         Label label = Label.parseFrom(record.value());
                         if (label.getSource() == source && frameIds.contains(label.getFrameId())) {
-                            counts.merge(label.getFrameId(), 1, Integer::sum);
+                            labels.computeIfAbsent(label.getFrameId(), k -> new ArrayList<>()).add(label.getLabel());
                         }
                     } catch (InvalidProtocolBufferException e) {
                         // the hostile-inputs row writes garbage here on purpose
@@ -51,6 +52,6 @@ final class LabelLog {
                 }
             }
         }
-        return counts;
+        return labels;
     }
 }

@@ -20,6 +20,7 @@ final class PredictionLedger implements AutoCloseable {
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, Integer> versions = new ConcurrentHashMap<>();
     private final Map<String, Boolean> cached = new ConcurrentHashMap<>();
+    private final Map<String, Float> topScores = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean running = true;
 
@@ -39,6 +40,9 @@ final class PredictionLedger implements AutoCloseable {
                             counts.computeIfAbsent(record.value().getFrameId(), k -> new AtomicInteger()).incrementAndGet();
                             versions.put(record.value().getFrameId(), record.value().getModelVersion());
                             cached.put(record.value().getFrameId(), record.value().getCached());
+                            if (record.value().getTopKCount() > 0) {
+                                topScores.put(record.value().getFrameId(), record.value().getTopK(0).getProbability());
+                            }
                         }
                     }
                 }
@@ -73,6 +77,11 @@ final class PredictionLedger implements AutoCloseable {
     /** Whether the frame's latest prediction was answered from the cache. */
     boolean cached(String frameId) {
         return cached.getOrDefault(frameId, false);
+    }
+
+    /** The probability of the frame's top class in its latest prediction (-1 without one). */
+    double topScore(String frameId) {
+        return topScores.getOrDefault(frameId, -1f);
     }
 
     @Override
