@@ -231,22 +231,31 @@ final class Scenarios {
         }
         ctx.ledger.awaitAll(audited.keySet(), SETTLE);
         String samples = ctx.trainer.url("/q/metrics");
-        double collectedBefore = Http.metric(samples, "linesight_trainer_samples_total", null);
+        Map<String, Double> collected = new LinkedHashMap<>();
+        for (String source : List.of("AUDIT", "REVIEW")) {
+            collected.put(source, Http.metric(samples, "linesight_trainer_samples_total", "source=\"" + source + "\""));
+        }
         int labelled = 0;
         for (Map.Entry<String, Boolean> frame : audited.entrySet()) {
             String label = LineSightSystem.CLASSES.get(labelled % 3);
+            String source = frame.getValue() ? "AUDIT" : "REVIEW";
             Http.Answer answer = Http.post(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), "application/json",
-                    ("{\"frameId\":\"" + frame.getKey() + "\",\"label\":\"" + label + "\",\"source\":\""
-                            + (frame.getValue() ? "AUDIT" : "REVIEW") + "\"}").getBytes(StandardCharsets.UTF_8));
+                    ("{\"frameId\":\"" + frame.getKey() + "\",\"label\":\"" + label + "\",\"source\":\"" + source + "\"}")
+                            .getBytes(StandardCharsets.UTF_8));
             if (answer.status() == 202) {
                 labelled++;
+                collected.merge(source, 1.0, Double::sum);
                 ctx.trainingFrames.add(frame.getKey());
             }
         }
-        // The samples reach the trainer's store (a trainer restarted by an earlier row may still be rejoining its group).
+        // The samples reach the trainer's store, counted per source: a trainer restarted by an earlier row may still be
+        // catching up on that row's CORRECTION labels.
         long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (Http.metric(samples, "linesight_trainer_samples_total", null) < collectedBefore + labelled && System.nanoTime() < deadline) {
-            Thread.sleep(500);
+        for (Map.Entry<String, Double> expected : collected.entrySet()) {
+            String filter = "source=\"" + expected.getKey() + "\"";
+            while (Http.metric(samples, "linesight_trainer_samples_total", filter) < expected.getValue() && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+            }
         }
         return ctx.trainingFrames;
     }
