@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DecodeBudget {
     private static final int KIB = 1024;
-    private static volatile DecodeBudget defaults;
 
     private final long maxPixels;
     private final long maxImageBytes;
@@ -42,15 +41,13 @@ public final class DecodeBudget {
 
     /** One budget for a command-line process, from the services' defaults (training and evaluation decode in parallel). */
     public static DecodeBudget defaults() {
-        if (defaults == null) {
-            synchronized (DecodeBudget.class) {
-                if (defaults == null) {
-                    defaults = ofHeapShare(Long.parseLong(Defaults.MAX_PIXELS), Long.parseLong(Defaults.MAX_DECODED_BYTES),
-                            Double.parseDouble(Defaults.DECODE_HEAP_SHARE));
-                }
-            }
-        }
-        return defaults;
+        return CommandLine.BUDGET;
+    }
+
+    /** Made on first use (the holder idiom), so a service that never calls defaults() never sizes it. */
+    private static final class CommandLine {
+        static final DecodeBudget BUDGET = ofHeapShare(Long.parseLong(Defaults.MAX_PIXELS), Long.parseLong(Defaults.MAX_DECODED_BYTES),
+                Double.parseDouble(Defaults.DECODE_HEAP_SHARE));
     }
 
     /** Held while an image is decoded and used; closing it returns its bytes to the budget. */
@@ -65,7 +62,7 @@ public final class DecodeBudget {
             throw new ImageRejectedException(ImageRejectedException.Reason.TOO_MANY_PIXELS, "image declares "
                     + dims.width() + "x" + dims.height() + " pixels, more than the limit of " + maxPixels);
         }
-        long limit = Math.min(maxImageBytes, totalBytes);
+        long limit = imageLimitBytes();
         if (decodedBytes > limit) {
             throw new ImageRejectedException(ImageRejectedException.Reason.DECODED_TOO_LARGE, "image " + dims.width() + "x"
                     + dims.height() + " decodes to " + decodedBytes + " bytes, more than the limit of " + limit);
@@ -97,8 +94,9 @@ public final class DecodeBudget {
         return maxPixels;
     }
 
-    public long maxImageBytes() {
-        return maxImageBytes;
+    /** What one image may decode to: the per-image limit, or all of the budget where that is smaller. */
+    public long imageLimitBytes() {
+        return Math.min(maxImageBytes, totalBytes);
     }
 
     public long totalBytes() {

@@ -32,7 +32,7 @@ public class DecodeBudgets {
                 .description("Sum of the heap pools' peak usage since start (an upper bound of the heap's peak)").register(registry);
         LOG.infof("Image decoding: %d MiB for the images decoding at once (%.0f%% of a %d MiB heap), at most %d MiB and %d pixels an image",
                 budget.totalBytes() >> 20, frames.decodeHeapShare() * 100, Runtime.getRuntime().maxMemory() >> 20,
-                Math.min(budget.maxImageBytes(), budget.totalBytes()) >> 20, budget.maxPixels());
+                budget.imageLimitBytes() >> 20, budget.maxPixels());
         return budget;
     }
 
