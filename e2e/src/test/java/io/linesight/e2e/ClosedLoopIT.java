@@ -94,11 +94,13 @@ class ClosedLoopIT {
                 .body("duplicate", equalTo(true));
 
         List<ConsumerRecord<String, TrainingSample>> samples = TopicReader.await(Topic.SAMPLES.topicName(),
-                new TrainingSampleDeserializer(), r -> truth.containsKey(r.key()), truth.size(), WAIT);
+                new TrainingSampleDeserializer(), r -> truth.containsKey(r.value().getFrameId()), truth.size(), WAIT);
         assertEquals(truth.size(), samples.size());
         for (ConsumerRecord<String, TrainingSample> record : samples) {
-            assertEquals(truth.get(record.key()), record.value().getLabel());
-            assertArrayEquals(images.get(record.key()), record.value().getImage().toByteArray());
+            String frameId = record.value().getFrameId();
+            assertEquals(frameId + "/" + record.value().getSource(), record.key(), "keyed by frame and source");
+            assertEquals(truth.get(frameId), record.value().getLabel());
+            assertArrayEquals(images.get(frameId), record.value().getImage().toByteArray());
         }
 
         // Enough new samples: the trainer fine-tunes by itself and promotes a better version.

@@ -23,8 +23,11 @@ public final class HashSelection {
         return fraction(frameId) < auditRate;
     }
 
-    /** Whether the trainer holds an AUDIT-labelled frame out to judge versions on, rather than train on it. */
-    public static boolean isHoldout(String frameId, double holdoutFraction) {
-        return fraction("holdout:" + frameId) < holdoutFraction;
+    /**
+     * Whether an audit image may join the trainer's holdout, by the SHA-256 of its content (not its frame id: the same
+     * image streamed twice must land on one side). The trainer freezes the answer at the content's first sample.
+     */
+    public static boolean isHoldout(String contentSha256, double holdoutFraction) {
+        return fraction("holdout:" + contentSha256) < holdoutFraction;
     }
 }

@@ -10,7 +10,7 @@ public enum Topic {
     FRAMES("linesight.frames", "camera id", false, true),
     PREDICTIONS("linesight.predictions", "camera id", false, false),
     LABELS("linesight.labels", "frame id", false, false),
-    SAMPLES("linesight.samples", "frame id", true, true),
+    SAMPLES("linesight.samples", "frame id/label source", true, true),
     MODEL_VERSIONS("linesight.model-versions", "model name", true, false),
     FRAMES_DLQ("linesight.frames.dlq", "camera id", false, true),
     LABELS_DLQ("linesight.labels.dlq", "frame id", false, false);

@@ -1,6 +1,7 @@
 package io.linesight.training;
 
 import io.linesight.common.FileTrees;
+import io.linesight.training.data.Augmentation;
 import io.linesight.training.data.Batches;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
@@ -30,7 +31,7 @@ public final class TrainingLoop {
      *     validation set later judges the result (the trainer's holdout gate), as choosing on it would flatter it.
      */
     public record Options(Strategy strategy, int epochs, int batchSize, LearningRateSchedule schedule, float weightDecay,
-            float clipNorm, boolean balanced, long seed, int patience, boolean keepBestEpoch) {
+            float clipNorm, boolean balanced, Augmentation augmentation, long seed, int patience, boolean keepBestEpoch) {
     }
 
     /** One epoch's figures (validation figures NaN without a validation set). */
@@ -59,7 +60,7 @@ public final class TrainingLoop {
         if (train.size() == 0) {
             throw new IllegalArgumentException("no training images");
         }
-        Batches batches = new Batches(train, model.spec().numClasses(), options.balanced(), options.seed());
+        Batches batches = new Batches(train, model.spec().numClasses(), options.balanced(), options.augmentation(), options.seed());
         int steps = Math.max(1, (train.size() + options.batchSize() - 1) / options.batchSize());
         long totalSteps = (long) steps * options.epochs();
         long globalStep = 0;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.localstack.ImageSamples;
 import io.linesight.training.data.ImageFolder;
+import io.linesight.training.data.Augmentation;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;
@@ -30,7 +31,7 @@ class TrainingLoopTest {
             double chance = Evaluation.of(model, heldOut, 64).accuracy();
             List<TrainingLoop.EpochResult> epochs = new TrainingLoop(System.out).train(model, train, heldOut,
                     new TrainingLoop.Options(Strategy.FULL, 12, 16,
-                    new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.05f, 11), 5e-4f, 0f, true, 11, 0, false)).epochs();
+                    new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.05f, 11), 5e-4f, 0f, true, Augmentation.SURFACE, 11, 0, false)).epochs();
             Evaluation after = Evaluation.of(model, heldOut, 64);
 
             double firstLoss = epochs.get(0).loss();
@@ -54,9 +55,9 @@ class TrainingLoopTest {
 
         try (ResNetModel selected = ResNetModel.create(spec, 3, 2); ResNetModel oneEpoch = ResNetModel.create(spec, 3, 2)) {
             TrainingLoop.Run run = new TrainingLoop(System.out).train(selected, train, misleading,
-                    new TrainingLoop.Options(Strategy.HEAD, 20, 8, constant, 0f, 0f, true, 5, 2, true));
+                    new TrainingLoop.Options(Strategy.HEAD, 20, 8, constant, 0f, 0f, true, Augmentation.SHIFT_FLIP, 5, 2, true));
             new TrainingLoop(System.out).train(oneEpoch, train, misleading,
-                    new TrainingLoop.Options(Strategy.HEAD, 1, 8, constant, 0f, 0f, true, 5, 0, false));
+                    new TrainingLoop.Options(Strategy.HEAD, 1, 8, constant, 0f, 0f, true, Augmentation.SHIFT_FLIP, 5, 0, false));
 
             assertTrue(run.stoppedEarly(), "20 epochs of a worsening validation must stop early");
             assertEquals(run.bestEpoch() + 2, run.epochs().size());

@@ -28,6 +28,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -39,8 +40,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Path("/api/v1")
 @RolesAllowed({"operator", "admin"})
 public class LabelResource {
-    /** The request body of a label. */
-    public record LabelRequest(String frameId, String label, String source, String operator) {
+    /** The request body of a label; the operator is whoever logged in. */
+    public record LabelRequest(String frameId, String label, String source) {
     }
 
     /** The answer: where the label is, or that the same label was already recorded. */
@@ -53,20 +54,25 @@ public class LabelResource {
     private final RecordPublisher publisher;
     /** Longest a publication may hold its (frame, source) key: above the producer's delivery timeout. */
     private static final long PUBLISHING_LEASE_SECONDS = 30;
+    private final int maxLabelsPerOperator;
 
     private final ValueCommands<String, String> values;
+    private final ValueCommands<String, Long> counters;
     private final KeyCommands<String> keys;
     private final FramesConfig frames;
     private final SecurityIdentity identity;
     private final MeterRegistry registry;
 
     LabelResource(FrameIndex index, ServingPointerTracker serving, ReviewQueue queue, RecordPublisher publisher,
-            RedisDataSource redis, FramesConfig frames, SecurityIdentity identity, MeterRegistry registry) {
+            RedisDataSource redis, FramesConfig frames, SecurityIdentity identity, MeterRegistry registry,
+            @ConfigProperty(name = "linesight.labels.max-per-operator-and-frame") int maxLabelsPerOperator) {
+        this.maxLabelsPerOperator = maxLabelsPerOperator;
         this.index = index;
         this.serving = serving;
         this.queue = queue;
         this.publisher = publisher;
         this.values = redis.value(String.class);
+        this.counters = redis.value(Long.class);
         this.keys = redis.key();
         this.frames = frames;
         this.identity = identity;
@@ -75,14 +81,18 @@ public class LabelResource {
 
     /**
      * 202 once the label is on linesight.labels; 200 when the same label was already given for the frame and
-     * source (nothing published twice); 400 bad fields or unknown class (the answer lists the classes), 404
-     * frame never seen, 410 frame past the retention, 503 no model serves yet or Kafka unavailable.
+     * source (nothing published twice); 400 bad fields, unknown class (the answer lists the classes) or AUDIT for a
+     * frame ingest did not choose for audit, 404 frame never seen, 410 frame past the retention, 429 the operator
+     * labelled this frame too often, 503 no model serves yet or Kafka unavailable.
      */
     @POST
     @APIResponse(responseCode = "202", description = "on linesight.labels", content = @Content(schema = @Schema(implementation = LabelAccepted.class)))
     @APIResponse(responseCode = "200", description = "the same label was already recorded: nothing published twice",
             content = @Content(schema = @Schema(implementation = LabelAccepted.class)))
-    @APIResponse(responseCode = "400", description = "missing_field, bad_source, unknown_class", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "400", description = "missing_field, bad_source, unknown_class, not_an_audit_frame",
+            content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "429", description = "relabel_limit: this operator gave this frame its allowed number of labels",
+            content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "404", description = "unknown_frame", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "410", description = "frame_expired", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @APIResponse(responseCode = "409", description = "label_in_progress: the same frame and source is being published; retry",
@@ -99,6 +109,11 @@ public class LabelResource {
         FrameIndex.Entry frame = index.find(request.frameId());
         if (frame == null) {
             throw new ApiError(404, "unknown_frame", "frame " + request.frameId() + " was never accepted by ingest");
+        }
+        // The holdout must stay blind: only frames ingest chose by hash (and shows without the model's answer) are AUDIT.
+        if (source == LabelSource.AUDIT && !frame.audit()) {
+            throw new ApiError(400, "not_an_audit_frame", "frame " + request.frameId() + " was not chosen for blind audit;"
+                    + " label it REVIEW or CORRECTION");
         }
         if (index.expired(frame)) {
             throw new ApiError(410, "frame_expired", "frame " + request.frameId() + " is older than the frames retention ("
@@ -123,15 +138,32 @@ public class LabelResource {
             throw new ApiError(409, "label_in_progress", "a label for this frame and source is being published; retry in a moment");
         }
         try {
-            return publish(request, source, frame);
+            return publish(request, source, frame, identity.getPrincipal().getName());
         } finally {
             keys.del(publishing);
         }
     }
 
-    private Response publish(LabelRequest request, LabelSource source, FrameIndex.Entry frame) {
+    /** Counts the label against the operator's limit for the frame first; a failed publication gives it back. */
+    private Response publish(LabelRequest request, LabelSource source, FrameIndex.Entry frame, String operator) {
+        String given = "labels-given:" + request.frameId() + ":" + operator;
+        long count = counters.incr(given);
+        keys.expire(given, 2 * frames.retention().toSeconds());
+        if (count > maxLabelsPerOperator) {
+            counters.decr(given);
+            throw new ApiError(429, "relabel_limit", "operator " + operator + " already gave frame " + request.frameId() + " "
+                    + maxLabelsPerOperator + " labels (linesight.labels.max-per-operator-and-frame)");
+        }
+        try {
+            return publishCounted(request, source, frame, operator);
+        } catch (RuntimeException e) {
+            counters.decr(given);
+            throw e;
+        }
+    }
+
+    private Response publishCounted(LabelRequest request, LabelSource source, FrameIndex.Entry frame, String operator) {
         Prediction served = queue.firstPrediction(request.frameId());
-        String operator = blank(request.operator()) ? identity.getPrincipal().getName() : request.operator();
         Label label = Label.newBuilder()
                 .setFrameId(request.frameId())
                 .setFrameRef(RecordRef.newBuilder().setTopic(Topic.FRAMES.topicName()).setPartition(frame.partition())

@@ -200,14 +200,14 @@ function undo() {
 async function send(pending, keepalive = false) {
   clearTimeout(pending.timer);
   if (state.pending === pending) { state.pending = null; }
-  const body = JSON.stringify({ frameId: pending.item.frameId, label: pending.label, source: pending.item.kind, operator: state.user });
+  const body = JSON.stringify({ frameId: pending.item.frameId, label: pending.label, source: pending.item.kind });
   try {
     await api('/api/v1/labels', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, keepalive });
     refreshSummary().catch(() => {});
   } catch (e) {
     if (e.status === 410) {
       toast('Frame ' + pending.item.frameId.slice(0, 8) + ' expired before its label arrived.');
-    } else if (e.status === 400) {
+    } else if (e.status === 400 || e.status === 429) {
       toast('Label refused: ' + e.message);
     } else if (!(e instanceof HttpError) || e.status >= 500 || e.status === 409) {
       // Lost connection, a broker outage, or the same label still being published: keep it and try again.

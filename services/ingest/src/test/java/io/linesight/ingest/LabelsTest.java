@@ -108,6 +108,56 @@ class LabelsTest {
     }
 
     @Test
+    void auditLabelsOnlyForFramesChosenForAudit() {
+        JsonPath chosen = null;
+        JsonPath notChosen = null;
+        for (int i = 41; i < 80 && (chosen == null || notChosen == null); i++) {
+            JsonPath frame = postFrame("cam-a", "crazing", i);
+            if (frame.getBoolean("audit")) {
+                chosen = chosen == null ? frame : chosen;
+            } else {
+                notChosen = notChosen == null ? frame : notChosen;
+            }
+        }
+        String shown = notChosen.getString("frameId");
+        long before = TopicReader.size(Topic.LABELS.topicName());
+
+        label(shown, "crazing", "AUDIT").statusCode(400).body("error", equalTo("not_an_audit_frame"));
+        assertEquals(before, TopicReader.size(Topic.LABELS.topicName()), "nothing published");
+        label(chosen.getString("frameId"), "crazing", "AUDIT").statusCode(202);
+        label(shown, "crazing", "REVIEW").statusCode(202);
+    }
+
+    @Test
+    void theOperatorIsWhoLoggedInNeverTheBody() {
+        String frameId = postFrame("cam-1", "inclusion", 7).getString("frameId");
+        given().header("Authorization", Credentials.ADMIN.devAuthorization()).contentType("application/json")
+                .body(Map.of("frameId", frameId, "label", "inclusion", "source", "REVIEW", "operator", "mallory"))
+                .post("/api/v1/labels").then().statusCode(202);
+
+        assertEquals("admin", awaitLabel(frameId, LabelSource.REVIEW).getOperatorId());
+    }
+
+    @Test
+    void anOperatorMayRelabelAFrameOnlyUpToTheLimit() {
+        String frameId = postFrame("cam-1", "scratches", 8).getString("frameId");
+        List<String> answers = List.of("crazing", "inclusion", "scratches");
+        for (String answer : answers) {
+            label(frameId, answer, "REVIEW").statusCode(202);
+        }
+        label(frameId, "crazing", "REVIEW").statusCode(429).body("error", equalTo("relabel_limit"));
+        label(frameId, "crazing", "CORRECTION").statusCode(429).body("error", equalTo("relabel_limit"));
+        label(frameId, "scratches", "REVIEW").statusCode(200).body("duplicate", equalTo(true));
+        // Another operator still has their own allowance.
+        given().header("Authorization", Credentials.ADMIN.devAuthorization()).contentType("application/json")
+                .body(Map.of("frameId", frameId, "label", "crazing", "source", "CORRECTION")).post("/api/v1/labels").then().statusCode(202);
+
+        List<ConsumerRecord<String, Label>> published = TopicReader.await(Topic.LABELS.topicName(), new LabelDeserializer(),
+                r -> r.value().getFrameId().equals(frameId), 5, Duration.ofSeconds(5));
+        assertEquals(List.of("crazing", "inclusion", "scratches", "crazing"), published.stream().map(r -> r.value().getLabel()).toList());
+    }
+
+    @Test
     void labelsNeedOperatorCredentials() {
         String frameId = postFrame("cam-1", "inclusion", 6).getString("frameId");
         String body = "{\"frameId\":\"" + frameId + "\",\"label\":\"crazing\",\"source\":\"REVIEW\"}";

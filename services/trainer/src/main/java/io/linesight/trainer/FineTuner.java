@@ -1,15 +1,16 @@
 package io.linesight.trainer;
 
 import io.linesight.common.DecodeBudget;
+import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.proto.ModelVersion;
-import io.linesight.proto.TrainingSample;
 import io.linesight.service.ServingPointerTracker;
 import io.linesight.training.Evaluation;
 import io.linesight.training.LearningRateSchedule;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.TrainingLoop;
+import io.linesight.training.data.Augmentation;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;
@@ -22,7 +23,6 @@ import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
@@ -34,17 +34,21 @@ import org.jboss.logging.Logger;
 
 /**
  * Periodic gated fine-tuning: after enough new samples (or time since the last run), fine-tune the serving version's
- * training export on the samples outside the AUDIT holdout, compare candidate and serving version on that holdout,
- * and hand the candidate to VersionPromoter only when it is better by the margin. One run at a time; a crash
+ * training export on the images outside the AUDIT holdout (TrainingData: one item per image content, sides frozen),
+ * compare candidate and serving version on exactly the same holdout, and hand the candidate to VersionPromoter only
+ * when it is better by the margin. Images are decoded from the sample files as batches need them. One run at a time; a crash
  * mid-training publishes nothing.
  */
 @ApplicationScoped
 public class FineTuner {
     private static final Logger LOG = Logger.getLogger(FineTuner.class);
 
-    /** What a run did. */
+    /**
+     * What a run did. {@code holdoutDigest} names the exact set both versions were judged on (TrainingData), and
+     * {@code labelConflicts} counts image contents whose labels disagreed.
+     */
     public record Outcome(String result, String detail, Integer version, Map<String, Double> candidate,
-            Map<String, Double> serving, int trainSamples, int holdoutSamples) {
+            Map<String, Double> serving, int trainSamples, int holdoutSamples, String holdoutDigest, int labelConflicts) {
     }
 
     /** Per-run changes to the configured training, for operators (and tests) asking for a run now. */
@@ -106,7 +110,7 @@ public class FineTuner {
                 return outcome;
             } catch (Exception e) {
                 LOG.error("Fine-tuning failed; nothing was published", e);
-                Outcome failed = new Outcome("failed", e.toString(), null, Map.of(), Map.of(), 0, 0);
+                Outcome failed = new Outcome("failed", e.toString(), null, Map.of(), Map.of(), 0, 0, null, 0);
                 metrics.record(failed);
                 return failed;
             } finally {
@@ -125,23 +129,33 @@ public class FineTuner {
         if (serving == null) {
             return skipped("no serving version yet: promote a bootstrap version first (./run promote)");
         }
+        if (!store.isRebuilt()) {
+            return skipped("the sample store is still being rebuilt from " + Topic.SAMPLES.topicName());
+        }
         Path servingDir = promoter.registry().versionDir(serving.getModelName(), serving.getVersion());
         ModelManifest manifest = ModelRegistry.verify(servingDir);
         ResNetSpec spec = ModelVersions.spec(manifest);
 
-        HoldoutSplit split = HoldoutSplit.of(store.all(), spec, config.holdoutFraction());
-        List<TrainingSample> train = split.train();
-        List<TrainingSample> holdout = split.holdout();
-        if (holdout.size() < config.minHoldout()) {
-            return skipped("AUDIT holdout has " + holdout.size() + " samples, fewer than " + config.minHoldout()
-                    + ": publishing nothing (" + train.size() + " training samples, " + split.unknownClass() + " with unknown classes)");
+        TrainingData data = TrainingData.of(store.entries(), spec.classes(), config.maxSamplesPerClass());
+        if (!data.toPrune().isEmpty()) {
+            collector.prune(data.toPrune());
+            LOG.infof("Sample retention: pruned %d samples beyond %d image contents per class", data.toPrune().size(),
+                    config.maxSamplesPerClass());
         }
-        if (train.isEmpty()) {
-            return skipped("no training samples outside the holdout");
+        if (data.holdout().size() < config.minHoldout()) {
+            return skipped("AUDIT holdout has " + data.holdout().size() + " images, fewer than " + config.minHoldout()
+                    + ": publishing nothing (" + data.train().size() + " training images, " + data.unknownClassLabels()
+                    + " labels of unknown classes)");
+        }
+        if (data.train().isEmpty()) {
+            return skipped("no training images outside the holdout");
         }
         int threads = config.threads();
-        ImageSet trainSet = ImageSet.decode(HoldoutSplit.sources(train, spec), spec.inputSize(), threads, decodeBudget, "training samples");
-        ImageSet holdoutSet = ImageSet.decode(HoldoutSplit.sources(holdout, spec), spec.inputSize(), threads, decodeBudget, "holdout samples");
+        ImageSet trainSet = ImageSet.stream(TrainingData.sources(data.train(), spec.classes(), store), spec.inputSize(), threads,
+                decodeBudget, "training samples");
+        ImageSet holdoutSet = ImageSet.stream(TrainingData.sources(data.holdout(), spec.classes(), store), spec.inputSize(), threads,
+                decodeBudget, "holdout samples");
+        Judged judged = new Judged(trainSet.size(), holdoutSet.size(), data.holdoutDigest(), data.conflicts());
 
         Evaluation servingScore;
         try (ResNetModel current = ResNetModel.loadServing(servingDir.resolve(ModelManifest.SERVING_DIR), spec, threads)) {
@@ -153,43 +167,49 @@ public class FineTuner {
                 overrides.learningRate() != null ? overrides.learningRate() : config.learningRate(), 0);
         TrainingLoop.Options options = new TrainingLoop.Options(strategy,
                 overrides.epochs() != null ? overrides.epochs() : config.epochs(), config.batchSize(),
-                rates, config.weightDecay(), 0f, true, serving.getVersion(), 0, false);
-        LOG.infof("Fine-tuning %s version %d (%s, %d epochs) on %d samples; holdout %d AUDIT samples, serving macro-recall %.4f",
-                serving.getModelName(), serving.getVersion(), strategy.cliName(), options.epochs(), trainSet.size(),
-                holdoutSet.size(), servingScore.macroRecall());
+                rates, config.weightDecay(), 0f, true, Augmentation.fromCli(config.augmentation()), serving.getVersion(), 0, false);
+        LOG.infof("Fine-tuning %s version %d (%s, %d epochs) on %d images; holdout %d AUDIT images (digest %s), %d label"
+                + " conflicts, serving macro-recall %.4f", serving.getModelName(), serving.getVersion(), strategy.cliName(),
+                options.epochs(), trainSet.size(), holdoutSet.size(), judged.digest(), judged.conflicts(), servingScore.macroRecall());
         try (ResNetModel candidate = ResNetModel.loadTraining(servingDir.resolve(ModelManifest.TRAINING_DIR), spec, threads)) {
             new TrainingLoop(LogLines.to(LOG)).train(candidate, trainSet, holdoutSet, options);
             Evaluation candidateScore = Evaluation.of(candidate, holdoutSet, 64);
             if (!serving.equals(pointer.serving())) {
-                return superseded(serving, candidateScore, servingScore, trainSet.size(), holdoutSet.size());
+                return superseded(serving, candidateScore, servingScore, judged);
             }
             double needed = servingScore.macroRecall() + config.margin();
             if (candidateScore.macroRecall() <= needed) {
-                return new Outcome("rejected", String.format("candidate macro-recall %.4f does not beat serving %.4f + margin %.4f",
-                        candidateScore.macroRecall(), servingScore.macroRecall(), config.margin()), null,
-                        candidateScore.summary(), servingScore.summary(), trainSet.size(), holdoutSet.size());
+                return judged.outcome("rejected", String.format("candidate macro-recall %.4f does not beat serving %.4f + margin %.4f",
+                        candidateScore.macroRecall(), servingScore.macroRecall(), config.margin()), null, candidateScore, servingScore);
             }
-            OptionalInt promoted = promoter.promote(serving, candidate, candidateScore,
-                    new ModelManifest.Lineage(trainSet.size(), split.trainLabelOffsets(), "linesight.samples"));
+            OptionalInt promoted = promoter.promote(serving, candidate, candidateScore, new ModelManifest.Lineage(trainSet.size(),
+                    data.trainLabelOffsets(), Topic.SAMPLES.topicName(), new ModelManifest.Holdout(holdoutSet.size(), judged.digest())));
             if (promoted.isEmpty()) {
-                return superseded(serving, candidateScore, servingScore, trainSet.size(), holdoutSet.size());
+                return superseded(serving, candidateScore, servingScore, judged);
             }
             int version = promoted.getAsInt();
-            return new Outcome("promoted", String.format("version %d: macro-recall %.4f vs %.4f", version,
-                    candidateScore.macroRecall(), servingScore.macroRecall()), version, candidateScore.summary(),
-                    servingScore.summary(), trainSet.size(), holdoutSet.size());
+            return judged.outcome("promoted", String.format("version %d: macro-recall %.4f vs %.4f", version,
+                    candidateScore.macroRecall(), servingScore.macroRecall()), version, candidateScore, servingScore);
+        }
+    }
+
+    /** The sets a run judged on, for its outcome. */
+    private record Judged(int trainSamples, int holdoutSamples, String digest, int conflicts) {
+        Outcome outcome(String result, String detail, Integer version, Evaluation candidate, Evaluation serving) {
+            return new Outcome(result, detail, version, candidate.summary(), serving.summary(), trainSamples, holdoutSamples,
+                    digest, conflicts);
         }
     }
 
     /** The serving pointer changed during the run: a rollback or a manual promote wins over this run's candidate. */
-    private Outcome superseded(ModelVersion started, Evaluation candidate, Evaluation serving, int trainSamples, int holdoutSamples) {
+    private Outcome superseded(ModelVersion started, Evaluation candidate, Evaluation serving, Judged judged) {
         ModelVersion now = pointer.serving();
-        return new Outcome("superseded", String.format("the serving pointer changed during the run (version %d %s -> version %d %s):"
+        return judged.outcome("superseded", String.format("the serving pointer changed during the run (version %d %s -> version %d %s):"
                 + " nothing was promoted", started.getVersion(), started.getStatus(), now.getVersion(), now.getStatus()), null,
-                candidate.summary(), serving.summary(), trainSamples, holdoutSamples);
+                candidate, serving);
     }
 
     private static Outcome skipped(String why) {
-        return new Outcome("skipped", why, null, Map.of(), Map.of(), 0, 0);
+        return new Outcome("skipped", why, null, Map.of(), Map.of(), 0, 0, null, 0);
     }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -18,8 +19,15 @@ public class RunMetrics {
     private final AtomicReference<FineTuner.Outcome> last = new AtomicReference<>();
     private final Map<String, AtomicReference<Double>> holdoutGauges = new ConcurrentHashMap<>();
 
+    private final AtomicInteger holdoutImages = new AtomicInteger();
+    private final AtomicInteger labelConflicts = new AtomicInteger();
+
     RunMetrics(MeterRegistry registry) {
         this.registry = registry;
+        Gauge.builder("linesight.trainer.holdout.images", holdoutImages, AtomicInteger::get)
+                .description("Image contents in the last run's AUDIT holdout").register(registry);
+        Gauge.builder("linesight.trainer.label.conflicts", labelConflicts, AtomicInteger::get)
+                .description("Image contents whose labels disagreed in the last run (the winner: TrainingData)").register(registry);
     }
 
     void record(FineTuner.Outcome outcome) {
@@ -28,6 +36,10 @@ public class RunMetrics {
                 .register(registry).increment();
         outcome.candidate().forEach((metric, value) -> holdoutGauge(metric, "candidate").set(value));
         outcome.serving().forEach((metric, value) -> holdoutGauge(metric, "serving").set(value));
+        if (outcome.holdoutDigest() != null) {
+            holdoutImages.set(outcome.holdoutSamples());
+            labelConflicts.set(outcome.labelConflicts());
+        }
         LOG.infof("Fine-tuning %s: %s", outcome.result(), outcome.detail());
     }
 

@@ -1,7 +1,9 @@
 package io.linesight.trainer;
 
 import io.linesight.common.FrameReader;
+import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
+import io.linesight.proto.Frame;
 import io.linesight.proto.Label;
 import io.linesight.proto.TrainingSample;
 import io.linesight.service.DeadLetters;
@@ -11,7 +13,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -21,6 +25,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 /**
  * Reads linesight.labels; writes linesight.samples (and the local sample store) or, when the labelled frame is gone
  * from linesight.frames, linesight.labels.dlq with the cause. Each label commits once its record is on the broker.
+ * Labels wait while a trainer on an empty disk rebuilds its store from linesight.samples (SampleRebuild), so no
+ * content's side is decided before its earlier samples are back.
  */
 @ApplicationScoped
 public class SampleCollector {
@@ -51,6 +57,7 @@ public class SampleCollector {
     @Incoming("labels")
     @Blocking
     public CompletionStage<Void> onLabel(Message<Label> message) {
+        store.awaitRebuilt();
         Label label = message.getPayload();
         if (label == null) {
             return deadLetters.malformed(message, rawDeadLetters, Topic.LABELS_DLQ);
@@ -61,17 +68,29 @@ public class SampleCollector {
             return deadLetters.send(labelDeadLetters, label, label.getFrameId(), fetched.failure(), Topic.LABELS_DLQ, message);
         }
         var labelRecord = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
+        Frame frame = fetched.frame();
+        // The content hash is computed here, not taken from the record: it decides the side of the image.
+        String sha256 = Sha256.hex(frame.getImage());
         TrainingSample sample = TrainingSample.newBuilder()
-                .setFrameId(label.getFrameId()).setCameraId(fetched.frame().getCameraId()).setFrameRef(label.getFrameRef())
+                .setFrameId(label.getFrameId()).setCameraId(frame.getCameraId()).setFrameRef(label.getFrameRef())
                 .setLabelPartition(labelRecord.getPartition()).setLabelOffset(labelRecord.getOffset())
-                .setLabel(label.getLabel()).setSource(label.getSource()).setImage(fetched.frame().getImage())
-                .setSha256(fetched.frame().getSha256()).setContentType(fetched.frame().getContentType())
+                .setLabel(label.getLabel()).setSource(label.getSource()).setImage(frame.getImage())
+                .setSha256(sha256).setContentType(frame.getContentType()).setHoldout(store.side(sha256, frame.getAudit()))
                 .setCreatedAtMs(System.currentTimeMillis()).build();
         store.put(sample);
         newSamples.incrementAndGet();
         Counter.builder("linesight.trainer.samples").tag("source", label.getSource().name())
                 .description("Training samples written").register(registry).increment();
-        return Relay.send(samples, sample, sample.getFrameId(), null, message);
+        return Relay.send(samples, sample, SampleStore.key(sample.getFrameId(), sample.getSource()), null, message);
+    }
+
+    /** Sample retention: the pruned samples' records replace theirs on linesight.samples, image dropped, side kept. */
+    void prune(List<SampleStore.Entry> entries) throws Exception {
+        for (SampleStore.Entry entry : entries) {
+            TrainingSample stub = store.sample(entry).toBuilder().clearImage().setPruned(true).build();
+            Relay.send(samples, stub, entry.key(), null, null).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            store.put(stub);
+        }
     }
 
     /** Samples collected since the last fine-tune started. */

@@ -22,8 +22,11 @@ public interface TrainerConfig {
     /** How often those two triggers are checked (a scheduler interval such as 10s). */
     String checkInterval();
 
-    /** Share of AUDIT samples held out (by hash of the frame id) to compare candidate and serving version. */
+    /** Share of audit images held out (by hash of the image content) to compare candidate and serving version. */
     double holdoutFraction();
+
+    /** Sample retention: training images kept per class (a uniform sample by content hash); the holdout is kept whole. */
+    int maxSamplesPerClass();
 
     /** No version is published while the holdout is smaller than this. */
     int minHoldout();
@@ -32,6 +35,9 @@ public interface TrainerConfig {
     double margin();
 
     String strategy();
+
+    /** surface (flips, quarter turns, brightness and contrast) or shift-flip: Augmentation. */
+    String augmentation();
 
     int epochs();
 

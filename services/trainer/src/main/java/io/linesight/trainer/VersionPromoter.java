@@ -16,7 +16,9 @@ import io.linesight.training.registry.RegistryPublisher;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -25,7 +27,7 @@ import org.jboss.logging.Logger;
 /**
  * Publishes an accepted candidate: the next version into the registry (atomically, signed), then its SERVING pointer on
  * linesight.model-versions, waiting for the broker's acknowledgement. A crash between the two leaves an unserved
- * version, never a pointer to a missing one.
+ * version, never a pointer to a missing one. Registry retention (RegistryRetention) follows each promotion.
  */
 @Startup
 @ApplicationScoped
@@ -40,8 +42,11 @@ public class VersionPromoter {
 
     private final SigningKeys.SigningKey signingKey;
 
+    private final RegistryConfig registryConfig;
+
     VersionPromoter(RegistryConfig registry, TrainerConfig trainer, ServingPointerTracker serving,
             @Channel("serving-pointer") Emitter<ModelVersion> pointers) throws IOException {
+        this.registryConfig = registry;
         this.serving = serving;
         this.signingKey = SigningKeys.signingKey(trainer.signingKey());
         LOG.infof("Signing versions with key %s", signingKey.id());
@@ -75,6 +80,12 @@ public class VersionPromoter {
         ModelVersion next = ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING);
         Relay.send(pointers, next, next.getModelName(), null, null).toCompletableFuture().get(60, TimeUnit.SECONDS);
         LOG.infof("Promoted %s version %d on %s (%s)", model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
+        List<Integer> deleted = RegistryRetention.apply(models, model, version, registryConfig.keepPrevious(),
+                registryConfig.pinned().orElse(Set.of()), v -> serving.serving() != null && serving.serving().getVersion() == v);
+        if (!deleted.isEmpty()) {
+            LOG.infof("Registry retention: deleted %s versions %s (keeping %d below the serving one, pinned %s)", model, deleted,
+                    registryConfig.keepPrevious(), registryConfig.pinned().orElse(Set.of()));
+        }
         return OptionalInt.of(version);
     }
 }

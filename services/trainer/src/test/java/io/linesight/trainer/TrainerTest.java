@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.linesight.common.FileTrees;
+import io.linesight.common.FrameSizeLimit;
 import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ManifestSignature;
@@ -38,6 +39,8 @@ import io.linesight.training.model.ResNetSpec;
 import io.linesight.training.registry.RegistryPublisher;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +48,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +68,16 @@ class TrainerTest {
     private static final String MODEL = "neu";
     private static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
     private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Inject
+    SampleStore store;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @Inject
+    FrameSizeLimit frameSizeLimit;
 
     @Test
     void labelsBecomeSamplesAndABetterVersionIsPromotedAWorseOneRefused() throws Exception {
@@ -87,7 +101,7 @@ class TrainerTest {
             List<ConsumerRecord<String, TrainingSample>> samples = TopicReader.await(Topic.SAMPLES.topicName(),
                     new TrainingSampleDeserializer(), r -> true, labels.size(), WAIT);
             assertEquals(labels.size(), samples.size());
-            TrainingSample first = samples.stream().filter(s -> s.key().equals(labels.get(0).getFrameId())).findFirst().orElseThrow().value();
+            TrainingSample first = samples.stream().filter(s -> s.key().equals(labels.get(0).getFrameId() + "/AUDIT")).findFirst().orElseThrow().value();
             assertArrayEquals(ImageSamples.neuImage("crazing", 1), first.getImage().toByteArray());
             assertEquals("crazing", first.getLabel());
             List<ConsumerRecord<String, Label>> dead = TopicReader.await(Topic.LABELS_DLQ.topicName(), new LabelDeserializer(),
@@ -95,11 +109,20 @@ class TrainerTest {
             assertTrue(new String(dead.get(0).headers().lastHeader(MalformedRecords.DLQ_REASON_HEADER).value()).startsWith("frame-expired"));
         }
 
-        given().header("Authorization", Credentials.ADMIN.devAuthorization()).contentType("application/json")
+        // A trainer on an empty disk gets the same samples, sides and labels back from linesight.samples.
+        SampleStore rebuilt = new SampleStore(Files.createTempDirectory("rebuilt-samples"), 0.5);
+        assertEquals(labels.size(), new SampleRebuild(rebuilt, kafkaConfig, frameSizeLimit).rebuild());
+        assertEquals(Set.copyOf(store.entries()), Set.copyOf(rebuilt.entries()));
+        assertTrue(rebuilt.entries().stream().anyMatch(SampleStore.Entry::holdout));
+
+        String digest = given().header("Authorization", Credentials.ADMIN.devAuthorization()).contentType("application/json")
                 .body(Map.of("epochs", 10, "learningRate", 0.02)).post("/api/v1/training/run")
-                .then().statusCode(200).body("result", equalTo("promoted")).body("version", equalTo(2));
+                .then().statusCode(200).body("result", equalTo("promoted")).body("version", equalTo(2))
+                .extract().path("holdoutDigest");
 
         ModelManifest v2 = ModelRegistry.verify(registry.resolve(MODEL).resolve("2"));
+        assertEquals(new ModelManifest.Holdout(TrainingData.of(store.entries(), CLASSES, 2000).holdout().size(), digest),
+                v2.lineage().holdout(), "the manifest names the set both versions were judged on");
         assertEquals(SigningKeys.signingKey(TestSigningKey.SIGNING.toString()).id(), ManifestSignature.verify(
                 registry.resolve(MODEL).resolve("2"), SigningKeys.trustedKeys(TestSigningKey.TRUSTED.toString())), "signed by the trainer's key");
         assertEquals(1, v2.parentVersion());
@@ -146,7 +169,7 @@ class TrainerTest {
     private static Label labelFor(TopicWriter writer, byte[] image, String truth, LabelSource source, String predicted) {
         String frameId = UUID.randomUUID().toString();
         Frame frame = Frame.newBuilder().setFrameId(frameId).setCameraId("cam-1").setContentType("image/jpeg")
-                .setImage(ByteString.copyFrom(image)).setSha256(Sha256.hex(image)).build();
+                .setImage(ByteString.copyFrom(image)).setSha256(Sha256.hex(image)).setAudit(source == LabelSource.AUDIT).build();
         RecordMetadata where = writer.send(Topic.FRAMES.topicName(), "cam-1", frame.toByteArray());
         return Label.newBuilder().setFrameId(frameId).setLabel(truth).setSource(source).setOperatorId("op")
                 .setFrameRef(RecordRef.newBuilder().setTopic(where.topic()).setPartition(where.partition()).setOffset(where.offset()))
@@ -156,12 +179,10 @@ class TrainerTest {
     /** Version 1: an untrained, seeded ResNet18 (width 8, 32x32), published like any version. */
     private static void bootstrap(Path registry) throws IOException {
         FileTrees.deleteRecursively(registry);
-        FileTrees.deleteRecursively(Path.of("target/samples"));
-        Files.createDirectories(Path.of("target/samples"));
         ResNetSpec spec = new ResNetSpec(CLASSES, 32, 8, true);
         try (ResNetModel model = ResNetModel.create(spec, 1, 2)) {
             ModelVersions.publish(new RegistryPublisher(new ModelRegistry(registry)), MODEL, 1, 0, model,
-                    Evaluation.fromConfusion(CLASSES, new int[3][3]), new ModelManifest.Lineage(0, List.of(), "untrained"));
+                    Evaluation.fromConfusion(CLASSES, new int[3][3]), new ModelManifest.Lineage(0, List.of(), "untrained", null));
         }
     }
 

@@ -271,7 +271,7 @@ public final class Demo implements Callable<Integer> {
                         continue;
                     }
                     String body = ModelRegistry.JSON.writeValueAsString(Map.of("frameId", frameId, "label", label,
-                            "source", item.get("kind").asText(), "operator", "demo-operator"));
+                            "source", item.get("kind").asText()));
                     HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(ingest.url("/api/v1/labels")))
                             .header("Authorization", auth).header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

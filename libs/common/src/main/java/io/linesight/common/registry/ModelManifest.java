@@ -41,8 +41,14 @@ public record ModelManifest(
     public record Preprocessing(String input, String resize, List<Double> mean, List<Double> std) {
     }
 
+    /** Where the training data came from; {@code holdout} is the set the version was judged on, null when none. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Lineage(long sampleCount, List<OffsetRange> labelOffsets, String dataset) {
+    public record Lineage(long sampleCount, List<OffsetRange> labelOffsets, String dataset, Holdout holdout) {
+    }
+
+    /** A judging set: how many image contents, and the SHA-256 of its sorted "content label" lines. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Holdout(int size, String digest) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -31,7 +31,7 @@ final class FixtureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RegistryPublisher publisher = new RegistryPublisher(registry.open(), signing.keyOrNull());
         Evaluation untrained = Evaluation.fromConfusion(SPEC.classes(), new int[3][3]);
-        ModelManifest.Lineage lineage = new ModelManifest.Lineage(0, List.of(), "fixture: untrained, seeded");
+        ModelManifest.Lineage lineage = new ModelManifest.Lineage(0, List.of(), "fixture: untrained, seeded", null);
         for (int version = 1; version <= 3; version++) {
             long seed = version == 3 ? 1 : version;
             try (ResNetModel model = ResNetModel.create(SPEC, seed, 2)) {

@@ -6,6 +6,7 @@ import io.linesight.training.Evaluation;
 import io.linesight.training.LearningRateSchedule;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.TrainingLoop;
+import io.linesight.training.data.Augmentation;
 import io.linesight.training.data.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
@@ -102,6 +103,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-balance", description = "Sample uniformly instead of equally per class.")
     boolean noBalance;
 
+    @Option(names = "--augment", defaultValue = "surface", description = {"surface: shifts, the 8 flips and quarter turns, brightness and",
+            "contrast jitter; shift-flip: shifts and left-right mirror only (default: ${DEFAULT-VALUE})."})
+    String augment;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initial weights, sampling and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -168,12 +173,12 @@ final class TrainCommand implements Callable<Integer> {
             LearningRateSchedule rates = new LearningRateSchedule(LearningRateSchedule.Kind.fromCli(schedule), learningRate,
                     Math.min(warmupEpochs, Math.max(0, epochs - 1)) * stepsPerEpoch);
             TrainingLoop.Run run = new TrainingLoop(System.out).train(model, train, validation, new TrainingLoop.Options(chosen, epochs,
-                    batchSize, rates, weightDecay, clipNorm, !noBalance, seed, patience, !lastEpoch));
+                    batchSize, rates, weightDecay, clipNorm, !noBalance, Augmentation.fromCli(augment), seed, patience, !lastEpoch));
             Evaluation holdout = Evaluation.of(model, validation, 64);
             RegistryPublisher publisher = new RegistryPublisher(models, signing.keyOrNull());
             int version = publisher.nextVersion(registry.model);
             ModelManifest manifest = ModelVersions.publish(publisher, registry.model, version, parent, model, holdout,
-                    new ModelManifest.Lineage(train.size(), List.of(), data.toAbsolutePath().normalize().toString()));
+                    new ModelManifest.Lineage(train.size(), List.of(), data.toAbsolutePath().normalize().toString(), null));
             double wallSeconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("published %s version %d in %s: validation accuracy %.4f, macro-recall %.4f, %.1f min%n",
                     registry.model, manifest.version(), models.versionDir(registry.model, version), holdout.accuracy(),
@@ -191,6 +196,7 @@ final class TrainCommand implements Callable<Integer> {
                 settings.put("weightDecay", weightDecay);
                 settings.put("clipNorm", clipNorm);
                 settings.put("patience", patience);
+                settings.put("augment", augment);
                 settings.put("seed", seed);
                 settings.put("origin", origin);
                 settings.put("version", version);

@@ -12,28 +12,33 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
 
 /**
- * Images decoded once into memory as uint8 RGB at the model's input size (the shared Images path), with
- * their labels. Files that do not decode are skipped and reported, never fatal.
+ * Labelled images at the model's input size as uint8 RGB (the shared Images path). Loaded sets hold every image's
+ * pixels in memory; streamed sets check once that every image decodes and then decode each image again when it is
+ * used, so memory holds a batch, not the set. Images that do not decode are skipped and reported, never fatal.
  */
 public final class ImageSet {
     private final int size;
+    private final List<Source> sources;
+    /** Decoded pixels, or null when the set is streamed. */
     private final List<byte[]> pixels;
+    private final DecodeBudget budget;
     private final int[] labels;
-    private final List<String> names;
     private final List<String> failures;
 
-    private ImageSet(int size, List<byte[]> pixels, int[] labels, List<String> names, List<String> failures) {
+    private ImageSet(int size, List<Source> sources, List<byte[]> pixels, DecodeBudget budget, List<String> failures) {
         this.size = size;
+        this.sources = sources;
         this.pixels = pixels;
-        this.labels = labels;
-        this.names = names;
+        this.budget = budget;
+        this.labels = sources.stream().mapToInt(Source::label).toArray();
         this.failures = failures;
     }
 
-    /** One encoded image to decode: where it came from (for reports), its class and how to read its bytes. */
+    /** One encoded image to decode: where it came from (for reports), its class, its claimed format and its bytes. */
     public record Source(String name, int label, ImageFormat format, Callable<byte[]> bytes) {
     }
 
@@ -47,37 +52,57 @@ public final class ImageSet {
                 DecodeBudget.defaults(), what);
     }
 
-    /** Decodes encoded images (files, or frames from Kafka) in parallel within {@code budget}; failures are reported, not fatal. */
+    /** Decodes encoded images (files, or frames from Kafka) in parallel within {@code budget} and keeps their pixels. */
     public static ImageSet decode(List<Source> sources, int size, int threads, DecodeBudget budget, String what) {
+        List<Source> good = new ArrayList<>();
+        List<byte[]> pixels = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        decodeAll(sources, size, threads, budget, what, (source, rgb) -> {
+            good.add(source);
+            pixels.add(rgb);
+        }, failures);
+        return new ImageSet(size, good, pixels, budget, failures);
+    }
+
+    /** Checks that every image decodes, keeping no pixels: each image is decoded again when a batch needs it. */
+    public static ImageSet stream(List<Source> sources, int size, int threads, DecodeBudget budget, String what) {
+        List<Source> good = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        decodeAll(sources, size, threads, budget, "checking " + what, (source, rgb) -> good.add(source), failures);
+        return new ImageSet(size, good, null, budget, failures);
+    }
+
+    private static void decodeAll(List<Source> sources, int size, int threads, DecodeBudget budget, String what,
+            BiConsumer<Source, byte[]> decoded, List<String> failures) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
         try {
-            List<Future<byte[]>> decoded = new ArrayList<>();
+            List<Future<byte[]>> results = new ArrayList<>();
             for (Source source : sources) {
-                decoded.add(pool.submit(() -> Images.decode(source.bytes().call(), source.format(), budget, null, image -> Images.toRgb(image, size))));
+                results.add(pool.submit(() -> decode(source, size, budget)));
             }
-            List<byte[]> pixels = new ArrayList<>();
-            List<Integer> labels = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            List<String> failures = new ArrayList<>();
             Progress progress = new Progress("decoding " + what, sources.size());
             for (int i = 0; i < sources.size(); i++) {
                 try {
-                    pixels.add(decoded.get(i).get());
-                    labels.add(sources.get(i).label());
-                    names.add(sources.get(i).name());
+                    decoded.accept(sources.get(i), results.get(i).get());
                 } catch (ExecutionException e) {
                     failures.add(sources.get(i).name() + ": " + e.getCause().getMessage());
                 }
+                results.set(i, null); // a streamed set keeps no pixels, not even here
                 progress.step(1);
             }
             progress.done();
-            return new ImageSet(size, pixels, labels.stream().mapToInt(Integer::intValue).toArray(), names, failures);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while decoding " + what, e);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Decoded by what the bytes are: data sets name JPEG files .png (X-SDD does). */
+    private static byte[] decode(Source source, int size, DecodeBudget budget) throws Exception {
+        byte[] bytes = source.bytes().call();
+        return Images.decode(bytes, ImageFormat.ofContent(bytes).orElse(source.format()), budget, null, image -> Images.toRgb(image, size));
     }
 
     private static ImageFormat formatOf(String fileName) {
@@ -89,7 +114,7 @@ public final class ImageSet {
     }
 
     public int size() {
-        return pixels.size();
+        return sources.size();
     }
 
     public int imageSize() {
@@ -97,7 +122,14 @@ public final class ImageSet {
     }
 
     public byte[] pixels(int index) {
-        return pixels.get(index);
+        if (pixels != null) {
+            return pixels.get(index);
+        }
+        try {
+            return decode(sources.get(index), size, budget);
+        } catch (Exception e) {
+            throw new IllegalStateException("image " + sources.get(index).name() + " decoded before but not now", e);
+        }
     }
 
     public int label(int index) {
@@ -105,7 +137,7 @@ public final class ImageSet {
     }
 
     public String name(int index) {
-        return names.get(index);
+        return sources.get(index).name();
     }
 
     /** Files that could not be decoded, with the reason. */
@@ -131,9 +163,16 @@ public final class ImageSet {
     public byte[] batch(int[] indices) {
         int bytes = size * size * 3;
         byte[] out = new byte[indices.length * bytes];
+        List<byte[]> images = pixels(indices);
         for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(pixels.get(indices[i]), 0, out, i * bytes, bytes);
+            System.arraycopy(images.get(i), 0, out, i * bytes, bytes);
         }
         return out;
+    }
+
+    /** The pixels of the given images; a streamed set decodes them in parallel. */
+    public List<byte[]> pixels(int[] indices) {
+        IntStream range = IntStream.range(0, indices.length);
+        return (pixels == null ? range.parallel() : range).mapToObj(i -> pixels(indices[i])).toList();
     }
 }
