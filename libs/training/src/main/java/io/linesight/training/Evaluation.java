@@ -1,6 +1,7 @@
 package io.linesight.training;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.linesight.common.TemperatureScaling;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import java.util.ArrayList;
@@ -10,10 +11,11 @@ import java.util.Map;
 
 /**
  * Accuracy, mean cross-entropy, per-class precision/recall, macro-recall and the confusion matrix of a model
- * on a set; the per-image predictions stay in memory for reports (not in the JSON).
+ * on a set; the per-image predictions and probabilities stay in memory for reports and calibration (not in the JSON).
  */
 public record Evaluation(int count, double accuracy, double macroRecall, double loss, List<ClassMetrics> perClass,
-        int[][] confusion, List<String> classes, @JsonIgnore int[] predictions) {
+        int[][] confusion, List<String> classes, @JsonIgnore int[] predictions, @JsonIgnore float[] probabilities,
+        @JsonIgnore int[] labels) {
 
     public record ClassMetrics(String name, int support, double precision, double recall) {
     }
@@ -23,25 +25,30 @@ public record Evaluation(int count, double accuracy, double macroRecall, double 
         int n = classes.size();
         int[][] confusion = new int[n][n];
         int[] predictions = new int[set.size()];
+        float[] all = new float[set.size() * n];
+        int[] labels = new int[set.size()];
         double lossSum = 0;
         for (int from = 0; from < set.size(); from += batchSize) {
             int to = Math.min(set.size(), from + batchSize);
             float[] probabilities = model.predict(set.batch(from, to), to - from).probabilities();
+            System.arraycopy(probabilities, 0, all, from * n, (to - from) * n);
             for (int i = from; i < to; i++) {
+                labels[i] = set.label(i);
                 predictions[i] = argMax(probabilities, (i - from) * n, n);
-                confusion[set.label(i)][predictions[i]]++;
-                lossSum -= Math.log(Math.max(probabilities[(i - from) * n + set.label(i)], 1e-7));
+                confusion[labels[i]][predictions[i]]++;
+                lossSum -= Math.log(Math.max(probabilities[(i - from) * n + labels[i]], 1e-7));
             }
         }
-        return metrics(classes, confusion, set.size() == 0 ? Double.NaN : lossSum / set.size(), predictions);
+        return metrics(classes, confusion, set.size() == 0 ? Double.NaN : lossSum / set.size(), predictions, all, labels);
     }
 
     /** Metrics from a confusion matrix, rows = true class, columns = predicted class (no loss known). */
     public static Evaluation fromConfusion(List<String> classes, int[][] confusion) {
-        return metrics(classes, confusion, Double.NaN, new int[0]);
+        return metrics(classes, confusion, Double.NaN, new int[0], new float[0], new int[0]);
     }
 
-    private static Evaluation metrics(List<String> classes, int[][] confusion, double loss, int[] predictions) {
+    private static Evaluation metrics(List<String> classes, int[][] confusion, double loss, int[] predictions,
+            float[] probabilities, int[] labels) {
         int n = classes.size();
         int total = 0;
         int correct = 0;
@@ -66,7 +73,13 @@ public record Evaluation(int count, double accuracy, double macroRecall, double 
             perClass.add(new ClassMetrics(classes.get(c), support, precision, recall));
         }
         return new Evaluation(total, total == 0 ? 0 : correct / (double) total,
-                classesPresent == 0 ? 0 : recallSum / classesPresent, loss, perClass, confusion, classes, predictions);
+                classesPresent == 0 ? 0 : recallSum / classesPresent, loss, perClass, confusion, classes, predictions,
+                probabilities, labels);
+    }
+
+    /** The temperature that calibrates these probabilities on these labels (TemperatureScaling). */
+    public TemperatureScaling.Fit calibration() {
+        return TemperatureScaling.fit(probabilities, labels, classes.size());
     }
 
     /** The figures a manifest keeps as holdout metrics. */

@@ -1,5 +1,6 @@
 package io.linesight.training;
 
+import io.linesight.common.TemperatureScaling;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.model.ResNetModel;
@@ -20,17 +21,23 @@ public final class ModelVersions {
     private ModelVersions() {
     }
 
-    /** Exports serving/ and training/ and the holdout evaluation, then publishes them as one version. */
+    /**
+     * Exports serving/ and training/ and the holdout evaluation, then publishes them as one version, with the
+     * temperature that calibrates the holdout's probabilities (none when the holdout is empty).
+     */
     public static ModelManifest publish(RegistryPublisher publisher, String modelName, int version, int parentVersion,
             ResNetModel model, Evaluation holdout, ModelManifest.Lineage lineage) throws IOException {
         ResNetSpec spec = model.spec();
+        TemperatureScaling.Fit fit = holdout.calibration();
+        ModelManifest.Calibration calibration = fit.count() == 0 ? null
+                : new ModelManifest.Calibration(fit.temperature(), fit.eceBefore(), fit.eceAfter(), fit.count());
         return publisher.publish(modelName, version, dir -> {
             model.exportServing(dir.resolve(ModelManifest.SERVING_DIR));
             model.exportTraining(dir.resolve(ModelManifest.TRAINING_DIR));
             ModelRegistry.JSON.writeValue(dir.resolve(EVALUATION_FILE).toFile(), holdout);
         }, files -> new ModelManifest(modelName, version, parentVersion, spec.classes(), spec.inputSize(), 3,
                 new ModelManifest.Architecture(ARCHITECTURE, spec.width(), spec.cifarStem()), PREPROCESSING,
-                holdout.summary(), lineage, System.currentTimeMillis(), files));
+                holdout.summary(), lineage, System.currentTimeMillis(), files, calibration));
     }
 
     public static ResNetSpec spec(ModelManifest manifest) {

@@ -8,18 +8,22 @@ import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import io.linesight.common.ServingSignature;
+import io.linesight.common.TemperatureScaling;
 import java.nio.ByteBuffer;
 
 /**
  * Model input and output of the serving signature: uint8 RGB pixels at the input size in (scaling and
- * normalisation are inside the graph), class probabilities out. Decoding and resizing happen before,
- * in the shared Images path, so they can run in parallel with inference.
+ * normalisation are inside the graph), class probabilities out, calibrated by the version's temperature
+ * (TemperatureScaling, from its signed manifest). Decoding and resizing happen before, in the shared Images path,
+ * so they can run in parallel with inference.
  */
 final class FrameTranslator implements Translator<byte[], float[]> {
     private final int size;
+    private final double temperature;
 
-    FrameTranslator(int size) {
+    FrameTranslator(int size, double temperature) {
         this.size = size;
+        this.temperature = temperature;
     }
 
     @Override
@@ -32,7 +36,9 @@ final class FrameTranslator implements Translator<byte[], float[]> {
     @Override
     public float[] processOutput(TranslatorContext ctx, NDList outputs) {
         NDArray probabilities = outputs.get(ServingSignature.PROBABILITIES);
-        return (probabilities != null ? probabilities : outputs.get(ServingSignature.PROBABILITIES_INDEX)).toFloatArray();
+        float[] values = (probabilities != null ? probabilities : outputs.get(ServingSignature.PROBABILITIES_INDEX)).toFloatArray();
+        TemperatureScaling.apply(values, 0, values.length, temperature);
+        return values;
     }
 
     @Override

@@ -45,15 +45,17 @@ final class ServingModel {
             throws ModelRejectedException {
         Path servingDir = versionDir.resolve(ModelManifest.SERVING_DIR);
         String manifestSha256;
+        double temperature;
         try {
             manifestSha256 = ModelRegistry.sha256(versionDir.resolve(ModelManifest.FILE_NAME));
+            temperature = ModelManifest.Calibration.temperatureOf(ModelRegistry.readManifest(versionDir));
         } catch (IOException e) {
             throw new ModelRejectedException("missing_files", "cannot read the manifest of version " + version.getVersion(), e);
         }
         Criteria<byte[], float[]> criteria = Criteria.builder().setTypes(byte[].class, float[].class)
                 .optModelPath(servingDir).optEngine("TensorFlow").optDevice(device)
                 .optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
-                .optTranslator(new FrameTranslator(version.getInputSize())).build();
+                .optTranslator(new FrameTranslator(version.getInputSize(), temperature)).build();
         ZooModel<byte[], float[]> model;
         try {
             model = criteria.loadModel();

@@ -123,6 +123,8 @@ class TrainerTest {
         ModelManifest v2 = ModelRegistry.verify(registry.resolve(MODEL).resolve("2"));
         assertEquals(new ModelManifest.Holdout(TrainingData.of(store.entries(), CLASSES, 2000).holdout().size(), digest),
                 v2.lineage().holdout(), "the manifest names the set both versions were judged on");
+        assertTrue(v2.calibration().temperature() > 0 && v2.calibration().fittedOn() == v2.lineage().holdout().size(),
+                "temperature fitted on the holdout: " + v2.calibration());
         assertEquals(SigningKeys.signingKey(TestSigningKey.SIGNING.toString()).id(), ManifestSignature.verify(
                 registry.resolve(MODEL).resolve("2"), SigningKeys.trustedKeys(TestSigningKey.TRUSTED.toString())), "signed by the trainer's key");
         assertEquals(1, v2.parentVersion());

@@ -21,7 +21,8 @@ public record ModelManifest(
         Map<String, Double> holdoutMetrics,
         Lineage lineage,
         long createdAtMs,
-        List<FileEntry> files) {
+        List<FileEntry> files,
+        Calibration calibration) {
 
     public static final String FILE_NAME = "manifest.json";
     /** Inference-only SavedModel the classifier loads. */
@@ -57,5 +58,17 @@ public record ModelManifest(
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FileEntry(String path, String sha256, long size) {
+    }
+
+    /**
+     * Temperature scaling fitted on the holdout (TemperatureScaling): classifiers divide the logits by
+     * {@code temperature} so confidences match accuracy. Null on versions from before it: temperature 1.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Calibration(double temperature, double eceBefore, double eceAfter, int fittedOn) {
+        public static double temperatureOf(ModelManifest manifest) {
+            Calibration c = manifest.calibration();
+            return c == null || !(c.temperature() > 0) || Double.isInfinite(c.temperature()) ? 1 : c.temperature();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.linesight.training.cli;
 
+import io.linesight.common.TemperatureScaling;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.Evaluation;
@@ -53,7 +54,13 @@ final class EvaluateCommand implements Callable<Integer> {
         int threads = Runtime.getRuntime().availableProcessors();
         ImageSet set = ImageSet.load(items, manifest.inputSize(), threads, split + " images");
         try (ResNetModel model = ResNetModel.loadServing(dir.resolve(ModelManifest.SERVING_DIR), ModelVersions.spec(manifest), threads)) {
-            System.out.println(ModelRegistry.JSON.writeValueAsString(Evaluation.of(model, set, 64)));
+            Evaluation evaluation = Evaluation.of(model, set, 64);
+            System.out.println(ModelRegistry.JSON.writeValueAsString(evaluation));
+            double temperature = ModelManifest.Calibration.temperatureOf(manifest);
+            TemperatureScaling.Fit refit = evaluation.calibration();
+            System.err.printf("calibration: expected calibration error %.4f raw, %.4f at the version's temperature %.3f"
+                    + " (refitted on these images: T %.3f, %.4f)%n", refit.eceBefore(), TemperatureScaling.ece(evaluation.probabilities(),
+                    evaluation.labels(), manifest.classes().size(), temperature), temperature, refit.temperature(), refit.eceAfter());
         }
         return 0;
     }

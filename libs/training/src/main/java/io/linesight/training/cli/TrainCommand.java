@@ -183,6 +183,11 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("published %s version %d in %s: validation accuracy %.4f, macro-recall %.4f, %.1f min%n",
                     registry.model, manifest.version(), models.versionDir(registry.model, version), holdout.accuracy(),
                     holdout.macroRecall(), wallSeconds / 60);
+            if (manifest.calibration() != null) {
+                System.out.printf("calibration: temperature %.3f on %d validation images, expected calibration error %.4f -> %.4f%n",
+                        manifest.calibration().temperature(), manifest.calibration().fittedOn(), manifest.calibration().eceBefore(),
+                        manifest.calibration().eceAfter());
+            }
             System.out.println("evaluation: " + models.versionDir(registry.model, version).resolve(ModelVersions.EVALUATION_FILE));
             if (!noReport) {
                 Path reportFolder = reportDir != null ? reportDir : Path.of("reports", registry.model + "-v" + version);
