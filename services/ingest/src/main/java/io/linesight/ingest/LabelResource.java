@@ -27,6 +27,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -144,25 +145,30 @@ public class LabelResource {
         }
     }
 
-    /** Counts the label against the operator's limit for the frame first; a failed publication gives it back. */
+    /**
+     * Counts the label against the operator's limit for the frame first (INCR: two requests cannot both take the last
+     * one); the count is given back unless the broker acknowledged the label.
+     */
     private Response publish(LabelRequest request, LabelSource source, FrameIndex.Entry frame, String operator) {
         String given = "labels-given:" + request.frameId() + ":" + operator;
         long count = counters.incr(given);
-        keys.expire(given, 2 * frames.retention().toSeconds());
-        if (count > maxLabelsPerOperator) {
-            counters.decr(given);
-            throw new ApiError(429, "relabel_limit", "operator " + operator + " already gave frame " + request.frameId() + " "
-                    + maxLabelsPerOperator + " labels (linesight.labels.max-per-operator-and-frame)");
-        }
+        AtomicBoolean acknowledged = new AtomicBoolean();
         try {
-            return publishCounted(request, source, frame, operator);
-        } catch (RuntimeException e) {
-            counters.decr(given);
-            throw e;
+            keys.expire(given, 2 * frames.retention().toSeconds());
+            if (count > maxLabelsPerOperator) {
+                throw new ApiError(429, "relabel_limit", "operator " + operator + " already gave frame " + request.frameId() + " "
+                        + maxLabelsPerOperator + " labels (linesight.labels.max-per-operator-and-frame)");
+            }
+            return publishCounted(request, source, frame, operator, acknowledged);
+        } finally {
+            if (!acknowledged.get()) {
+                counters.decr(given);
+            }
         }
     }
 
-    private Response publishCounted(LabelRequest request, LabelSource source, FrameIndex.Entry frame, String operator) {
+    private Response publishCounted(LabelRequest request, LabelSource source, FrameIndex.Entry frame, String operator,
+            AtomicBoolean acknowledged) {
         Prediction served = queue.firstPrediction(request.frameId());
         Label label = Label.newBuilder()
                 .setFrameId(request.frameId())
@@ -177,6 +183,7 @@ public class LabelResource {
                 .setPredictedClass(served == null || served.getTopKCount() == 0 ? "" : served.getTopK(0).getClassName())
                 .build();
         RecordMetadata where = publisher.send(Topic.LABELS.topicName(), label.getFrameId(), label);
+        acknowledged.set(true);
         values.setex(labelKey(request.frameId(), source), 2 * frames.retention().toSeconds(), request.label());
         queue.done(request.frameId());
         if (source == LabelSource.AUDIT && label.getServedModelVersion() > 0) {

@@ -142,11 +142,6 @@ public class FineTuner {
             LOG.infof("Sample retention: pruned %d samples beyond %d image contents per class", data.toPrune().size(),
                     config.maxSamplesPerClass());
         }
-        if (data.holdout().size() < config.minHoldout()) {
-            return skipped("AUDIT holdout has " + data.holdout().size() + " images, fewer than " + config.minHoldout()
-                    + ": publishing nothing (" + data.train().size() + " training images, " + data.unknownClassLabels()
-                    + " labels of unknown classes)");
-        }
         if (data.train().isEmpty()) {
             return skipped("no training images outside the holdout");
         }
@@ -155,7 +150,13 @@ public class FineTuner {
                 decodeBudget, "training samples");
         ImageSet holdoutSet = ImageSet.stream(TrainingData.sources(data.holdout(), spec.classes(), store), spec.inputSize(), threads,
                 decodeBudget, "holdout samples");
-        Judged judged = new Judged(trainSet.size(), holdoutSet.size(), data.holdoutDigest(), data.conflicts());
+        // Judged on what decoded: the minimum, the size and the digest all count those images.
+        if (holdoutSet.size() < config.minHoldout()) {
+            return skipped("AUDIT holdout has " + holdoutSet.size() + " images, fewer than " + config.minHoldout()
+                    + ": publishing nothing (" + trainSet.size() + " training images, " + data.unknownClassLabels()
+                    + " labels of unknown classes)");
+        }
+        Judged judged = new Judged(trainSet.size(), holdoutSet.size(), TrainingData.digest(holdoutSet, spec.classes()), data.conflicts());
 
         Evaluation servingScore;
         try (ResNetModel current = ResNetModel.loadServing(servingDir.resolve(ModelManifest.SERVING_DIR), spec, threads)) {

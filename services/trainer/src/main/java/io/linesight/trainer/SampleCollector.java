@@ -25,8 +25,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 /**
  * Reads linesight.labels; writes linesight.samples (and the local sample store) or, when the labelled frame is gone
  * from linesight.frames, linesight.labels.dlq with the cause. Each label commits once its record is on the broker.
- * Labels wait while a trainer on an empty disk rebuilds its store from linesight.samples (SampleRebuild), so no
- * content's side is decided before its earlier samples are back.
+ * The channel starts paused: SampleRebuild resumes it once the store holds linesight.samples. Storing a sample and
+ * issuing its record happen under one lock with retention's stubs, so the topic's last record per key is the store's.
  */
 @ApplicationScoped
 public class SampleCollector {
@@ -40,6 +40,9 @@ public class SampleCollector {
     private final Emitter<byte[]> rawDeadLetters;
     private final MeterRegistry registry;
     private final AtomicInteger newSamples = new AtomicInteger();
+    /** Orders store writes with the records issued for them (one producer keeps per-key order). */
+    private final Object publishing = new Object();
+    static final String LABELS_CHANNEL = "labels";
 
     SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, DeadLetters deadLetters, MeterRegistry registry,
             @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> labelDeadLetters,
@@ -54,10 +57,9 @@ public class SampleCollector {
         this.rawDeadLetters = rawDeadLetters;
     }
 
-    @Incoming("labels")
+    @Incoming(LABELS_CHANNEL)
     @Blocking
     public CompletionStage<Void> onLabel(Message<Label> message) {
-        store.awaitRebuilt();
         Label label = message.getPayload();
         if (label == null) {
             return deadLetters.malformed(message, rawDeadLetters, Topic.LABELS_DLQ);
@@ -76,20 +78,35 @@ public class SampleCollector {
                 .setLabelPartition(labelRecord.getPartition()).setLabelOffset(labelRecord.getOffset())
                 .setLabel(label.getLabel()).setSource(label.getSource()).setImage(frame.getImage())
                 .setSha256(sha256).setContentType(frame.getContentType()).setHoldout(store.side(sha256, frame.getAudit()))
+                .setLabelledAtMs(label.getLabelledAtMs())
                 .setCreatedAtMs(System.currentTimeMillis()).build();
-        store.put(sample);
-        newSamples.incrementAndGet();
-        Counter.builder("linesight.trainer.samples").tag("source", label.getSource().name())
-                .description("Training samples written").register(registry).increment();
-        return Relay.send(samples, sample, SampleStore.key(sample.getFrameId(), sample.getSource()), null, message);
+        synchronized (publishing) {
+            if (!store.put(sample)) {
+                // A redelivered label the store already has a newer answer for: nothing to write.
+                return message.ack();
+            }
+            newSamples.incrementAndGet();
+            Counter.builder("linesight.trainer.samples").tag("source", label.getSource().name())
+                    .description("Training samples written").register(registry).increment();
+            return Relay.send(samples, sample, SampleStore.key(sample.getFrameId(), sample.getSource()), null, message);
+        }
     }
 
-    /** Sample retention: the pruned samples' records replace theirs on linesight.samples, image dropped, side kept. */
+    /**
+     * Sample retention: each pruned sample's record is replaced, in the store and on linesight.samples, by one without
+     * the image (label and side kept), unless a newer label replaced it meanwhile.
+     */
     void prune(List<SampleStore.Entry> entries) throws Exception {
         for (SampleStore.Entry entry : entries) {
             TrainingSample stub = store.sample(entry).toBuilder().clearImage().setPruned(true).build();
-            Relay.send(samples, stub, entry.key(), null, null).toCompletableFuture().get(60, TimeUnit.SECONDS);
-            store.put(stub);
+            CompletionStage<Void> sent;
+            synchronized (publishing) {
+                if (!store.replaceIfUnchanged(entry, stub)) {
+                    continue;
+                }
+                sent = Relay.send(samples, stub, entry.key(), null, null);
+            }
+            sent.toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
     }
 

@@ -6,6 +6,7 @@ import io.linesight.common.Topic;
 import io.linesight.proto.TrainingSample;
 import io.linesight.proto.TrainingSampleDeserializer;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.ChannelRegistry;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,8 +23,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * Reads linesight.samples from the beginning into a sample store that starts empty (a new replica, a lost disk), up
- * to the end offsets seen at start, before any label is processed; retried until the broker answers.
+ * Reads linesight.samples from the beginning into the sample store, up to the end offsets seen at start, unless an
+ * earlier start finished doing so in this folder (a new replica, a lost disk, a rebuild cut short all read it): the
+ * labels channel starts paused and is resumed only then, so no content's side is decided before its earlier samples
+ * are back. Reading again is harmless: the store keeps the newest record per key. Retried until the broker answers.
  */
 @ApplicationScoped
 public class SampleRebuild {
@@ -33,7 +36,11 @@ public class SampleRebuild {
     private final Map<String, Object> kafkaConfig;
     private final FrameSizeLimit limit;
 
-    SampleRebuild(SampleStore store, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, FrameSizeLimit limit) {
+    private final ChannelRegistry channels;
+
+    SampleRebuild(SampleStore store, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, FrameSizeLimit limit,
+            ChannelRegistry channels) {
+        this.channels = channels;
         this.store = store;
         this.kafkaConfig = kafkaConfig;
         this.limit = limit;
@@ -41,8 +48,8 @@ public class SampleRebuild {
 
     /** After the topics exist (priority 1), in the background: the labels channel waits on the store. */
     void start(@Observes @Priority(2) StartupEvent start) {
-        if (!store.isEmpty()) {
-            store.markRebuilt();
+        if (store.wasRebuilt()) {
+            done();
             return;
         }
         Thread thread = new Thread(this::rebuildUntilDone, "sample-rebuild");
@@ -55,8 +62,8 @@ public class SampleRebuild {
         while (true) {
             try {
                 long kept = rebuild();
-                store.markRebuilt();
                 LOG.infof("Sample store rebuilt from %s: %d samples", Topic.SAMPLES.topicName(), kept);
+                done();
                 return;
             } catch (RuntimeException e) {
                 LOG.warnf("Rebuilding the sample store from %s failed, retrying in %s: %s", Topic.SAMPLES.topicName(), backoff, e);
@@ -68,6 +75,11 @@ public class SampleRebuild {
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : backoff.multipliedBy(2);
             }
         }
+    }
+
+    private void done() {
+        store.markRebuilt();
+        channels.getPausable(SampleCollector.LABELS_CHANNEL).resume();
     }
 
     /** Reads the topic up to its end offsets at start; returns how many records the store kept. */
@@ -99,10 +111,14 @@ public class SampleRebuild {
         }
     }
 
-    /** A sample under its own key whose image (unless pruned) has the content hash it claims; others are skipped. */
+    /**
+     * A sample under its own key (or, from before samples were kept per source, its frame id) whose image, unless
+     * pruned, has the content hash it claims; others are skipped.
+     */
     private static boolean wellFormed(ConsumerRecord<String, TrainingSample> record) {
         TrainingSample sample = record.value();
-        boolean ok = sample != null && SampleStore.key(sample.getFrameId(), sample.getSource()).equals(record.key())
+        boolean ok = sample != null && (SampleStore.key(sample.getFrameId(), sample.getSource()).equals(record.key())
+                || sample.getFrameId().equals(record.key()))
                 && (sample.getPruned() || Sha256.hex(sample.getImage()).equals(sample.getSha256()));
         if (!ok) {
             LOG.warnf("Skipping %s record at %s-%d offset %d: not a sample of its key with its image's hash",

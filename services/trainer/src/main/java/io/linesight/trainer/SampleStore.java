@@ -27,13 +27,15 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class SampleStore {
     private static final Logger LOG = Logger.getLogger(SampleStore.class);
+    /** Written once linesight.samples has been read into the folder: without it, a start reads the topic (again). */
+    private static final String REBUILT_MARKER = "rebuilt";
 
     /** What the index keeps of a sample; the image stays in its file. */
     public record Entry(String key, String frameId, LabelSource source, String label, String sha256, boolean holdout,
-            boolean pruned, int labelPartition, long labelOffset, long createdAtMs, String contentType) {
+            boolean pruned, int labelPartition, long labelOffset, long labelledAtMs, String contentType) {
         static Entry of(TrainingSample s) {
             return new Entry(SampleStore.key(s.getFrameId(), s.getSource()), s.getFrameId(), s.getSource(), s.getLabel(), s.getSha256(),
-                    s.getHoldout(), s.getPruned(), s.getLabelPartition(), s.getLabelOffset(), s.getCreatedAtMs(), s.getContentType());
+                    s.getHoldout(), s.getPruned(), s.getLabelPartition(), s.getLabelOffset(), s.getLabelledAtMs(), s.getContentType());
         }
 
         /** Whether this record replaces {@code older} of the same key: a later label, or the same label pruned. */
@@ -48,6 +50,7 @@ public class SampleStore {
     /** Image content (sha256) -> whether it is on the holdout side. */
     private final Map<String, Boolean> sides = new HashMap<>();
     private final CountDownLatch rebuilt = new CountDownLatch(1);
+    private int sideConflicts;
 
     @Inject
     SampleStore(TrainerConfig config) throws IOException {
@@ -74,11 +77,18 @@ public class SampleStore {
     }
 
     /**
-     * Keeps the sample unless the store has a newer one of its key; whatever side the record claims, the content's
-     * frozen side wins. Returns whether it was kept.
+     * Keeps the sample unless the store has a newer one of its key. The content's frozen side wins over what the
+     * record claims; records that disagree (only a damaged or forged topic has them) are counted, and the holdout side
+     * wins, so an image that judged versions is never trained on. Returns whether it was kept.
      */
     synchronized boolean put(TrainingSample sample) {
-        boolean side = sides.computeIfAbsent(sample.getSha256(), s -> sample.getHoldout());
+        Boolean frozen = sides.get(sample.getSha256());
+        if (frozen != null && frozen != sample.getHoldout()) {
+            sideConflicts++;
+            LOG.warnf("Sample %s says holdout=%s but its image content was frozen as holdout=%s: keeping the holdout side",
+                    key(sample.getFrameId(), sample.getSource()), sample.getHoldout(), frozen);
+        }
+        boolean side = sides.merge(sample.getSha256(), sample.getHoldout(), Boolean::logicalOr);
         TrainingSample kept = side == sample.getHoldout() ? sample : sample.toBuilder().setHoldout(side).build();
         Entry entry = Entry.of(kept);
         Entry older = entries.get(entry.key());
@@ -90,6 +100,16 @@ public class SampleStore {
         return true;
     }
 
+    /** Replaces {@code expected} by {@code stub} only if the store still holds exactly {@code expected}. */
+    synchronized boolean replaceIfUnchanged(Entry expected, TrainingSample stub) {
+        return expected.equals(entries.get(expected.key())) && put(stub);
+    }
+
+    /** Sample records whose side disagreed with their content's frozen side, since start. */
+    synchronized int sideConflicts() {
+        return sideConflicts;
+    }
+
     synchronized List<Entry> entries() {
         return List.copyOf(entries.values());
     }
@@ -98,22 +118,25 @@ public class SampleStore {
         return entries.isEmpty();
     }
 
-    /** Called once the store holds what linesight.samples held at start (at once when the disk was not empty). */
+    /** Whether an earlier start finished reading linesight.samples into this folder (the marker file survives restarts). */
+    boolean wasRebuilt() {
+        return Files.exists(dir.resolve(REBUILT_MARKER));
+    }
+
+    /** Called once the store holds what linesight.samples held at start; recorded on disk for the next start. */
     void markRebuilt() {
+        try {
+            if (!wasRebuilt()) {
+                Files.writeString(dir.resolve(REBUILT_MARKER), "linesight.samples read to its end at start\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the finished rebuild in " + dir, e);
+        }
         rebuilt.countDown();
     }
 
     boolean isRebuilt() {
         return rebuilt.getCount() == 0;
-    }
-
-    void awaitRebuilt() {
-        try {
-            rebuilt.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the sample store is rebuilt", e);
-        }
     }
 
     /** The encoded image of a sample, read from its file (empty once pruned). */
@@ -132,12 +155,14 @@ public class SampleStore {
                 try {
                     TrainingSample sample = TrainingSample.parseFrom(Files.readAllBytes(file));
                     Entry entry = Entry.of(sample);
-                    if (file.equals(file(entry.key()))) {
-                        entries.put(entry.key(), entry);
-                        sides.putIfAbsent(entry.sha256(), entry.holdout());
-                    } else {
-                        LOG.warnf("Skipping sample file %s: it does not hold the sample of its name", file);
+                    if (!file.equals(file(entry.key()))) {
+                        // A store from before samples were kept per (frame, source), or a file renamed by hand.
+                        write(entry.key(), sample);
+                        Files.delete(file);
+                        LOG.infof("Sample file %s moved to %s", file.getFileName(), file(entry.key()).getFileName());
                     }
+                    entries.put(entry.key(), entry);
+                    sides.merge(entry.sha256(), entry.holdout(), Boolean::logicalOr);
                 } catch (IOException e) {
                     LOG.warnf("Skipping unreadable sample %s: %s", file, e.getMessage());
                 }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * What one run trains on and is judged by, one item per image content (sha256), so an image streamed under many
@@ -21,8 +22,8 @@ import java.util.TreeMap;
  * <ul>
  * <li>Holdout: contents on the holdout side with at least one AUDIT label; only the blind AUDIT labels vote.</li>
  * <li>Training: contents on the training side; every source votes.</li>
- * <li>Conflicting labels: the class with most votes wins; a tie goes to the newest sample's class, then to the
- * alphabetically first. Contents whose votes disagree are counted.</li>
+ * <li>Conflicting labels: the class with most votes wins; a tie goes to the class answered last (the operators'
+ * labelling time), then to the alphabetically first. Contents whose votes disagree are counted.</li>
  * <li>Retention: at most {@code maxPerClass} training contents per class, the ones of lowest
  * hash("reservoir:" + sha256), a uniform sample that does not depend on arrival order; the rest are pruned. The
  * holdout is kept whole.</li>
@@ -49,7 +50,7 @@ record TrainingData(List<Item> train, List<Item> holdout, int conflicts, int unk
         int conflicts = 0;
         for (Map.Entry<String, List<SampleStore.Entry>> content : byContent.entrySet()) {
             List<SampleStore.Entry> samples = content.getValue();
-            boolean onHoldout = samples.get(0).holdout();
+            boolean onHoldout = samples.stream().anyMatch(SampleStore.Entry::holdout);
             List<SampleStore.Entry> voters = onHoldout
                     ? samples.stream().filter(s -> s.source() == LabelSource.AUDIT).toList() : samples;
             SampleStore.Entry image = samples.stream().filter(s -> !s.pruned()).findFirst().orElse(null);
@@ -81,23 +82,26 @@ record TrainingData(List<Item> train, List<Item> holdout, int conflicts, int unk
         return new TrainingData(train, holdout, conflicts, unknown, toPrune);
     }
 
-    /** Most votes; a tie goes to the newest sample's class, then to the alphabetically first class. */
+    /** Most votes; a tie goes to the class labelled last, then to the alphabetically first class. */
     static String winner(List<SampleStore.Entry> voters) {
         Map<String, Integer> votes = new HashMap<>();
         Map<String, Long> newest = new HashMap<>();
         for (SampleStore.Entry voter : voters) {
             votes.merge(voter.label(), 1, Integer::sum);
-            newest.merge(voter.label(), voter.createdAtMs(), Math::max);
+            newest.merge(voter.label(), voter.labelledAtMs(), Math::max);
         }
         return votes.keySet().stream().min(Comparator.<String>comparingInt(votes::get).reversed()
                 .thenComparing(Comparator.<String>comparingLong(newest::get).reversed())
                 .thenComparing(Comparator.naturalOrder())).orElseThrow();
     }
 
-    /** SHA-256 of the holdout's sorted "content label" lines: two runs with one digest were judged on the same set. */
-    String holdoutDigest() {
+    /**
+     * SHA-256 of a judging set's sorted "content label" lines, from the images that decoded (ImageSet names are content
+     * hashes here): two runs with one digest were judged on the same set.
+     */
+    static String digest(ImageSet set, List<String> classes) {
         StringBuilder lines = new StringBuilder();
-        holdout.stream().map(i -> i.sha256() + " " + i.label() + "\n").sorted().forEach(lines::append);
+        IntStream.range(0, set.size()).mapToObj(i -> set.name(i) + " " + classes.get(set.label(i)) + "\n").sorted().forEach(lines::append);
         return Sha256.hex(lines.toString().getBytes(StandardCharsets.UTF_8));
     }
 

@@ -80,12 +80,21 @@ public class VersionPromoter {
         ModelVersion next = ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING);
         Relay.send(pointers, next, next.getModelName(), null, null).toCompletableFuture().get(60, TimeUnit.SECONDS);
         LOG.infof("Promoted %s version %d on %s (%s)", model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
-        List<Integer> deleted = RegistryRetention.apply(models, model, version, registryConfig.keepPrevious(),
-                registryConfig.pinned().orElse(Set.of()), v -> serving.serving() != null && serving.serving().getVersion() == v);
-        if (!deleted.isEmpty()) {
-            LOG.infof("Registry retention: deleted %s versions %s (keeping %d below the serving one, pinned %s)", model, deleted,
-                    registryConfig.keepPrevious(), registryConfig.pinned().orElse(Set.of()));
-        }
+        applyRetention(model, version);
         return OptionalInt.of(version);
+    }
+
+    /** After the pointer is out: a retention failure is logged, never turned into a failed promotion. */
+    private void applyRetention(String model, int version) {
+        try {
+            List<Integer> deleted = RegistryRetention.apply(models, model, version, registryConfig.keepPrevious(),
+                    registryConfig.pinned().orElse(Set.of()), v -> serving.serving() != null && serving.serving().getVersion() == v);
+            if (!deleted.isEmpty()) {
+                LOG.infof("Registry retention: deleted %s versions %s (keeping %d below the serving one and as many ancestors,"
+                        + " pinned %s)", model, deleted, registryConfig.keepPrevious(), registryConfig.pinned().orElse(Set.of()));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Registry retention failed after promoting %s version %d; nothing else changed: %s", model, version, e);
+        }
     }
 }

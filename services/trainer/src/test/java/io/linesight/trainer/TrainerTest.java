@@ -40,6 +40,7 @@ import io.linesight.training.registry.RegistryPublisher;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.ChannelRegistry;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,6 +80,9 @@ class TrainerTest {
     @Inject
     FrameSizeLimit frameSizeLimit;
 
+    @Inject
+    ChannelRegistry channels;
+
     @Test
     void labelsBecomeSamplesAndABetterVersionIsPromotedAWorseOneRefused() throws Exception {
         Path registry = Path.of("target/registry");
@@ -111,7 +115,7 @@ class TrainerTest {
 
         // A trainer on an empty disk gets the same samples, sides and labels back from linesight.samples.
         SampleStore rebuilt = new SampleStore(Files.createTempDirectory("rebuilt-samples"), 0.5);
-        assertEquals(labels.size(), new SampleRebuild(rebuilt, kafkaConfig, frameSizeLimit).rebuild());
+        assertEquals(labels.size(), new SampleRebuild(rebuilt, kafkaConfig, frameSizeLimit, channels).rebuild());
         assertEquals(Set.copyOf(store.entries()), Set.copyOf(rebuilt.entries()));
         assertTrue(rebuilt.entries().stream().anyMatch(SampleStore.Entry::holdout));
 

@@ -72,8 +72,12 @@ public final class FaultSuite {
 
         /** Posts one frame; fails unless ingest acknowledges it. The JSON answer (frameId, audit, ...). */
         String postFrameAnswer(String cameraId) {
-            Http.Answer answer = Http.post(system.ingest.url("/api/v1/frames"), camera(), "image/jpeg",
-                    ImageSamples.neuImage("inclusion", 1 + (int) (System.nanoTime() % 300)), "X-Camera-Id", cameraId);
+            return postFrameAnswer(cameraId, "image/jpeg", ImageSamples.neuImage("inclusion", 1 + (int) (System.nanoTime() % 300)));
+        }
+
+        /** Posts the given image; fails unless ingest acknowledges it. */
+        String postFrameAnswer(String cameraId, String contentType, byte[] image) {
+            Http.Answer answer = Http.post(system.ingest.url("/api/v1/frames"), camera(), contentType, image, "X-Camera-Id", cameraId);
             if (answer.status() != 202) {
                 throw new IllegalStateException("frame not accepted: " + answer.status() + " " + answer.body());
             }

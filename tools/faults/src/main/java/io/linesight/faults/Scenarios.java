@@ -1,10 +1,12 @@
 package io.linesight.faults;
 
 import io.linesight.common.HashSelection;
+import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.LabelSource;
@@ -214,7 +216,8 @@ final class Scenarios {
 
     /**
      * Labels frames until the trainer's AUDIT holdout can gate a run (its minimum is 10; the default fraction 0.5 of
-     * AUDIT labels), once per suite; the labelled frames.
+     * audit images, by content hash), once per suite; the labelled frames. Each frame is an image never sent before, so
+     * its content's side is decided by this label, not by camera traffic that other rows labelled.
      */
     Set<String> labelForTraining() throws Exception {
         if (!ctx.trainingFrames.isEmpty()) {
@@ -223,11 +226,12 @@ final class Scenarios {
         Map<String, Boolean> audited = new LinkedHashMap<>();
         int holdout = 0;
         while (holdout < 12 && audited.size() < 400) {
-            String answer = ctx.postFrameAnswer("cam-train");
+            byte[] image = ImageSamples.noisePng(2000, System.nanoTime());
+            String answer = ctx.postFrameAnswer("cam-train", "image/png", image);
             String frameId = FaultSuite.Context.frameId(answer);
             boolean audit = answer.contains("\"audit\":true");
             audited.put(frameId, audit);
-            holdout += audit && HashSelection.isHoldout(frameId, 0.5) ? 1 : 0;
+            holdout += audit && HashSelection.isHoldout(Sha256.hex(image), 0.5) ? 1 : 0;
         }
         ctx.ledger.awaitAll(audited.keySet(), SETTLE);
         String samples = ctx.trainer.url("/q/metrics");
