@@ -31,7 +31,7 @@ class TrainingLoopTest {
             double chance = Evaluation.of(model, heldOut, 64).accuracy();
             List<TrainingLoop.EpochResult> epochs = new TrainingLoop(System.out).train(model, train, heldOut,
                     new TrainingLoop.Options(Strategy.FULL, 12, 16,
-                    new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.05f, 11), 5e-4f, 0f, true, Augmentation.SURFACE, 11, 0, false)).epochs();
+                    new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 0.05f, 11), 5e-4f, 0f, true, Augmentation.SHIFT_FLIP, 11, 0, false)).epochs();
             Evaluation after = Evaluation.of(model, heldOut, 64);
 
             double firstLoss = epochs.get(0).loss();

@@ -103,8 +103,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-balance", description = "Sample uniformly instead of equally per class.")
     boolean noBalance;
 
-    @Option(names = "--augment", defaultValue = "surface", description = {"surface: shifts, the 8 flips and quarter turns, brightness and",
-            "contrast jitter; shift-flip: shifts and left-right mirror only (default: ${DEFAULT-VALUE})."})
+    @Option(names = "--augment", defaultValue = "shift-flip", description = {"shift-flip: shifts and left-right mirror; dihedral: also the other",
+            "flips and quarter turns; surface: also brightness and contrast jitter (default: ${DEFAULT-VALUE})."})
     String augment;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initial weights, sampling and augmentation (default: ${DEFAULT-VALUE}).")

@@ -6,12 +6,13 @@ import java.util.Random;
 
 /**
  * How training images are varied, applied per image in Batches. Every kind shifts the image by up to an eighth of its
- * size (zero fill) and mirrors it left-right; {@code SURFACE} adds what a surface under a fixed camera allows: any
- * of the 8 flips and quarter turns (a defect has no up or down) and brightness and contrast jitter (lamps age, parts
- * reflect differently).
+ * size (zero fill) and mirrors it left-right; {@code DIHEDRAL} adds the other flips and quarter turns (a surface
+ * defect has no up or down); {@code SURFACE} adds brightness and contrast jitter too (lamps age, parts reflect
+ * differently), which hurts where brightness tells classes apart (X-SDD's oxide scales).
  */
 public enum Augmentation {
     SHIFT_FLIP(false, 0),
+    DIHEDRAL(true, 0),
     SURFACE(true, 0.2);
 
     private final boolean dihedral;
