@@ -7,10 +7,12 @@ import io.linesight.proto.TrainingSample;
 import io.linesight.proto.TrainingSampleDeserializer;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;
+import io.smallrye.reactive.messaging.PausableChannel;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -35,19 +37,21 @@ public class SampleRebuild {
     private final SampleStore store;
     private final Map<String, Object> kafkaConfig;
     private final FrameSizeLimit limit;
-
     private final ChannelRegistry channels;
 
     SampleRebuild(SampleStore store, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, FrameSizeLimit limit,
             ChannelRegistry channels) {
-        this.channels = channels;
         this.store = store;
         this.kafkaConfig = kafkaConfig;
         this.limit = limit;
+        this.channels = channels;
     }
 
-    /** After the topics exist (priority 1), in the background: the labels channel waits on the store. */
-    void start(@Observes @Priority(2) StartupEvent start) {
+    /**
+     * In the background, once the messaging channels are wired (they are at LIBRARY_BEFORE, so the labels channel is
+     * registered as pausable): the labels channel waits on the store.
+     */
+    void start(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent start) {
         if (store.wasRebuilt()) {
             done();
             return;
@@ -79,7 +83,12 @@ public class SampleRebuild {
 
     private void done() {
         store.markRebuilt();
-        channels.getPausable(SampleCollector.LABELS_CHANNEL).resume();
+        PausableChannel labels = channels.getPausable(SampleCollector.LABELS_CHANNEL);
+        if (labels == null) {
+            throw new IllegalStateException("channel " + SampleCollector.LABELS_CHANNEL + " is not registered as pausable: it needs mp.messaging.incoming."
+                    + SampleCollector.LABELS_CHANNEL + ".pausable=true and its wiring done before this observer");
+        }
+        labels.resume();
     }
 
     /** Reads the topic up to its end offsets at start; returns how many records the store kept. */
