@@ -265,7 +265,8 @@ public final class LocalInfra {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
     }
 
-    private Optional<Long> pid(String name) throws IOException {
+    /** The process id of "kafka" or "redis" as started here, from its pid file. */
+    public Optional<Long> pid(String name) throws IOException {
         Path file = dir.resolve(name + ".pid");
         return Files.exists(file) ? Optional.of(Long.parseLong(Files.readString(file).trim())) : Optional.empty();
     }

@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The inference thread: one model call per prepared batch (DJL TensorFlow), with a reference on the serving version
- * held for the batch so a swap never closes it mid-call; answers go to PredictionPublisher, new ones to the cache.
+ * held for the batch so a swap never closes it mid-call; answers go to PredictionPublisher and the cache.
  */
 @ApplicationScoped
 public class BatchInference {
@@ -41,6 +41,8 @@ public class BatchInference {
     private final Thread thread = new Thread(this::run, "inference");
     private final DistributionSummary batchSize;
     private final Timer inferenceTime;
+    private final Timer ready;
+    private final Timer inferenceShare;
     private volatile boolean running = true;
 
     BatchInference(ModelManager models, FramePreparation preparation, PredictionPublisher publisher, PredictionCache cache,
@@ -53,6 +55,8 @@ public class BatchInference {
         this.batchSize = DistributionSummary.builder("linesight.classifier.batch.size").publishPercentileHistogram()
                 .description("Frames per inference batch").register(registry);
         this.inferenceTime = ClassifierMetrics.timer(registry, "linesight.classifier.inference", "One batch through the model");
+        this.ready = ClassifierMetrics.stage(registry, "ready");
+        this.inferenceShare = ClassifierMetrics.stage(registry, "inference");
     }
 
     void start(@Observes StartupEvent event) {
@@ -81,7 +85,9 @@ public class BatchInference {
             // Frames whose answer or dead letter was handed to the broker: Relay acknowledges those, nothing else may.
             Set<PendingFrame> handed = Collections.newSetFromMap(new IdentityHashMap<>());
             try {
-                classify(await(batch.items()), handed);
+                List<PreparedFrame> items = await(batch.items());
+                ClassifierMetrics.recordFrames(ready, System.nanoTime() - batch.formedAtNanos(), items.size());
+                classify(items, handed);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -107,13 +113,9 @@ public class BatchInference {
     private void classify(List<PreparedFrame> batch, Set<PendingFrame> handed) throws TranslateException {
         batchSize.record(batch.size());
         List<PreparedFrame> toInfer = new ArrayList<>();
-        List<Prediction> firstPredictions = new ArrayList<>();
         for (PreparedFrame item : batch) {
             if (item.failure() != null) {
                 publisher.deadLetter(item);
-                handed.add(item.pending());
-            } else if (item.cached() != null) {
-                firstPredictions.add(publisher.publish(item.cached().toBuilder(), item, 0, true));
                 handed.add(item.pending());
             } else {
                 toInfer.add(item);
@@ -135,22 +137,21 @@ public class BatchInference {
                 List<float[]> probabilities = model.predict(pixels);
                 long inferenceMicros = (System.nanoTime() - start) / 1000;
                 inferenceTime.record(inferenceMicros, TimeUnit.MICROSECONDS);
+                ClassifierMetrics.recordFrames(inferenceShare, inferenceMicros * 1000 / toInfer.size(), toInfer.size());
                 for (int i = 0; i < toInfer.size(); i++) {
                     PreparedFrame item = toInfer.get(i);
                     Prediction.Builder answer = Prediction.newBuilder().setModelName(version.getModelName())
                             .setModelVersion(version.getVersion())
                             .addAllTopK(TopK.of(probabilities.get(i), version.getClassesList(), topK));
-                    Prediction prediction = publisher.publish(answer, item, inferenceMicros, false);
+                    fresh.add(publisher.publish(answer, item.pending(), item.preprocessMicros(), inferenceMicros, false));
                     handed.add(item.pending());
-                    firstPredictions.add(prediction);
                     cacheKeys.add(RedisKeys.cachedPrediction(version.getModelName(), model.manifestSha256(),
                             item.pending().imageSha256()));
-                    fresh.add(prediction);
                 }
             } finally {
                 model.release();
             }
         }
-        cache.store(cacheKeys, fresh, firstPredictions);
+        cache.store(cacheKeys, fresh);
     }
 }

@@ -37,4 +37,10 @@ public interface ClassifierConfig {
 
     /** Threads decoding and resizing frames, in parallel with inference. */
     int preprocessThreads();
+
+    /** TensorFlow's threads within one op (0 = one per core the JVM sees). */
+    int inferenceThreads();
+
+    /** TensorFlow's threads running independent ops at once. */
+    int inferenceInteropThreads();
 }

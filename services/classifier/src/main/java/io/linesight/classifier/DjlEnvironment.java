@@ -9,16 +9,21 @@ import org.jboss.logging.Logger;
 
 /**
  * Prepares DJL before any model loads, on a Quarkus-managed thread: offline (nothing may be downloaded at
- * run time), no usage tracking (it probes cloud metadata), and the TensorFlow engine initialised.
+ * run time), no usage tracking (it probes cloud metadata), TensorFlow's thread pools sized (DJL reads them at each
+ * model load), and the TensorFlow engine initialised.
  */
 @ApplicationScoped
 public class DjlEnvironment {
     private static final Logger LOG = Logger.getLogger(DjlEnvironment.class);
 
-    void init(@Observes @Priority(0) StartupEvent start) {
+    void init(@Observes @Priority(0) StartupEvent start, ClassifierConfig config) {
         System.setProperty("OPT_OUT_TRACKING", "true");
         System.setProperty("ai.djl.offline", "true");
+        int intraOp = config.inferenceThreads() > 0 ? config.inferenceThreads() : Runtime.getRuntime().availableProcessors();
+        System.setProperty("ai.djl.tensorflow.num_intraop_threads", Integer.toString(intraOp));
+        System.setProperty("ai.djl.tensorflow.num_interop_threads", Integer.toString(config.inferenceInteropThreads()));
         Engine engine = Engine.getEngine("TensorFlow");
-        LOG.infof("DJL %s with TensorFlow %s, %d GPU(s) visible", Engine.getDjlVersion(), engine.getVersion(), engine.getGpuCount());
+        LOG.infof("DJL %s with TensorFlow %s, %d GPU(s) visible; %d intra-op and %d inter-op threads", Engine.getDjlVersion(),
+                engine.getVersion(), engine.getGpuCount(), intraOp, config.inferenceInteropThreads());
     }
 }

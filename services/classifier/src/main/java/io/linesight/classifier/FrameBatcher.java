@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The batcher thread: takes pending frames from FrameIntake's queue, up to batch-size at once, waiting at most
- * max-wait for more once it holds one, and hands each batch to FramePreparation, then to BatchInference.
+ * max-wait for more once it holds one, and hands each batch to FramePreparation, then what the cache did not answer
+ * to BatchInference.
  */
 @ApplicationScoped
 public class FrameBatcher {
@@ -72,7 +73,10 @@ public class FrameBatcher {
                     }
                     frames.add(next);
                 }
-                inference.submit(preparation.prepare(frames));
+                PreparedBatch prepared = preparation.prepare(frames);
+                if (!prepared.frames().isEmpty()) {
+                    inference.submit(prepared);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -44,7 +44,8 @@ public class FrameIntake {
         RecordRef ref = message.getMetadata(IncomingKafkaRecordMetadata.class)
                 .map(m -> RecordRef.newBuilder().setTopic(m.getTopic()).setPartition(m.getPartition()).setOffset(m.getOffset()).build())
                 .orElse(RecordRef.getDefaultInstance());
-        PendingFrame pending = new PendingFrame(message, frame, ref, System.currentTimeMillis(), Sha256.hex(frame.getImage()));
+        PendingFrame pending = new PendingFrame(message, frame, ref, System.currentTimeMillis(), System.nanoTime(),
+                Sha256.hex(frame.getImage()));
         if (batcher.offer(pending)) {
             return Uni.createFrom().voidItem();
         }

@@ -17,43 +17,54 @@ import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Readies a batch for the model: one cache lookup (Redis) for the whole batch, then the misses decoded and resized
- * to the serving version's input on the preprocess pool, in parallel with the previous batch's inference.
+ * Readies a batch for the model: one cache lookup (Redis) for the whole batch, whose hits are published at once
+ * (they never wait behind an inference), then the misses decoded and resized to the serving version's input on the
+ * preprocess pool, in parallel with the previous batch's inference.
  */
 @Startup
 @ApplicationScoped
 public class FramePreparation {
     private final ModelManager models;
     private final PredictionCache cache;
+    private final PredictionPublisher publisher;
     private final DecodeBudget decodeBudget;
     private final FrameSizeLimit limit;
     private final ExecutorService pool;
-    private final Timer queueWait;
-    private final Timer preprocessTime;
+    private final Timer transit;
+    private final Timer batching;
+    private final Timer cacheLookup;
+    private final Timer decoding;
+    private final Timer resizing;
 
-    FramePreparation(ModelManager models, PredictionCache cache, DecodeBudget decodeBudget, FrameSizeLimit limit, ClassifierConfig config,
-            MeterRegistry registry) {
+    FramePreparation(ModelManager models, PredictionCache cache, PredictionPublisher publisher, DecodeBudget decodeBudget,
+            FrameSizeLimit limit, ClassifierConfig config, MeterRegistry registry) {
         this.models = models;
         this.cache = cache;
+        this.publisher = publisher;
         this.decodeBudget = decodeBudget;
         this.limit = limit;
         this.pool = Executors.newFixedThreadPool(config.preprocessThreads(), r -> new Thread(r, "preprocess"));
-        this.queueWait = ClassifierMetrics.timer(registry, "linesight.classifier.queue.wait", "Frame received by ingest -> taken by the classifier");
-        this.preprocessTime = ClassifierMetrics.timer(registry, "linesight.classifier.preprocess", "Decode and resize of one frame");
+        this.transit = ClassifierMetrics.stage(registry, "transit");
+        this.batching = ClassifierMetrics.stage(registry, "batching");
+        this.cacheLookup = ClassifierMetrics.stage(registry, "cache");
+        this.decoding = ClassifierMetrics.stage(registry, "decode");
+        this.resizing = ClassifierMetrics.stage(registry, "resize");
     }
 
     void stop(@Observes ShutdownEvent event) {
         pool.shutdownNow();
     }
 
-    /** Waits until a version serves (frames are consumed only then), so every batch is prepared for one. */
+    /**
+     * Waits until a version serves (frames are consumed only then), so every batch is prepared for one. Returns the
+     * frames left for the model: cache hits are answered here.
+     */
     PreparedBatch prepare(List<PendingFrame> batch) throws InterruptedException {
         ServingModel serving = models.serving();
         while (serving == null) {
@@ -63,17 +74,27 @@ public class FramePreparation {
         String model = serving.version().getModelName();
         String digest = serving.manifestSha256();
         int inputSize = serving.version().getInputSize();
+        long formed = System.nanoTime();
         List<Prediction> cached = cache.lookup(batch.stream()
                 .map(p -> RedisKeys.cachedPrediction(model, digest, p.imageSha256())).toList());
+        ClassifierMetrics.recordFrames(cacheLookup, (System.nanoTime() - formed) / batch.size(), batch.size());
+        List<PendingFrame> misses = new ArrayList<>(batch.size());
         List<Future<PreparedFrame>> items = new ArrayList<>(batch.size());
+        List<Prediction> answered = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             PendingFrame pending = batch.get(i);
-            queueWait.record(pending.queueWaitMs(), TimeUnit.MILLISECONDS);
+            transit.record(pending.queueWaitMs(), TimeUnit.MILLISECONDS);
+            batching.record(formed - pending.takenAtNanos(), TimeUnit.NANOSECONDS);
             Prediction hit = cached.get(i);
-            items.add(hit != null ? CompletableFuture.completedFuture(PreparedFrame.cached(pending, hit))
-                    : pool.submit(() -> decode(pending, inputSize)));
+            if (hit != null) {
+                answered.add(publisher.publish(hit.toBuilder(), pending, 0, 0, true));
+            } else {
+                misses.add(pending);
+                items.add(pool.submit(() -> decode(pending, inputSize)));
+            }
         }
-        return new PreparedBatch(batch, items);
+        cache.recordFirst(answered);
+        return new PreparedBatch(misses, items, formed);
     }
 
     /** Pixels at the input size, or the reason the frame goes to the DLQ. */
@@ -89,10 +110,14 @@ public class FramePreparation {
         }
         try {
             // No wait bound: the preprocess pool bounds how many wait, and every decode returns its share.
-            byte[] rgb = Images.decode(frame.getImage().toByteArray(), format.get(), decodeBudget, null, image -> Images.toRgb(image, inputSize));
-            long micros = (System.nanoTime() - start) / 1000;
-            preprocessTime.record(micros, TimeUnit.MICROSECONDS);
-            return PreparedFrame.pixels(pending, rgb, micros);
+            byte[] rgb = Images.decode(frame.getImage().toByteArray(), format.get(), decodeBudget, null, image -> {
+                long decoded = System.nanoTime();
+                decoding.record(decoded - start, TimeUnit.NANOSECONDS);
+                byte[] pixels = Images.toRgb(image, inputSize);
+                resizing.record(System.nanoTime() - decoded, TimeUnit.NANOSECONDS);
+                return pixels;
+            });
+            return PreparedFrame.pixels(pending, rgb, (System.nanoTime() - start) / 1000);
         } catch (ImageRejectedException e) {
             if (e.reason() == ImageRejectedException.Reason.BUSY) {
                 // Interrupted while waiting for decode memory (shutdown): the frame is fine, so it is not dead-lettered

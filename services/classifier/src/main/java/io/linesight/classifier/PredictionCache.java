@@ -98,13 +98,13 @@ public class PredictionCache {
         return Arrays.asList(found);
     }
 
-    /** New cache entries in one pipelined write, bounded like lookups; then each frame's first prediction. */
-    void store(List<String> cacheKeys, List<Prediction> cached, List<Prediction> firstPredictions) {
+    /** New predictions as cache entries in one pipelined write, bounded like lookups; then as their frames' first ones. */
+    void store(List<String> cacheKeys, List<Prediction> predictions) {
         if (!cacheKeys.isEmpty() && !bypassing()) {
             List<Request> writes = new ArrayList<>();
             long ttl = config.ttl().toMillis();
             for (int i = 0; i < cacheKeys.size(); i++) {
-                writes.add(Request.cmd(Command.SET).arg(cacheKeys.get(i)).arg(cached.get(i).toByteArray()).arg("PX").arg(ttl));
+                writes.add(Request.cmd(Command.SET).arg(cacheKeys.get(i)).arg(predictions.get(i).toByteArray()).arg("PX").arg(ttl));
             }
             try {
                 redis.batch(writes).await().atMost(config.timeout());
@@ -112,7 +112,7 @@ public class PredictionCache {
                 failed(e);
             }
         }
-        recordFirst(firstPredictions);
+        recordFirst(predictions);
     }
 
     /**
@@ -120,7 +120,7 @@ public class PredictionCache {
      * scored against it. So it is written even while lookups bypass Redis, and without waiting: a slow Redis never
      * holds a batch. Writes that fail anyway are counted and logged (at most once per retry-after period).
      */
-    private void recordFirst(List<Prediction> firstPredictions) {
+    void recordFirst(List<Prediction> firstPredictions) {
         if (firstPredictions.isEmpty()) {
             return;
         }

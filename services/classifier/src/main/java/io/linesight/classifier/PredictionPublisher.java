@@ -29,6 +29,7 @@ public class PredictionPublisher {
     private final Timer captureToPrediction;
     private final Counter predicted;
     private final Counter cachedHits;
+    private final Timer produce;
 
     PredictionPublisher(DeadLetters deadLetters, MeterRegistry registry,
             @Channel("predictions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> predictions,
@@ -40,20 +41,25 @@ public class PredictionPublisher {
                 "Camera capture -> prediction published");
         this.predicted = ClassifierMetrics.outcome(registry, "predicted");
         this.cachedHits = ClassifierMetrics.outcome(registry, "cached");
+        this.produce = ClassifierMetrics.stage(registry, "produce");
     }
 
-    /** Completes the answer with the frame's identity and timings, publishes it and returns it. */
-    Prediction publish(Prediction.Builder answer, PreparedFrame item, long inferenceMicros, boolean cached) {
-        PendingFrame pending = item.pending();
+    /**
+     * Completes the answer with the frame's identity and timings, publishes it and returns it; the produce stage runs
+     * until the broker acknowledged it.
+     */
+    Prediction publish(Prediction.Builder answer, PendingFrame pending, long preprocessMicros, long inferenceMicros, boolean cached) {
         Frame frame = pending.frame();
+        long sent = System.nanoTime();
         long now = System.currentTimeMillis();
         captureToPrediction.record(Math.max(0, now - frame.getCapturedAtMs()), TimeUnit.MILLISECONDS);
         (cached ? cachedHits : predicted).increment();
         Prediction prediction = answer.setFrameId(frame.getFrameId()).setCameraId(frame.getCameraId()).setFrameRef(pending.ref())
                 .setTimings(PredictionTimings.newBuilder().setQueueWaitUs(pending.queueWaitMs() * 1000)
-                        .setPreprocessUs(item.preprocessMicros()).setInferenceUs(inferenceMicros))
+                        .setPreprocessUs(preprocessMicros).setInferenceUs(inferenceMicros))
                 .setCached(cached).setPredictedAtMs(now).build();
-        Relay.send(predictions, prediction, prediction.getCameraId(), null, pending.message());
+        Relay.send(predictions, prediction, prediction.getCameraId(), null, pending.message())
+                .whenComplete((acked, failure) -> produce.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS));
         return prediction;
     }
 
