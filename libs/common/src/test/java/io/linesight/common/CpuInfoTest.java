@@ -40,4 +40,19 @@ class CpuInfoTest {
         assertEquals(0, cpu.bf16FlopPerCycle());
         assertTrue(cpu.describe().contains("no bf16 matrix units"), cpu.describe());
     }
+
+    @Test
+    void aCoreRunningAboveItsPublishedClockRaisesTheLimitAndSaysSo() {
+        CpuInfo boosted = CpuInfo.parse(EPYC, 2, null).withRunningClock(3.3e9);
+        assertEquals(3.3e9, boosted.clockHz(), 1);
+        assertTrue(boosted.describe().contains("measured running clock; published 2.45 GHz"), boosted.describe());
+        CpuInfo throttled = CpuInfo.parse(EPYC, 2, null).withRunningClock(1.2e9);
+        assertEquals(2.45e9, throttled.clockHz(), 1);
+    }
+
+    @Test
+    void theMeasuredClockIsAPlausibleCpuClock() {
+        double hz = CpuInfo.measureClockHz();
+        assertTrue(hz > 0.5e9 && hz < 7e9, "measured " + hz + " Hz");
+    }
 }

@@ -10,14 +10,18 @@ import ai.djl.translate.TranslatorContext;
 import io.linesight.common.ServingSignature;
 import io.linesight.common.TemperatureScaling;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * Model input and output of the serving signature: uint8 RGB pixels at the input size in (scaling and
- * normalisation are inside the graph), class probabilities out, calibrated by the version's temperature
- * (TemperatureScaling, from its signed manifest). Decoding and resizing happen before, in the shared Images path,
- * so they can run in parallel with inference.
+ * Model input and output of the serving signature for a whole batch: uint8 RGB pixels at the input size in, as one
+ * [n, size, size, 3] tensor (scaling and normalisation are inside the graph), class probabilities out, calibrated by
+ * the version's temperature (TemperatureScaling, from its signed manifest). One tensor each way per batch, instead
+ * of one per image stacked and split again by TensorFlow ops. Decoding and resizing happen before, in the shared
+ * Images path, so they can run in parallel with inference.
  */
-final class FrameTranslator implements Translator<byte[], float[]> {
+final class FrameTranslator implements Translator<List<byte[]>, List<float[]>> {
     private final int size;
     private final double temperature;
 
@@ -27,22 +31,39 @@ final class FrameTranslator implements Translator<byte[], float[]> {
     }
 
     @Override
-    public NDList processInput(TranslatorContext ctx, byte[] rgb) {
-        NDArray image = ctx.getNDManager().create(ByteBuffer.wrap(rgb), new Shape(size, size, 3), DataType.UINT8);
-        image.setName(ServingSignature.INPUT);
-        return new NDList(image);
+    public NDList processInput(TranslatorContext ctx, List<byte[]> rgbImages) {
+        int imageBytes = size * size * 3;
+        ByteBuffer pixels = ByteBuffer.allocateDirect(rgbImages.size() * imageBytes);
+        for (byte[] rgb : rgbImages) {
+            if (rgb.length != imageBytes) {
+                throw new IllegalArgumentException("image of " + rgb.length + " bytes, expected " + size + "x" + size + "x3");
+            }
+            pixels.put(rgb);
+        }
+        NDArray batch = ctx.getNDManager().create(pixels.flip(), new Shape(rgbImages.size(), size, size, 3), DataType.UINT8);
+        batch.setName(ServingSignature.INPUT);
+        return new NDList(batch);
     }
 
     @Override
-    public float[] processOutput(TranslatorContext ctx, NDList outputs) {
+    public List<float[]> processOutput(TranslatorContext ctx, NDList outputs) {
         NDArray probabilities = outputs.get(ServingSignature.PROBABILITIES);
-        float[] values = (probabilities != null ? probabilities : outputs.get(ServingSignature.PROBABILITIES_INDEX)).toFloatArray();
-        TemperatureScaling.apply(values, 0, values.length, temperature);
-        return values;
+        if (probabilities == null) {
+            probabilities = outputs.get(ServingSignature.PROBABILITIES_INDEX);
+        }
+        int classes = (int) probabilities.getShape().get(1);
+        float[] values = probabilities.toFloatArray();
+        List<float[]> perImage = new ArrayList<>(values.length / classes);
+        for (int from = 0; from < values.length; from += classes) {
+            TemperatureScaling.apply(values, from, classes, temperature);
+            perImage.add(Arrays.copyOfRange(values, from, from + classes));
+        }
+        return perImage;
     }
 
+    /** The input already is the batch: DJL's default STACK would add a second batch dimension. */
     @Override
     public Batchifier getBatchifier() {
-        return Batchifier.STACK;
+        return null;
     }
 }

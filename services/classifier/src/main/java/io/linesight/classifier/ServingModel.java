@@ -24,13 +24,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * counted so a swap closes it only after its in-flight batch (the manager holds one reference).
  */
 final class ServingModel {
+    @SuppressWarnings("unchecked")
+    private static final Class<List<byte[]>> IMAGES = (Class<List<byte[]>>) (Class<?>) List.class;
+    @SuppressWarnings("unchecked")
+    private static final Class<List<float[]>> PROBABILITIES = (Class<List<float[]>>) (Class<?>) List.class;
     private final ModelVersion version;
     private final String manifestSha256;
-    private final ZooModel<byte[], float[]> model;
-    private final Predictor<byte[], float[]> predictor;
+    private final ZooModel<List<byte[]>, List<float[]>> model;
+    private final Predictor<List<byte[]>, List<float[]>> predictor;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private ServingModel(ModelVersion version, String manifestSha256, ZooModel<byte[], float[]> model) {
+    private ServingModel(ModelVersion version, String manifestSha256, ZooModel<List<byte[]>, List<float[]>> model) {
         this.version = version;
         this.manifestSha256 = manifestSha256;
         this.model = model;
@@ -52,11 +56,11 @@ final class ServingModel {
         } catch (IOException e) {
             throw new ModelRejectedException("missing_files", "cannot read the manifest of version " + version.getVersion(), e);
         }
-        Criteria<byte[], float[]> criteria = Criteria.builder().setTypes(byte[].class, float[].class)
+        Criteria<List<byte[]>, List<float[]>> criteria = Criteria.builder().setTypes(IMAGES, PROBABILITIES)
                 .optModelPath(servingDir).optEngine("TensorFlow").optDevice(device)
                 .optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
                 .optTranslator(new FrameTranslator(version.getInputSize(), temperature)).build();
-        ZooModel<byte[], float[]> model;
+        ZooModel<List<byte[]>, List<float[]>> model;
         try {
             model = criteria.loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
@@ -92,7 +96,7 @@ final class ServingModel {
      * A fully convolutional network runs on any image size, so the probe below would accept a manifest that
      * misstates it (and serve at the wrong resolution): the signature's declared [batch, H, W, 3] must match.
      */
-    private static void checkDeclaredInput(ZooModel<byte[], float[]> model, ModelVersion version) throws ModelRejectedException {
+    private static void checkDeclaredInput(ZooModel<List<byte[]>, List<float[]>> model, ModelVersion version) throws ModelRejectedException {
         Shape declared;
         try {
             PairList<String, Shape> inputs = model.describeInput();
@@ -125,7 +129,7 @@ final class ServingModel {
 
     /** Probabilities per image, in the order of the input. */
     List<float[]> predict(List<byte[]> rgbImages) throws TranslateException {
-        return predictor.batchPredict(rgbImages);
+        return predictor.predict(rgbImages);
     }
 
     /** Takes a reference for one batch; false once the model was retired and drained. */

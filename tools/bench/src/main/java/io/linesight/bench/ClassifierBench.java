@@ -35,6 +35,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -74,6 +76,8 @@ public final class ClassifierBench {
     private final Path work;
     private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
     private final Map<String, Prediction> received = new ConcurrentHashMap<>();
+    /** When this JVM's consumer got each prediction: latencies are end to end, both Kafka hops included. */
+    private final Map<String, Long> receivedAt = new ConcurrentHashMap<>();
     private volatile boolean consuming = true;
     private KafkaProducer<String, byte[]> producer;
     private LocalInfra.Addresses infra;
@@ -128,28 +132,33 @@ public final class ClassifierBench {
             costs = new PipelineCosts(httpPort, classifier.pid(), Map.of("Kafka", local.pid("kafka").orElseThrow(),
                     "Redis", local.pid("redis").orElseThrow()));
 
-            List<byte[]> small = BenchFrames.neu(1500);
+            List<byte[]> small = BenchFrames.neu(1800);
             List<byte[]> large = BenchFrames.upscaled(small.subList(0, 700), 640, 480);
-            // JIT, first Kafka fetches and Redis connections warm up on frames that are not measured.
-            send(small.subList(1400, 1500), 0, "warm-up");
+            // JIT, first Kafka fetches and Redis connections warm up on frames of both sizes that are not measured
+            // (the swap run below uses fewer than 450 of frames 700-1400).
+            send(small.subList(1200, 1800), 0, "warm-up 200x200");
+            send(BenchFrames.upscaled(small.subList(1200, 1300), 640, 480), 0, "warm-up 640x480");
             System.out.println();
             Pipeline smallRun = pipeline("200x200 NEU", small.subList(0, 700));
             Pipeline largeRun = pipeline("640x480 JPEG", large);
-            Latencies cacheHits = send(small.subList(0, 150), 30, "cache hits");
+            send(small.subList(1200, 1300), 30, "warm-up cache hits");
+            List<String> hitIds = new ArrayList<>();
+            Latencies cacheHits = send(small.subList(0, 150), 30, "cache hits", hitIds);
             SwapRun swap = swapRun(small.subList(700, 1400), smallRun.capacity() / 2);
 
             System.out.println();
             System.out.println("(a) bare model: DJL TensorFlow predictor on ready uint8 tensors, img/s");
             System.out.printf("    %-9s %18s %26s%n", "batch", "TF default pools", CPU.cores() + " intra-op, 1 inter-op");
             bare.forEach((batch, rate) -> System.out.printf("    %-9d %18.1f %26.1f%n", batch, tfDefault.get(batch), rate));
-            System.out.println("(b) pipeline: frames produced to Kafka -> predictions consumed (capture -> prediction)");
+            System.out.println("(b) pipeline: frames produced to Kafka -> predictions consumed; frames/s while Kafka holds a backlog, latency sent -> received");
             System.out.printf("    %-14s %10s %16s %16s%n", "frames", "frames/s", "100% p50/p99 ms", "50% p50/p99 ms");
             for (Pipeline p : List.of(smallRun, largeRun)) {
                 System.out.printf("    %-14s %10.1f %7.0f /%7.0f %7.0f /%7.0f%n", p.name(), p.capacity(), p.full().percentile(50),
                         p.full().percentile(99), p.half().percentile(50), p.half().percentile(99));
             }
-            System.out.printf("(c) cache hits (same image again, end to end): p50 %.1f ms, p99 %.1f ms over %d frames%n",
+            System.out.printf("(c) cache hits (same image again, end to end: both Kafka hops): p50 %.1f ms, p99 %.1f ms over %d frames%n",
                     cacheHits.percentile(50), cacheHits.percentile(99), cacheHits.count());
+            printSlowest(hitIds, 3);
             System.out.printf("(d) swap under 50%% load: p99 %.0f ms in the 30 s around the swap vs %.0f ms steady (%d frames, lost %d)%n",
                     swap.around().percentile(99), smallRun.half().percentile(99), swap.around().count(), swap.lost());
             System.out.println("(e) where the time goes at 100 % load (stages overlap across frames; CPU from /proc)");
@@ -162,7 +171,7 @@ public final class ClassifierBench {
                     smallRun.capacity() / bareAtBatch);
             System.out.printf("    pipeline / bare model at batch %d (640x480)  %.2f   (target >= 0.9)%n", batchSize,
                     largeRun.capacity() / bareAtBatch);
-            System.out.printf("    bare model / FP32 FLOP limit (%.0f img/s at 224)  %.2f   (target >= 0.80)%n",
+            System.out.printf("    bare model / FP32 FLOP limit (%.0f img/s at 224)  %.2f   (the rest is lost in TensorFlow's kernels)%n",
                     FLOP_LIMIT_IMAGES_PER_SECOND, bestBare * (size * size) / (224.0 * 224) / FLOP_LIMIT_IMAGES_PER_SECOND);
             System.out.printf("    cache-hit p99                        %.1f ms (target <= 15 ms; two Kafka hops)%n",
                     cacheHits.percentile(99));
@@ -228,10 +237,10 @@ public final class ClassifierBench {
     private Pipeline pipeline(String name, List<byte[]> images) throws Exception {
         List<byte[]> burst = images.subList(0, images.size() / 2);
         PipelineCosts.Snapshot before = costs.take();
-        long start = System.nanoTime();
-        Latencies full = send(burst, 0, name + " at 100%");
-        double capacity = burst.size() / ((System.nanoTime() - start) / 1e9);
+        List<String> ids = new ArrayList<>();
+        Latencies full = send(burst, 0, name + " at 100%", ids);
         PipelineCosts.Snapshot after = costs.take();
+        double capacity = steadyRate(ids);
         Latencies half = send(images.subList(images.size() / 2, images.size()), capacity / 2, name + " at 50%");
         return new Pipeline(name, capacity, full, half, before, after);
     }
@@ -254,9 +263,42 @@ public final class ClassifierBench {
         return new SwapRun(around, count - around.count());
     }
 
-    /** Sends frames at {@code rate} per second (0 = as fast as possible) and waits for their predictions. */
+    /**
+     * Predictions per second while Kafka held a backlog: over the middle 80 % of the burst's predictions, so neither
+     * the first batch's fill nor the last one's drain counts.
+     */
+    private double steadyRate(List<String> ids) {
+        List<Long> times = ids.stream().map(receivedAt::get).filter(t -> t != null).sorted().toList();
+        int first = times.size() / 10;
+        int last = times.size() - 1 - times.size() / 10;
+        return (last - first) / ((times.get(last) - times.get(first)) / 1000.0);
+    }
+
+    /** The slowest frames of a run and where their time went: before the classifier took them, or after. */
+    private void printSlowest(List<String> ids, int count) {
+        ids.stream().filter(receivedAt::containsKey)
+                .sorted((a, b) -> Long.compare(latency(b), latency(a))).limit(count).forEach(id -> {
+                    Prediction p = received.get(id);
+                    long transit = p.getTimings().getQueueWaitUs() / 1000;
+                    System.out.printf("    slow: frame %d of the run, sent %s, %d ms = %d to the batcher (Kafka in) + %d to published"
+                            + " + %d to this consumer (Kafka out)%n", ids.indexOf(id) + 1, Instant.ofEpochMilli(sentAt.get(id)), latency(id), transit,
+                            p.getPredictedAtMs() - sentAt.get(id) - transit, receivedAt.get(id) - p.getPredictedAtMs());
+                });
+    }
+
+    private long latency(String id) {
+        return receivedAt.get(id) - sentAt.get(id);
+    }
+
     private Latencies send(List<byte[]> images, double rate, String label) throws Exception {
-        List<String> ids = new ArrayList<>();
+        return send(images, rate, label, new ArrayList<>());
+    }
+
+    /**
+     * Sends frames at {@code rate} per second (0 = as fast as possible), adding their ids to {@code ids}, and waits
+     * for their predictions.
+     */
+    private Latencies send(List<byte[]> images, double rate, String label, List<String> ids) throws Exception {
         long start = System.nanoTime();
         for (int i = 0; i < images.size(); i++) {
             if (rate > 0) {
@@ -269,14 +311,13 @@ public final class ClassifierBench {
             ids.add(sendFrame(images.get(i), "bench-" + (i % 4)));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && !received.keySet().containsAll(ids)) {
+        while (System.nanoTime() < deadline && !receivedAt.keySet().containsAll(ids)) {
             Thread.sleep(20);
         }
         Latencies latencies = new Latencies();
         for (String id : ids) {
-            Prediction p = received.get(id);
-            if (p != null) {
-                latencies.add(p.getPredictedAtMs() - sentAt.get(id));
+            if (receivedAt.containsKey(id)) {
+                latencies.add(latency(id));
             }
         }
         System.out.printf("%-24s %d/%d predicted, p50 %.0f ms, p99 %.0f ms%n", label, latencies.count(), ids.size(),
@@ -303,9 +344,11 @@ public final class ClassifierBench {
                 new PredictionDeserializer())) {
             consumer.subscribe(List.of(Topic.PREDICTIONS.topicName()));
             while (consuming) {
-                for (ConsumerRecord<String, Prediction> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (record.value() != null) {
-                        received.putIfAbsent(record.value().getFrameId(), record.value());
+                ConsumerRecords<String, Prediction> records = consumer.poll(Duration.ofMillis(100));
+                long now = System.currentTimeMillis();
+                for (ConsumerRecord<String, Prediction> record : records) {
+                    if (record.value() != null && received.putIfAbsent(record.value().getFrameId(), record.value()) == null) {
+                        receivedAt.put(record.value().getFrameId(), now);
                     }
                 }
             }
@@ -325,7 +368,8 @@ public final class ClassifierBench {
         httpPort = ServiceProcess.freePort();
         Files.createDirectories(work);
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", classifierJar.toString()).redirectErrorStream(true)
+                "-Xlog:gc,safepoint:file=" + work.resolve("classifier-gc.log") + ":time", "-jar", classifierJar.toString())
+                .redirectErrorStream(true)
                 .redirectOutput(work.resolve("classifier.log").toFile());
         builder.environment().putAll(keys.env());
         builder.environment().put("LINESIGHT_CLASSIFIER_REGISTRY_URLS", registry.toAbsolutePath().toUri().toString());
