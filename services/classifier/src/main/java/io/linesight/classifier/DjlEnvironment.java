@@ -21,9 +21,12 @@ public class DjlEnvironment {
         System.setProperty("ai.djl.offline", "true");
         int intraOp = config.inferenceThreads() > 0 ? config.inferenceThreads() : Runtime.getRuntime().availableProcessors();
         System.setProperty("ai.djl.tensorflow.num_intraop_threads", Integer.toString(intraOp));
-        System.setProperty("ai.djl.tensorflow.num_interop_threads", Integer.toString(config.inferenceInteropThreads()));
+        if (config.inferenceInteropThreads() > 0) {
+            System.setProperty("ai.djl.tensorflow.num_interop_threads", Integer.toString(config.inferenceInteropThreads()));
+        }
         Engine engine = Engine.getEngine("TensorFlow");
-        LOG.infof("DJL %s with TensorFlow %s, %d GPU(s) visible; %d intra-op and %d inter-op threads", Engine.getDjlVersion(),
-                engine.getVersion(), engine.getGpuCount(), intraOp, config.inferenceInteropThreads());
+        LOG.infof("DJL %s with TensorFlow %s, %d GPU(s) visible; %d intra-op and %s inter-op threads", Engine.getDjlVersion(),
+                engine.getVersion(), engine.getGpuCount(), intraOp,
+                config.inferenceInteropThreads() > 0 ? Integer.toString(config.inferenceInteropThreads()) : "TensorFlow's default");
     }
 }

@@ -11,12 +11,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The batcher thread: takes pending frames from FrameIntake's queue, up to batch-size at once, waiting at most
- * max-wait for more once it holds one, and hands each batch to FramePreparation, then what the cache did not answer
- * to BatchInference.
+ * The batcher thread: takes pending frames from FrameIntake's queue as they arrive and has FramePreparation answer
+ * what the cache holds at once; the misses gather into batches of up to batch-size, waiting at most max-wait after
+ * the first one, which go to BatchInference.
  */
 @ApplicationScoped
 public class FrameBatcher {
+    private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private final ClassifierConfig config;
     private final FramePreparation preparation;
     private final BatchInference inference;
@@ -56,26 +57,26 @@ public class FrameBatcher {
     private void run() {
         int max = config.batchSize();
         long maxWaitNanos = config.maxWait().toNanos();
+        List<PendingFrame> misses = new ArrayList<>(max);
+        long deadline = 0;
         while (running) {
             try {
-                PendingFrame first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                List<PendingFrame> frames = new ArrayList<>(max);
-                frames.add(first);
-                queue.drainTo(frames, max - 1);
-                long deadline = System.nanoTime() + maxWaitNanos;
-                while (frames.size() < max) {
-                    PendingFrame next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                    if (next == null) {
-                        break;
+                // Idle: wait for a frame. Holding misses: wait until the batch is full or max-wait has passed.
+                long wait = misses.isEmpty() ? IDLE_POLL_NANOS : deadline - System.nanoTime();
+                PendingFrame first = queue.poll(Math.max(wait, 0), TimeUnit.NANOSECONDS);
+                if (first != null) {
+                    long arrivedAt = System.nanoTime();
+                    List<PendingFrame> arrived = new ArrayList<>(max);
+                    arrived.add(first);
+                    queue.drainTo(arrived, max - misses.size() - 1);
+                    if (misses.isEmpty()) {
+                        deadline = arrivedAt + maxWaitNanos;
                     }
-                    frames.add(next);
+                    misses.addAll(preparation.answerFromCache(arrived));
                 }
-                PreparedBatch prepared = preparation.prepare(frames);
-                if (!prepared.frames().isEmpty()) {
-                    inference.submit(prepared);
+                if (!misses.isEmpty() && (misses.size() >= max || System.nanoTime() - deadline >= 0)) {
+                    inference.submit(preparation.prepare(misses));
+                    misses = new ArrayList<>(max);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

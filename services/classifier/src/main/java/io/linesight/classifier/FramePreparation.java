@@ -23,9 +23,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Readies a batch for the model: one cache lookup (Redis) for the whole batch, whose hits are published at once
- * (they never wait behind an inference), then the misses decoded and resized to the serving version's input on the
- * preprocess pool, in parallel with the previous batch's inference.
+ * Readies frames for the model: one cache lookup (Redis) per group of frames as they arrive, whose hits are published
+ * at once, then batches of the misses decoded and resized to the serving version's input on the preprocess pool, in
+ * parallel with the previous batch's inference.
  */
 @Startup
 @ApplicationScoped
@@ -62,39 +62,52 @@ public class FramePreparation {
     }
 
     /**
-     * Waits until a version serves (frames are consumed only then), so every batch is prepared for one. Returns the
-     * frames left for the model: cache hits are answered here.
+     * Publishes the frames the cache answers for the serving version at once, so a hit never waits for a batch to
+     * fill or behind an inference; returns the rest. Waits until a version serves (frames are consumed only then).
      */
-    PreparedBatch prepare(List<PendingFrame> batch) throws InterruptedException {
-        ServingModel serving = models.serving();
-        while (serving == null) {
-            Thread.sleep(50);
-            serving = models.serving();
-        }
+    List<PendingFrame> answerFromCache(List<PendingFrame> arrived) throws InterruptedException {
+        ServingModel serving = awaitServing();
         String model = serving.version().getModelName();
         String digest = serving.manifestSha256();
-        int inputSize = serving.version().getInputSize();
-        long formed = System.nanoTime();
-        List<Prediction> cached = cache.lookup(batch.stream()
+        long start = System.nanoTime();
+        List<Prediction> cached = cache.lookup(arrived.stream()
                 .map(p -> RedisKeys.cachedPrediction(model, digest, p.imageSha256())).toList());
-        ClassifierMetrics.recordFrames(cacheLookup, (System.nanoTime() - formed) / batch.size(), batch.size());
-        List<PendingFrame> misses = new ArrayList<>(batch.size());
-        List<Future<PreparedFrame>> items = new ArrayList<>(batch.size());
+        ClassifierMetrics.recordFrames(cacheLookup, (System.nanoTime() - start) / arrived.size(), arrived.size());
+        List<PendingFrame> misses = new ArrayList<>(arrived.size());
         List<Prediction> answered = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            PendingFrame pending = batch.get(i);
+        for (int i = 0; i < arrived.size(); i++) {
+            PendingFrame pending = arrived.get(i);
             transit.record(pending.queueWaitMs(), TimeUnit.MILLISECONDS);
-            batching.record(formed - pending.takenAtNanos(), TimeUnit.NANOSECONDS);
             Prediction hit = cached.get(i);
             if (hit != null) {
                 answered.add(publisher.publish(hit.toBuilder(), pending, 0, 0, true));
             } else {
                 misses.add(pending);
-                items.add(pool.submit(() -> decode(pending, inputSize)));
             }
         }
         cache.recordFirst(answered);
+        return misses;
+    }
+
+    /** Starts decoding a batch of cache misses on the preprocess pool, at the serving version's input size. */
+    PreparedBatch prepare(List<PendingFrame> misses) throws InterruptedException {
+        int inputSize = awaitServing().version().getInputSize();
+        long formed = System.nanoTime();
+        List<Future<PreparedFrame>> items = new ArrayList<>(misses.size());
+        for (PendingFrame pending : misses) {
+            batching.record(formed - pending.takenAtNanos(), TimeUnit.NANOSECONDS);
+            items.add(pool.submit(() -> decode(pending, inputSize)));
+        }
         return new PreparedBatch(misses, items, formed);
+    }
+
+    private ServingModel awaitServing() throws InterruptedException {
+        ServingModel serving = models.serving();
+        while (serving == null) {
+            Thread.sleep(50);
+            serving = models.serving();
+        }
+        return serving;
     }
 
     /** Pixels at the input size, or the reason the frame goes to the DLQ. */

@@ -270,7 +270,8 @@ class ClassifierTest {
                 assertEquals(List.of(), files.filter(f -> f.getFileName().toString().equals("escaped-41")).toList());
             }
             try (Stream<Path> cached = Files.list(Path.of("target/model-cache", MODEL))) {
-                assertEquals(Set.of("1", "2"), cached.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
+                Set<String> forged = Set.of("41", "42", "43", "44", "45");
+                assertEquals(Set.of(), cached.map(p -> p.getFileName().toString()).filter(forged::contains).collect(Collectors.toSet()),
                         "refused versions leave nothing in the cache");
             }
         } finally {
