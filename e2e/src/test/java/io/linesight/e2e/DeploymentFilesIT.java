@@ -174,6 +174,9 @@ class DeploymentFilesIT {
         String script = byKindAndName.get("Job/linesight-topics").at("/spec/template/spec/containers/0/args/0").asText();
         FrameSizeLimit limit = new FrameSizeLimit(Integer.parseInt(properties("ingest").getProperty("linesight.frames.max-bytes")));
         Duration retention = Defaults.topicSettings().framesRetention();
+        // A production cluster has at least 3 brokers: the Job sizes replication as the services would fit it there.
+        int minInsync = Defaults.topicSettings().minInsyncReplicas(3);
+        assertTrue(script.contains("--replication-factor " + Defaults.topicSettings().replicationFactor(3) + " "), script);
         for (Topic topic : Topic.values()) {
             Matcher line = Pattern.compile("create " + Pattern.quote(topic.topicName()) + "((?: --config \\S+)*)\\s*\n").matcher(script);
             assertTrue(line.find(), "the topic Job does not create " + topic.topicName());
@@ -183,7 +186,7 @@ class DeploymentFilesIT {
                     configs.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
                 }
             }
-            assertEquals(topic.configs(limit, retention), configs, topic.topicName());
+            assertEquals(topic.configs(limit, retention, minInsync), configs, topic.topicName());
         }
     }
 
@@ -233,8 +236,8 @@ class DeploymentFilesIT {
         properties.putAll(Map.of("linesight.frames.max-bytes", Defaults.MAX_FRAME_BYTES, "linesight.frames.max-pixels",
                 Defaults.MAX_PIXELS, "linesight.frames.max-decoded-bytes", Defaults.MAX_DECODED_BYTES, "linesight.frames.decode-heap-share",
                 Defaults.DECODE_HEAP_SHARE, "linesight.frames.retention", Defaults.FRAMES_RETENTION, "linesight.topics.partitions",
-                Defaults.PARTITIONS, "linesight.topics.replication-factor", Defaults.REPLICATION_FACTOR, "linesight.model.name",
-                Defaults.MODEL_NAME));
+                Defaults.PARTITIONS, "linesight.topics.replication-factor", Defaults.REPLICATION_FACTOR,
+                "linesight.topics.min-insync-replicas", Defaults.MIN_INSYNC_REPLICAS, "linesight.model.name", Defaults.MODEL_NAME));
         for (Path file : List.of(ROOT.resolve("libs/service-kit/src/main/resources/META-INF/microprofile-config.properties"),
                 ROOT.resolve("services").resolve(module).resolve("src/main/resources/application.properties"))) {
             try (Reader reader = Files.newBufferedReader(file)) {

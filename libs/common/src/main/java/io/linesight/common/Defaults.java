@@ -24,7 +24,10 @@ public final class Defaults {
     /** Frames stay this long in Kafka: labels reference frames by offset, so this bounds how late one may label. */
     public static final String FRAMES_RETENTION = "7d";
     public static final String PARTITIONS = "3";
-    public static final String REPLICATION_FACTOR = "1";
+    /** 0 = fit the cluster: min(3, brokers), so one broker, a test's or a laptop's, needs no setting. */
+    public static final String REPLICATION_FACTOR = "0";
+    /** 0 = the replication factor - 1, at least 1: one broker may be down and every write still has two copies at 3. */
+    public static final String MIN_INSYNC_REPLICAS = "0";
 
     private Defaults() {
     }
@@ -37,11 +40,12 @@ public final class Defaults {
     /**
      * The topic settings a tool uses: the services' environment variables where {@code env} has them
      * (LINESIGHT_FRAMES_MAX_BYTES, LINESIGHT_FRAMES_RETENTION, LINESIGHT_TOPICS_PARTITIONS,
-     * LINESIGHT_TOPICS_REPLICATION_FACTOR), else their defaults, so a tool that creates topics first sizes them alike.
+     * LINESIGHT_TOPICS_REPLICATION_FACTOR, LINESIGHT_TOPICS_MIN_INSYNC_REPLICAS), else their defaults, so a tool that creates topics first sizes them alike.
      */
     public static TopicSetup.Settings topicSettings(Map<String, String> env) {
         return new TopicSetup.Settings(Integer.parseInt(env.getOrDefault("LINESIGHT_TOPICS_PARTITIONS", PARTITIONS)),
                 Short.parseShort(env.getOrDefault("LINESIGHT_TOPICS_REPLICATION_FACTOR", REPLICATION_FACTOR)),
+                Integer.parseInt(env.getOrDefault("LINESIGHT_TOPICS_MIN_INSYNC_REPLICAS", MIN_INSYNC_REPLICAS)),
                 new FrameSizeLimit(Integer.parseInt(env.getOrDefault("LINESIGHT_FRAMES_MAX_BYTES", MAX_FRAME_BYTES))),
                 duration(env.getOrDefault("LINESIGHT_FRAMES_RETENTION", FRAMES_RETENTION)));
     }

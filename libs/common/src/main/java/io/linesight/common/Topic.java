@@ -7,7 +7,7 @@ import org.apache.kafka.common.config.TopicConfig;
 
 /** The topic table of LineSight: every topic, its key and how it is kept. proto/README.md documents it. */
 public enum Topic {
-    FRAMES("linesight.frames", "camera id", false, true),
+    FRAMES("linesight.frames", "camera id, or frame id (ingest's linesight.producer.frame-key)", false, true),
     PREDICTIONS("linesight.predictions", "camera id", false, false),
     LABELS("linesight.labels", "frame id", false, false),
     SAMPLES("linesight.samples", "frame id/label source", true, true),
@@ -47,10 +47,12 @@ public enum Topic {
 
     /**
      * Topic configuration at creation. Frames and their DLQ are kept for the frames retention: labels
-     * reference frames by offset, so that retention bounds how late an operator may label.
+     * reference frames by offset, so that retention bounds how late an operator may label. Every write needs
+     * minInsyncReplicas copies (producers send with acks=all), so an acknowledged record survives a broker's loss.
      */
-    public Map<String, String> configs(FrameSizeLimit limit, Duration framesRetention) {
+    public Map<String, String> configs(FrameSizeLimit limit, Duration framesRetention, int minInsyncReplicas) {
         Map<String, String> configs = new HashMap<>();
+        configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG,
                 compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
         if (carriesImages) {

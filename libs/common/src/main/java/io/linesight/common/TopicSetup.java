@@ -20,22 +20,40 @@ public final class TopicSetup {
     private TopicSetup() {
     }
 
-    /** Settings that shape the topics; partitions bound how far consumers scale out. */
-    public record Settings(int partitions, short replicationFactor, FrameSizeLimit limit, Duration framesRetention) {
+    /**
+     * Settings that shape the topics; partitions bound how far consumers scale out. A replication factor or min ISR
+     * of 0 fits the cluster (see {@link #replicationFactor} and {@link #minInsyncReplicas}).
+     */
+    public record Settings(int partitions, short replicationFactor, int minInsyncReplicas, FrameSizeLimit limit,
+            Duration framesRetention) {
+        /** The replication factor on a cluster of this many brokers: as set, or min(3, brokers). */
+        public short replicationFactor(int brokers) {
+            return replicationFactor > 0 ? replicationFactor : (short) Math.min(3, brokers);
+        }
+
+        /** The min ISR on a cluster of this many brokers: as set, or the replication factor - 1, at least 1. */
+        public int minInsyncReplicas(int brokers) {
+            return minInsyncReplicas > 0 ? minInsyncReplicas : Math.max(1, replicationFactor(brokers) - 1);
+        }
     }
 
     public static void ensureTopics(Admin admin, Settings settings, Duration timeout)
             throws InterruptedException, TimeoutException {
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            List<NewTopic> missing = Arrays.stream(Topic.values())
-                    .filter(t -> !existing.contains(t.topicName()))
-                    .map(t -> new NewTopic(t.topicName(), settings.partitions(), settings.replicationFactor())
-                            .configs(t.configs(settings.limit(), settings.framesRetention())))
-                    .toList();
-            if (missing.isEmpty()) {
+            if (existing.containsAll(Arrays.stream(Topic.values()).map(Topic::topicName).toList())) {
                 return;
             }
+            int brokers = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
+            short replicas = settings.replicationFactor(brokers);
+            int minInsync = settings.minInsyncReplicas(brokers);
+            List<NewTopic> missing = Arrays.stream(Topic.values())
+                    .filter(t -> !existing.contains(t.topicName()))
+                    .map(t -> new NewTopic(t.topicName(), settings.partitions(), replicas)
+                            .configs(t.configs(settings.limit(), settings.framesRetention(), minInsync)))
+                    .toList();
+            LOG.info("Creating {} topic(s) on {} broker(s): {} partitions, replication factor {}, min ISR {}", missing.size(),
+                    brokers, settings.partitions(), replicas, minInsync);
             for (var entry : admin.createTopics(missing).values().entrySet()) {
                 try {
                     entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -15,18 +15,19 @@ class TopicTest {
     void imageTopicsTakeTheFrameLimitPlusEnvelope() {
         for (Topic topic : new Topic[] {Topic.FRAMES, Topic.SAMPLES, Topic.FRAMES_DLQ}) {
             assertEquals(Integer.toString(8 * 1024 * 1024 + 64 * 1024),
-                    topic.configs(limit, Duration.ofDays(7)).get("max.message.bytes"), topic.topicName());
+                    topic.configs(limit, Duration.ofDays(7), 1).get("max.message.bytes"), topic.topicName());
         }
-        assertFalse(Topic.PREDICTIONS.configs(limit, Duration.ofDays(7)).containsKey("max.message.bytes"));
+        assertFalse(Topic.PREDICTIONS.configs(limit, Duration.ofDays(7), 1).containsKey("max.message.bytes"));
     }
 
     @Test
     void pointerAndSamplesAreCompactedFramesExpire() {
-        assertEquals("compact", Topic.MODEL_VERSIONS.configs(limit, Duration.ofDays(7)).get("cleanup.policy"));
-        assertEquals("compact", Topic.SAMPLES.configs(limit, Duration.ofDays(7)).get("cleanup.policy"));
-        Map<String, String> frames = Topic.FRAMES.configs(limit, Duration.ofHours(5));
+        assertEquals("compact", Topic.MODEL_VERSIONS.configs(limit, Duration.ofDays(7), 1).get("cleanup.policy"));
+        assertEquals("compact", Topic.SAMPLES.configs(limit, Duration.ofDays(7), 1).get("cleanup.policy"));
+        Map<String, String> frames = Topic.FRAMES.configs(limit, Duration.ofHours(5), 2);
         assertEquals("delete", frames.get("cleanup.policy"));
         assertEquals(Long.toString(Duration.ofHours(5).toMillis()), frames.get("retention.ms"));
+        assertEquals("2", frames.get("min.insync.replicas"));
     }
 
     @Test

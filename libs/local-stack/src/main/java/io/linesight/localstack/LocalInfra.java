@@ -13,17 +13,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
- * Starts a real single-node Kafka broker (KRaft, jars from Maven Central) and a real redis-server as
- * child processes on 127.0.0.1, with their data, logs and pid files in one folder. Used by
- * {@code ./run infra}, the tools and, on machines without Docker, by the tests' InfraResource.
+ * Starts real Kafka brokers (KRaft, jars from Maven Central: one node, or a cluster of nodes that are each broker and
+ * controller) and a real redis-server as child processes on 127.0.0.1, with their data, logs and pid files in one
+ * folder. Used by {@code ./run infra}, the tools and, on machines without Docker, by the tests' InfraResource.
+ * Processes are named "kafka-1" ... "kafka-N" and "redis" (for {@link #kill}, {@link #restart}, {@link #freeze}).
  */
 public final class LocalInfra {
     private static final String BROKER_CLASSPATH_RESOURCE = "/linesight/kafka-broker.classpath";
@@ -34,20 +39,26 @@ public final class LocalInfra {
     }
 
     private final Path dir;
-    private final int kafkaPort;
+    /** Client port of broker node i + 1. */
+    private final List<Integer> kafkaPorts;
     private final int redisPort;
     /** SASL/PLAIN password of user "linesight" on the broker, Redis' requirepass; null = open servers. */
     private final String kafkaPassword;
     private final String redisPassword;
-    private int controllerPort;
+    /** Controller port of node i + 1, chosen at the first start and kept: the stored quorum names them. */
+    private List<Integer> controllerPorts;
+    private String clusterId;
 
-    public LocalInfra(Path dir, int kafkaPort, int redisPort) {
-        this(dir, kafkaPort, redisPort, null, null);
+    public LocalInfra(Path dir, List<Integer> kafkaPorts, int redisPort) {
+        this(dir, kafkaPorts, redisPort, null, null);
     }
 
-    private LocalInfra(Path dir, int kafkaPort, int redisPort, String kafkaPassword, String redisPassword) {
+    private LocalInfra(Path dir, List<Integer> kafkaPorts, int redisPort, String kafkaPassword, String redisPassword) {
+        if (kafkaPorts.isEmpty()) {
+            throw new IllegalArgumentException("at least one broker");
+        }
         this.dir = dir.toAbsolutePath();
-        this.kafkaPort = kafkaPort;
+        this.kafkaPorts = List.copyOf(kafkaPorts);
         this.redisPort = redisPort;
         this.kafkaPassword = kafkaPassword;
         this.redisPassword = redisPassword;
@@ -58,7 +69,7 @@ public final class LocalInfra {
      * what a secured site runs. Clients need {@link #kafkaClientSettings()}; Redis' password is in the address.
      */
     public static LocalInfra secured(Path dir, String kafkaPassword, String redisPassword) {
-        return new LocalInfra(dir, ServiceProcess.freePort(), ServiceProcess.freePort(), kafkaPassword, redisPassword);
+        return new LocalInfra(dir, List.of(ServiceProcess.freePort()), ServiceProcess.freePort(), kafkaPassword, redisPassword);
     }
 
     /** Kafka client settings for this broker (empty for an open one), in Kafka's property names. */
@@ -78,24 +89,61 @@ public final class LocalInfra {
         return env;
     }
 
-    /** A launcher on free ports, for tests that must not collide with a running ./run infra. */
+    /** One broker on free ports, for tests that must not collide with a running ./run infra. */
     public static LocalInfra onFreePorts(Path dir) {
-        return new LocalInfra(dir, ServiceProcess.freePort(), ServiceProcess.freePort());
+        return onFreePorts(dir, 1);
     }
 
+    /** A cluster of this many brokers on free ports. */
+    public static LocalInfra onFreePorts(Path dir, int brokers) {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < brokers; i++) {
+            ports.add(ServiceProcess.freePort());
+        }
+        return new LocalInfra(dir, ports, ServiceProcess.freePort());
+    }
+
+    /** The process name of broker node {@code node} (1-based; also its KRaft node id). */
+    public static String broker(int node) {
+        return "kafka-" + node;
+    }
+
+    public List<String> brokers() {
+        return IntStream.rangeClosed(1, kafkaPorts.size()).mapToObj(LocalInfra::broker).toList();
+    }
+
+    /** Every client takes the full list: any broker that answers tells it where the others are. */
     public Addresses addresses() {
-        return new Addresses("127.0.0.1:" + kafkaPort, redisPassword == null ? "redis://127.0.0.1:" + redisPort
+        String bootstrap = kafkaPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+        return new Addresses(bootstrap, redisPassword == null ? "redis://127.0.0.1:" + redisPort
                 : "redis://:" + redisPassword + "@127.0.0.1:" + redisPort);
     }
 
     public Addresses start() throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        if (isRunning("kafka") || isRunning("redis")) {
+        if (!runningNames().isEmpty()) {
             throw new IllegalStateException("infrastructure already running from " + dir + " (stop it first)");
+        }
+        List<String> stored = new ArrayList<>();
+        for (String name : brokers()) {
+            Path meta = dir.resolve(name + "-data").resolve("meta.properties");
+            if (Files.exists(meta)) {
+                stored.add(name);
+                Properties properties = new Properties();
+                try (InputStream in = Files.newInputStream(meta)) {
+                    properties.load(in);
+                }
+                clusterId = properties.getProperty("cluster.id");
+            }
+        }
+        if (!stored.isEmpty() && (stored.size() != brokers().size()
+                || Files.exists(dir.resolve(broker(brokers().size() + 1) + "-data")))) {
+            throw new IllegalStateException(dir + " holds the data of another cluster size (" + stored + "): remove it to start "
+                    + brokers().size() + " broker(s)");
         }
         try {
             startRedis();
-            startKafka();
+            startBrokers(brokers());
         } catch (IOException | RuntimeException | InterruptedException e) {
             stop();
             throw e;
@@ -106,10 +154,10 @@ public final class LocalInfra {
         return addresses;
     }
 
-    /** Stops what {@link #start()} started (from this or an earlier process); returns what was stopped. */
+    /** Stops what {@link #start()} started (from this or an earlier process, any number of brokers); returns what was stopped. */
     public List<String> stop() throws IOException {
         List<String> stopped = new ArrayList<>();
-        for (String name : List.of("kafka", "redis")) {
+        for (String name : startedNames()) {
             Optional<ProcessHandle> process = pid(name).flatMap(ProcessHandle::of);
             if (process.isPresent() && process.get().isAlive()) {
                 terminate(process.get());
@@ -123,6 +171,9 @@ public final class LocalInfra {
 
     /** Sends SIGKILL to one server, as a crash would; for fault tests. */
     public void kill(String name) throws IOException {
+        if (!name.equals("redis") && !brokers().contains(name)) {
+            throw new IllegalArgumentException("no server " + name + ": use redis or one of " + brokers());
+        }
         pid(name).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
     }
 
@@ -131,10 +182,12 @@ public final class LocalInfra {
         if (isRunning(name)) {
             throw new IllegalStateException(name + " is still running");
         }
-        switch (name) {
-            case "kafka" -> startKafka();
-            case "redis" -> startRedis();
-            default -> throw new IllegalArgumentException("no server " + name);
+        if (name.equals("redis")) {
+            startRedis();
+        } else if (brokers().contains(name)) {
+            startBrokers(List.of(name));
+        } else {
+            throw new IllegalArgumentException("no server " + name + ": use redis or one of " + brokers());
         }
     }
 
@@ -147,6 +200,27 @@ public final class LocalInfra {
 
     public boolean isRunning(String name) throws IOException {
         return pid(name).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** The servers with a pid file in the folder: what a start, here or in an earlier process, launched. */
+    private List<String> startedNames() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".pid"))
+                    .map(f -> f.substring(0, f.length() - ".pid".length())).sorted().toList();
+        }
+    }
+
+    private List<String> runningNames() throws IOException {
+        List<String> running = new ArrayList<>();
+        for (String name : startedNames()) {
+            if (isRunning(name)) {
+                running.add(name);
+            }
+        }
+        return running;
     }
 
     private void startRedis() throws IOException, InterruptedException {
@@ -162,55 +236,87 @@ public final class LocalInfra {
         awaitReady("redis", process, () -> redisAnswersPing(redisPort, redisPassword));
     }
 
-    private void startKafka() throws IOException, InterruptedException {
-        // Kept across restarts: the controller quorum of the stored log names it.
-        if (controllerPort == 0) {
-            controllerPort = ServiceProcess.freePort();
-        }
-        Path data = dir.resolve("kafka-data");
-        Properties props = new Properties();
-        props.setProperty("process.roles", "broker,controller");
-        props.setProperty("node.id", "1");
-        props.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        String listener = kafkaPassword == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
-        props.setProperty("listeners", listener + "://127.0.0.1:" + kafkaPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.setProperty("advertised.listeners", listener + "://127.0.0.1:" + kafkaPort);
-        props.setProperty("controller.listener.names", "CONTROLLER");
-        props.setProperty("inter.broker.listener.name", listener);
-        props.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
-        if (kafkaPassword != null) {
-            props.setProperty("sasl.enabled.mechanisms", "PLAIN");
-            props.setProperty("sasl.mechanism.inter.broker.protocol", "PLAIN");
-            props.setProperty("listener.name.sasl_plaintext.plain.sasl.jaas.config",
-                    "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"linesight\" password=\""
-                            + kafkaPassword + "\" user_linesight=\"" + kafkaPassword + "\";");
-        }
-        props.setProperty("log.dirs", data.toString());
-        // Services create every topic from the shared topic table; a typo must not create a new one.
-        props.setProperty("auto.create.topics.enable", "false");
-        props.setProperty("offsets.topic.replication.factor", "1");
-        props.setProperty("transaction.state.log.replication.factor", "1");
-        props.setProperty("transaction.state.log.min.isr", "1");
-        props.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        props.setProperty("share.coordinator.state.topic.min.isr", "1");
-        // One broker, short-lived consumers in tests: do not wait 3 s for more group members.
-        props.setProperty("group.initial.rebalance.delay.ms", "0");
-        Path config = dir.resolve("kafka.properties");
-        try (OutputStream out = Files.newOutputStream(config)) {
-            props.store(out, "written by LineSight LocalInfra");
-        }
-        String classpath = brokerClasspath();
-        if (!Files.exists(data.resolve("meta.properties"))) {
-            Process format = new ProcessBuilder(javaCommand(classpath, "kafka.tools.StorageTool", "format",
-                    "--cluster-id", randomClusterId(), "--config", config.toString(), "--ignore-formatted"))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("kafka-format.log").toFile()).start();
-            if (format.waitFor() != 0) {
-                throw new IllegalStateException("Kafka storage format failed, see " + dir.resolve("kafka-format.log"));
+    /**
+     * Launches the named broker nodes, then waits for each: a node of a cluster starts only once a majority of the
+     * controller quorum answers, so all of a fresh cluster's nodes must be launched before any is awaited.
+     */
+    private void startBrokers(List<String> names) throws IOException, InterruptedException {
+        int nodes = kafkaPorts.size();
+        if (controllerPorts == null) {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                ports.add(ServiceProcess.freePort());
+            }
+            controllerPorts = ports;
+            if (clusterId == null) {
+                clusterId = randomClusterId();
             }
         }
-        long logStart = Files.exists(dir.resolve("kafka.log")) ? Files.size(dir.resolve("kafka.log")) : 0;
-        Process process = launch("kafka", javaCommand(classpath, "kafka.Kafka", config.toString()));
-        awaitReady("kafka", process, () -> logContains("kafka", logStart, "Kafka Server started") && portOpen(kafkaPort));
+        String voters = IntStream.rangeClosed(1, nodes).mapToObj(n -> n + "@127.0.0.1:" + controllerPorts.get(n - 1))
+                .collect(Collectors.joining(","));
+        // Internal topics replicated as LineSight's own are by default (TopicSetup): min(3, brokers), min ISR one less.
+        String replicas = Integer.toString(Math.min(3, nodes));
+        String minInsync = Integer.toString(Math.max(1, Math.min(3, nodes) - 1));
+        String classpath = brokerClasspath();
+        Map<String, Process> launched = new LinkedHashMap<>();
+        Map<String, Long> logStarts = new HashMap<>();
+        for (String name : names) {
+            int node = brokers().indexOf(name) + 1;
+            int port = kafkaPorts.get(node - 1);
+            Path data = dir.resolve(name + "-data");
+            Properties props = new Properties();
+            props.setProperty("process.roles", "broker,controller");
+            props.setProperty("node.id", Integer.toString(node));
+            props.setProperty("controller.quorum.voters", voters);
+            String listener = kafkaPassword == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+            props.setProperty("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPorts.get(node - 1));
+            props.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
+            props.setProperty("controller.listener.names", "CONTROLLER");
+            props.setProperty("inter.broker.listener.name", listener);
+            props.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+            if (kafkaPassword != null) {
+                props.setProperty("sasl.enabled.mechanisms", "PLAIN");
+                props.setProperty("sasl.mechanism.inter.broker.protocol", "PLAIN");
+                props.setProperty("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"linesight\" password=\""
+                                + kafkaPassword + "\" user_linesight=\"" + kafkaPassword + "\";");
+            }
+            props.setProperty("log.dirs", data.toString());
+            // Services create every topic from the shared topic table; a typo must not create a new one.
+            props.setProperty("auto.create.topics.enable", "false");
+            props.setProperty("offsets.topic.replication.factor", replicas);
+            props.setProperty("transaction.state.log.replication.factor", replicas);
+            props.setProperty("transaction.state.log.min.isr", minInsync);
+            props.setProperty("share.coordinator.state.topic.replication.factor", replicas);
+            props.setProperty("share.coordinator.state.topic.min.isr", minInsync);
+            // A killed broker is fenced, and its partitions led elsewhere, after 4 s without a heartbeat (Kafka: 9 s):
+            // loopback never drops a heartbeat, so the shorter session only shortens the gap a crash leaves.
+            props.setProperty("broker.session.timeout.ms", "4000");
+            props.setProperty("broker.heartbeat.interval.ms", "500");
+            // Short-lived consumers in tests: do not wait 3 s for more group members.
+            props.setProperty("group.initial.rebalance.delay.ms", "0");
+            Path config = dir.resolve(name + ".properties");
+            try (OutputStream out = Files.newOutputStream(config)) {
+                props.store(out, "written by LineSight LocalInfra");
+            }
+            if (!Files.exists(data.resolve("meta.properties"))) {
+                Path formatLog = dir.resolve(name + "-format.log");
+                Process format = new ProcessBuilder(javaCommand(classpath, "kafka.tools.StorageTool", "format",
+                        "--cluster-id", clusterId, "--config", config.toString(), "--ignore-formatted"))
+                        .redirectErrorStream(true).redirectOutput(formatLog.toFile()).start();
+                if (format.waitFor() != 0) {
+                    throw new IllegalStateException("Kafka storage format failed, see " + formatLog);
+                }
+            }
+            Path log = dir.resolve(name + ".log");
+            logStarts.put(name, Files.exists(log) ? Files.size(log) : 0);
+            launched.put(name, launch(name, javaCommand(classpath, "kafka.Kafka", config.toString())));
+        }
+        for (var entry : launched.entrySet()) {
+            String name = entry.getKey();
+            int port = kafkaPorts.get(brokers().indexOf(name));
+            awaitReady(name, entry.getValue(), () -> logContains(name, logStarts.get(name), "Kafka Server started") && portOpen(port));
+        }
     }
 
     private List<String> javaCommand(String classpath, String mainClass, String... args) {
@@ -265,7 +371,7 @@ public final class LocalInfra {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
     }
 
-    /** The process id of "kafka" or "redis" as started here, from its pid file. */
+    /** The process id of a broker ("kafka-1", ...) or "redis" as started here, from its pid file. */
     public Optional<Long> pid(String name) throws IOException {
         Path file = dir.resolve(name + ".pid");
         return Files.exists(file) ? Optional.of(Long.parseLong(Files.readString(file).trim())) : Optional.empty();
@@ -335,17 +441,25 @@ public final class LocalInfra {
 
     /** {@code ./run infra up|down|status}: arguments are the command, then the data folder. */
     public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: LocalInfra up|down|status DIR   (ports: LINESIGHT_KAFKA_PORT, LINESIGHT_REDIS_PORT)");
+        if (args.length < 2 || (args.length == 4 && !args[2].equals("--brokers")) || args.length == 3 || args.length > 4) {
+            System.err.println("usage: LocalInfra up|down|status DIR [--brokers N]   (ports: LINESIGHT_KAFKA_PORT, the first"
+                    + " broker's, the next ones following it; LINESIGHT_REDIS_PORT)");
+            System.exit(2);
+        }
+        int brokers = args.length == 4 ? Integer.parseInt(args[3]) : 1;
+        if (brokers < 1) {
+            System.err.println("--brokers must be at least 1");
             System.exit(2);
         }
         int kafkaPort = Integer.parseInt(System.getenv().getOrDefault("LINESIGHT_KAFKA_PORT", "9092"));
         int redisPort = Integer.parseInt(System.getenv().getOrDefault("LINESIGHT_REDIS_PORT", "6379"));
-        LocalInfra infra = new LocalInfra(Path.of(args[1]), kafkaPort, redisPort);
+        LocalInfra infra = new LocalInfra(Path.of(args[1]),
+                IntStream.range(0, brokers).mapToObj(i -> kafkaPort + i).toList(), redisPort);
         switch (args[0]) {
             case "up" -> {
                 Addresses addresses = infra.start();
-                System.out.println("Kafka  " + addresses.kafkaBootstrap() + "   (KRaft, log " + infra.dir.resolve("kafka.log") + ")");
+                System.out.println("Kafka  " + addresses.kafkaBootstrap() + "   (KRaft, " + brokers + " broker(s), logs "
+                        + infra.dir.resolve("kafka-*.log") + ")");
                 System.out.println("Redis  " + addresses.redisHosts() + "   (log " + infra.dir.resolve("redis.log") + ")");
             }
             case "down" -> {
@@ -354,13 +468,15 @@ public final class LocalInfra {
             }
             case "status" -> {
                 Path addresses = infra.dir.resolve("addresses.env");
-                boolean running = infra.isRunning("kafka") && infra.isRunning("redis");
-                System.out.println("kafka " + (infra.isRunning("kafka") ? "running" : "stopped")
-                        + ", redis " + (infra.isRunning("redis") ? "running" : "stopped"));
-                if (running && Files.exists(addresses)) {
+                List<String> started = infra.startedNames();
+                List<String> running = infra.runningNames();
+                System.out.println(started.isEmpty() ? "nothing started from " + infra.dir : started.stream()
+                        .map(n -> n + (running.contains(n) ? " running" : " stopped")).collect(Collectors.joining(", ")));
+                boolean allRunning = !started.isEmpty() && running.size() == started.size();
+                if (allRunning && Files.exists(addresses)) {
                     System.out.print(Files.readString(addresses));
                 }
-                System.exit(running ? 0 : 3);
+                System.exit(allRunning ? 0 : 3);
             }
             default -> {
                 System.err.println("unknown command " + args[0] + ": use up, down or status");

@@ -42,7 +42,7 @@ public class KafkaTopics {
     void createTopics(@Observes @Priority(1) StartupEvent start, MeterRegistry registry) throws Exception {
         try (Admin admin = Admin.create(kafkaConfig)) {
             TopicSetup.ensureTopics(admin, new TopicSetup.Settings(topics.partitions(), topics.replicationFactor(),
-                    frameSizeLimit(), frames.retention()), Duration.ofSeconds(30));
+                    topics.minInsyncReplicas(), frameSizeLimit(), frames.retention()), Duration.ofSeconds(30));
         }
         for (Topic topic : Topic.values()) {
             FunctionCounter.builder("linesight.malformed.records", MalformedRecords.counter(topic.topicName()), Number::doubleValue)

@@ -12,4 +12,7 @@ public interface TopicsConfig {
 
     @WithDefault(Defaults.REPLICATION_FACTOR)
     short replicationFactor();
+
+    @WithDefault(Defaults.MIN_INSYNC_REPLICAS)
+    int minInsyncReplicas();
 }

@@ -38,13 +38,15 @@ public class FramePublisher {
     private final FrameSizeLimit limit;
     private final DecodeBudget decodeBudget;
     private final AuditConfig audit;
+    private final FrameKey frameKey;
     private final MeterRegistry registry;
     private final DistributionSummary bytes;
     private final Timer publishLatency;
 
     FramePublisher(RecordPublisher publisher, FrameIndex index, ReviewQueue reviewQueue, FrameSizeLimit limit, DecodeBudget decodeBudget,
-            AuditConfig audit, MeterRegistry registry) {
+            AuditConfig audit, PublishConfig publish, MeterRegistry registry) {
         this.publisher = publisher;
+        this.frameKey = publish.frameKey();
         this.index = index;
         this.reviewQueue = reviewQueue;
         this.limit = limit;
@@ -127,7 +129,7 @@ public class FramePublisher {
 
     private RecordMetadata sendCounted(Frame frame) {
         try {
-            return publisher.send(Topic.FRAMES.topicName(), frame.getCameraId(), frame);
+            return publisher.send(Topic.FRAMES.topicName(), frameKey.of(frame), frame);
         } catch (ApiError e) {
             countRejection(e.error());
             throw e;

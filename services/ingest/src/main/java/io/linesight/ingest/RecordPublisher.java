@@ -48,7 +48,9 @@ public class RecordPublisher {
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L << 20, 4L * limit.maxMessageBytes()));
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) publish.maxBlock().toMillis());
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) publish.deliveryTimeout().toMillis());
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(publish.deliveryTimeout().toMillis(), 30_000));
+        // A request to a frozen or partitioned leader is abandoned after a third of the delivery timeout, so the retry
+        // still has time to reach the partition's next leader (a cluster moves leaders within seconds).
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(publish.deliveryTimeout().toMillis() / 3, 30_000));
         // Images are already compressed; the default linger would only add latency.
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ProtobufSerializer<>());

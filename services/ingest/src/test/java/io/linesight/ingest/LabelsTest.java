@@ -211,11 +211,11 @@ class LabelsTest {
         Assumptions.assumeTrue(servers != null, "needs this JVM's own broker process, to kill it");
         String frameId = postFrame("cam-outage", "scratches", 9).getString("frameId");
 
-        servers.kill("kafka");
+        servers.kill(LocalInfra.broker(1));
         try {
             label(frameId, "scratches", "REVIEW").statusCode(503).body("error", equalTo("broker_unavailable"));
         } finally {
-            servers.restart("kafka");
+            servers.restart(LocalInfra.broker(1));
         }
         // The review page retries a 503 every 2 s: the retry must publish, not answer "duplicate".
         int status = 503;

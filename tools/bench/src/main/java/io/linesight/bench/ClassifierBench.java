@@ -130,7 +130,7 @@ public final class ClassifierBench {
             classifier = startClassifier();
             promote(1);
             awaitReady();
-            costs = new PipelineCosts(httpPort, classifier.pid(), Map.of("Kafka", local.pid("kafka").orElseThrow(),
+            costs = new PipelineCosts(httpPort, classifier.pid(), Map.of("Kafka", local.pid(LocalInfra.broker(1)).orElseThrow(),
                     "Redis", local.pid("redis").orElseThrow()));
 
             List<byte[]> small = BenchFrames.neu(1800);

@@ -19,6 +19,15 @@ final class Camera implements AutoCloseable {
     final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
     final List<Http.Answer> refused = new CopyOnWriteArrayList<>();
     final AtomicLong maxMillis = new AtomicLong();
+    /** The longest time from a non-202 answer's request to the next 202's answer: how long the camera could not deliver. */
+    final AtomicLong longestRefusalMillis = new AtomicLong();
+    /** The longest time between two acknowledgements' answers: how long the line went without a delivered frame. */
+    final AtomicLong longestAckGapMillis = new AtomicLong();
+    /** The partition of the last acknowledged frame (one camera id, one partition). */
+    volatile int partition = -1;
+    /** When the current run of non-202 answers began (nanoTime), -1 while frames are acknowledged; the camera thread's. */
+    private long refusedSince = -1;
+    private long lastAckNanos = -1;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -27,6 +36,7 @@ final class Camera implements AutoCloseable {
         thread = new Thread(() -> {
             long next = System.nanoTime();
             while (running) {
+                long sent = System.nanoTime();
                 long n = NEXT_IMAGE.getAndIncrement();
                 byte[] image = ImageSamples.neuImage(CLASSES.get((int) (n % CLASSES.size())), 1 + (int) (n / CLASSES.size() % 300));
                 Http.Answer answer = Http.post(framesUrl, authorization, "image/jpeg", image, "X-Camera-Id", cameraId);
@@ -34,8 +44,21 @@ final class Camera implements AutoCloseable {
                 maxMillis.accumulateAndGet(answer.millis(), Math::max);
                 if (answer.status() == 202) {
                     acknowledged.add(FaultSuite.Context.frameId(answer.body()));
+                    partition = Integer.parseInt(answer.body().replaceAll(".*\"partition\":(\\d+).*", "$1"));
+                    long now = System.nanoTime();
+                    if (lastAckNanos >= 0) {
+                        longestAckGapMillis.accumulateAndGet((now - lastAckNanos) / 1_000_000, Math::max);
+                    }
+                    lastAckNanos = now;
+                    if (refusedSince >= 0) {
+                        longestRefusalMillis.accumulateAndGet((System.nanoTime() - refusedSince) / 1_000_000, Math::max);
+                        refusedSince = -1;
+                    }
                 } else {
                     refused.add(answer);
+                    if (refusedSince < 0) {
+                        refusedSince = sent;
+                    }
                 }
                 next += periodNanos;
                 long sleep = next - System.nanoTime();
@@ -66,5 +89,8 @@ final class Camera implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         thread.join(120_000);
+        if (refusedSince >= 0) {
+            longestRefusalMillis.accumulateAndGet((System.nanoTime() - refusedSince) / 1_000_000, Math::max);
+        }
     }
 }

@@ -16,6 +16,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
@@ -88,6 +92,25 @@ public final class FaultSuite {
             return answer.replaceAll(".*\"frameId\":\"([^\"]+)\".*", "$1");
         }
 
+        /** The broker leading a partition now ("kafka-2"). */
+        String leaderOf(String topic, int partition) throws Exception {
+            try (Admin admin = kafkaAdmin()) {
+                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+                return LocalInfra.broker(description.partitions().get(partition).leader().id());
+            }
+        }
+
+        /** The broker whose controller leads the KRaft metadata quorum now. */
+        String activeController() throws Exception {
+            try (Admin admin = kafkaAdmin()) {
+                return LocalInfra.broker(admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId());
+            }
+        }
+
+        private Admin kafkaAdmin() {
+            return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, addresses.kafkaBootstrap()));
+        }
+
         KafkaProducer<String, byte[]> producer() {
             return Scenarios.producer(addresses.kafkaBootstrap(), new Properties());
         }
@@ -107,7 +130,9 @@ public final class FaultSuite {
 
     private static final List<Fault> FAULTS = List.of(
             new Fault("classifier-kill", true, ctx -> new Scenarios(ctx).classifierKilled()),
-            new Fault("broker-restart", true, ctx -> new Scenarios(ctx).brokerRestarted()),
+            new Fault("broker-kill", true, ctx -> new Scenarios(ctx).oneBrokerDown(false, false)),
+            new Fault("controller-kill", true, ctx -> new Scenarios(ctx).oneBrokerDown(true, false)),
+            new Fault("broker-freeze", true, ctx -> new Scenarios(ctx).oneBrokerDown(false, true)),
             new Fault("broker-outage", true, ctx -> new Scenarios(ctx).brokerLongOutage()),
             new Fault("redis-kill", true, ctx -> new Scenarios(ctx).redisOutage(false)),
             new Fault("redis-stop", true, ctx -> new Scenarios(ctx).redisOutage(true)),
@@ -121,6 +146,9 @@ public final class FaultSuite {
             new Fault("image-bombs", true, ctx -> new HostileInputs(ctx).imageBombs()),
             new Fault("auth", true, ctx -> new HostileInputs(ctx).authAndSecrets()),
             new Fault("kafka-sasl-redis-auth", true, ctx -> new HostileInputs(ctx).securedInfrastructure()));
+
+    /** The Kafka cluster the services run on: three brokers, so one may fail without a camera noticing. */
+    static final int BROKERS = 3;
 
     private FaultSuite() {
     }
@@ -147,7 +175,7 @@ public final class FaultSuite {
         if (Files.exists(work)) {
             FileTrees.deleteRecursively(work);
         }
-        LocalInfra infra = LocalInfra.onFreePorts(work.resolve("infra"));
+        LocalInfra infra = LocalInfra.onFreePorts(work.resolve("infra"), BROKERS);
         List<Row> rows = new ArrayList<>();
         long start = System.nanoTime();
         try {
@@ -156,7 +184,7 @@ public final class FaultSuite {
             for (Credentials role : Credentials.values()) {
                 passwords.put(role.passwordVariable(), role.user() + "-" + UUID.randomUUID());
             }
-            System.out.println("faults: starting Kafka, Redis, ingest, classifier and trainer in " + work.toAbsolutePath());
+            System.out.println("faults: starting " + BROKERS + " Kafka brokers, Redis, ingest, classifier and trainer in " + work.toAbsolutePath());
             try (LineSightSystem system = LineSightSystem.start("faults", addresses, work, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "10",
                     "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "100000", "LINESIGHT_TRAINER_MAX_INTERVAL", "24h",
                     "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s"), passwords)) {

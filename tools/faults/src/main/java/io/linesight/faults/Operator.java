@@ -22,10 +22,12 @@ final class Operator implements AutoCloseable {
     /** Frames whose label got at least one 503 before it was saved: the retry path. */
     final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> seenAtNanos = new ConcurrentHashMap<>();
+    private final Set<String> frames;
     private final Thread thread;
     private volatile boolean running = true;
 
     Operator(String labelsUrl, String authorization, Set<String> frames, Duration lag) {
+        this.frames = frames;
         thread = new Thread(() -> {
             while (running || saved.size() + refused.size() < frames.size()) {
                 long now = System.nanoTime();
@@ -56,6 +58,11 @@ final class Operator implements AutoCloseable {
             }
         }, "operator");
         thread.start();
+    }
+
+    /** How many frames there are to label (the camera's acknowledged ones). */
+    int frames() {
+        return frames.size();
     }
 
     /** The class this operator gives a frame: always the same for the same frame, so a retry repeats it. */
