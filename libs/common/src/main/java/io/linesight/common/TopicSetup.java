@@ -47,6 +47,10 @@ public final class TopicSetup {
             int brokers = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
             short replicas = settings.replicationFactor(brokers);
             int minInsync = settings.minInsyncReplicas(brokers);
+            if (minInsync > replicas) {
+                throw new IllegalArgumentException("linesight.topics.min-insync-replicas " + minInsync
+                        + " exceeds the replication factor " + replicas + ": no write could ever be acknowledged");
+            }
             List<NewTopic> missing = Arrays.stream(Topic.values())
                     .filter(t -> !existing.contains(t.topicName()))
                     .map(t -> new NewTopic(t.topicName(), settings.partitions(), replicas)

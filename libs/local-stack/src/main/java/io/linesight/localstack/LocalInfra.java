@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -33,6 +34,8 @@ import java.util.stream.Stream;
 public final class LocalInfra {
     private static final String BROKER_CLASSPATH_RESOURCE = "/linesight/kafka-broker.classpath";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    /** How many brokers the folder's data belongs to, written at the first start. */
+    private static final String CLUSTER_FILE = "cluster.properties";
 
     /** Where the servers listen; what services and tests are pointed at. */
     public record Addresses(String kafkaBootstrap, String redisHosts) {
@@ -45,7 +48,10 @@ public final class LocalInfra {
     /** SASL/PLAIN password of user "linesight" on the broker, Redis' requirepass; null = open servers. */
     private final String kafkaPassword;
     private final String redisPassword;
-    /** Controller port of node i + 1, chosen at the first start and kept: the stored quorum names them. */
+    /**
+     * Controller port of node i + 1, chosen at this object's first start and kept for its restarts (every node's
+     * static voter list names them; the stored quorum state holds only node ids, so a new launcher may choose anew).
+     */
     private List<Integer> controllerPorts;
     private String clusterId;
 
@@ -124,22 +130,21 @@ public final class LocalInfra {
         if (!runningNames().isEmpty()) {
             throw new IllegalStateException("infrastructure already running from " + dir + " (stop it first)");
         }
-        List<String> stored = new ArrayList<>();
+        OptionalInt storedBrokers = storedBrokers(dir);
+        if (storedBrokers.isPresent() && storedBrokers.getAsInt() != brokers().size()) {
+            throw new IllegalStateException(dir + " holds the data of a cluster of " + storedBrokers.getAsInt()
+                    + " broker(s): remove it to start " + brokers().size());
+        }
+        Files.writeString(dir.resolve(CLUSTER_FILE), "brokers=" + brokers().size() + "\n");
         for (String name : brokers()) {
             Path meta = dir.resolve(name + "-data").resolve("meta.properties");
             if (Files.exists(meta)) {
-                stored.add(name);
                 Properties properties = new Properties();
                 try (InputStream in = Files.newInputStream(meta)) {
                     properties.load(in);
                 }
                 clusterId = properties.getProperty("cluster.id");
             }
-        }
-        if (!stored.isEmpty() && (stored.size() != brokers().size()
-                || Files.exists(dir.resolve(broker(brokers().size() + 1) + "-data")))) {
-            throw new IllegalStateException(dir + " holds the data of another cluster size (" + stored + "): remove it to start "
-                    + brokers().size() + " broker(s)");
         }
         try {
             startRedis();
@@ -200,6 +205,19 @@ public final class LocalInfra {
 
     public boolean isRunning(String name) throws IOException {
         return pid(name).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** The cluster size the folder's data belongs to, if a start wrote it. */
+    private static OptionalInt storedBrokers(Path dir) throws IOException {
+        Path file = dir.resolve(CLUSTER_FILE);
+        if (!Files.exists(file)) {
+            return OptionalInt.empty();
+        }
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        return OptionalInt.of(Integer.parseInt(properties.getProperty("brokers", "1").trim()));
     }
 
     /** The servers with a pid file in the folder: what a start, here or in an earlier process, launched. */
@@ -446,7 +464,8 @@ public final class LocalInfra {
                     + " broker's, the next ones following it; LINESIGHT_REDIS_PORT)");
             System.exit(2);
         }
-        int brokers = args.length == 4 ? Integer.parseInt(args[3]) : 1;
+        // Without --brokers, the size the folder's data has (so ./run ingest after "up --brokers 3" restarts 3), else 1.
+        int brokers = args.length == 4 ? Integer.parseInt(args[3]) : storedBrokers(Path.of(args[1]).toAbsolutePath()).orElse(1);
         if (brokers < 1) {
             System.err.println("--brokers must be at least 1");
             System.exit(2);

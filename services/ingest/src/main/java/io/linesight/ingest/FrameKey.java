@@ -7,7 +7,10 @@ import io.linesight.proto.Frame;
  * classifies it.
  */
 public enum FrameKey {
-    /** One camera, one partition: its frames are classified and predicted in capture order, by one replica at a time. */
+    /**
+     * One camera, one partition: its frames are read in capture order, by one replica at a time (a cache hit may still
+     * be predicted before an earlier frame that needs the model).
+     */
     CAMERA_ID,
     /** Frames spread over every partition: one fast camera uses every replica, and its predictions may arrive out of order. */
     FRAME_ID;

@@ -48,9 +48,10 @@ public class RecordPublisher {
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L << 20, 4L * limit.maxMessageBytes()));
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) publish.maxBlock().toMillis());
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) publish.deliveryTimeout().toMillis());
-        // A request to a frozen or partitioned leader is abandoned after a third of the delivery timeout, so the retry
-        // still has time to reach the partition's next leader (a cluster moves leaders within seconds).
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(publish.deliveryTimeout().toMillis() / 3, 30_000));
+        // A request to a frozen or partitioned broker (a leader, or the node asked for metadata) is abandoned after a
+        // fifth of the delivery timeout, so retries still have time to reach the partition's next leader (a cluster
+        // moves leaders within seconds).
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(publish.deliveryTimeout().toMillis() / 5, 30_000));
         // Images are already compressed; the default linger would only add latency.
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ProtobufSerializer<>());

@@ -8,6 +8,7 @@ import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.ServiceProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,8 +20,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.Node;
 
 /**
  * {@code ./run faults}: the packaged services on their own Kafka broker and redis-server (child processes on free
@@ -95,8 +98,39 @@ public final class FaultSuite {
         /** The broker leading a partition now ("kafka-2"). */
         String leaderOf(String topic, int partition) throws Exception {
             try (Admin admin = kafkaAdmin()) {
-                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-                return LocalInfra.broker(description.partitions().get(partition).leader().id());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (true) {
+                    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+                    Node leader = description.partitions().stream().filter(p -> p.partition() == partition).findFirst()
+                            .orElseThrow(() -> new IllegalStateException(topic + " has no partition " + partition)).leader();
+                    if (leader != null && !leader.isEmpty()) {
+                        return LocalInfra.broker(leader.id());
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(topic + "-" + partition + " has no leader");
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
+
+        /** Waits until every replica of every topic (LineSight's and Kafka's own) is in sync again. */
+        void awaitFullIsr(Duration within) throws Exception {
+            try (Admin admin = kafkaAdmin()) {
+                long deadline = System.nanoTime() + within.toNanos();
+                while (true) {
+                    Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
+                    List<String> behind = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                            .flatMap(t -> t.partitions().stream().filter(p -> p.isr().size() < p.replicas().size())
+                                    .map(p -> t.name() + "-" + p.partition())).toList();
+                    if (behind.isEmpty()) {
+                        return;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("replicas still out of sync after " + within + ": " + behind);
+                    }
+                    Thread.sleep(500);
+                }
             }
         }
 
