@@ -51,7 +51,7 @@ final class Camera implements AutoCloseable {
                     }
                     lastAckNanos = now;
                     if (refusedSince >= 0) {
-                        longestRefusalMillis.accumulateAndGet((System.nanoTime() - refusedSince) / 1_000_000, Math::max);
+                        longestRefusalMillis.accumulateAndGet((now - refusedSince) / 1_000_000, Math::max);
                         refusedSince = -1;
                     }
                 } else {

@@ -26,7 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.Node;
 
 /**
- * {@code ./run faults}: the packaged services on their own Kafka broker and redis-server (child processes on free
+ * {@code ./run faults}: the packaged services on their own 3-broker Kafka cluster and redis-server (child processes on free
  * ports, so they can be killed), put through crashes, outages, corrupt models, hostile inputs and auth checks, one
  * after the other; prints one table and exits non-zero when a row fails or loses a frame.
  */
