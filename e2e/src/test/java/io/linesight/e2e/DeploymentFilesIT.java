@@ -13,6 +13,7 @@ import io.linesight.common.Topic;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,36 +43,73 @@ class DeploymentFilesIT {
 
     @Test
     void composeRunsTheServicesWithTheirOwnPortsEnvironmentAndVolumes() throws Exception {
-        JsonNode compose = PrometheusServer.YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
+        // The file as docker-compose itself reads it (anchors merged, defaults filled): its own check runs first.
+        JsonNode compose = PrometheusServer.YAML.readTree(tool(ROOT, "docker-compose", "-f", "docker-compose.yml", "config"));
         JsonNode services = compose.get("services");
-        for (String name : List.of("kafka", "redis", "prometheus", "grafana", "ingest", "classifier", "classifier-gpu", "trainer")) {
+        List<String> brokers = List.of("kafka-1", "kafka-2", "kafka-3");
+        for (String name : List.of("kafka-1", "kafka-2", "kafka-3", "redis", "prometheus", "grafana", "ingest", "classifier",
+                "classifier-gpu", "trainer", "trainer-standby")) {
             assertTrue(services.has(name), "compose has no " + name);
         }
-        assertEquals("apache/kafka:" + AppInfoParser.getVersion(), services.get("kafka").get("image").asText(),
-                "broker version = kafka-clients version");
-        for (String name : List.of("ingest", "classifier", "classifier-gpu", "trainer")) {
-            JsonNode service = services.get(name);
-            String module = name.replace("-gpu", "");
+        // A KRaft cluster of 3: every node a voter, Kafka's own topics replicated as LineSight's.
+        for (String broker : brokers) {
+            JsonNode env = services.get(broker).get("environment");
+            assertEquals("apache/kafka:" + AppInfoParser.getVersion(), services.get(broker).get("image").asText(),
+                    "broker version = kafka-clients version");
+            assertEquals("1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093", env.get("KAFKA_CONTROLLER_QUORUM_VOTERS").asText());
+            assertEquals("PLAINTEXT://" + broker + ":9092", env.get("KAFKA_ADVERTISED_LISTENERS").asText());
+            assertEquals(Integer.toString(Defaults.topicSettings().replicationFactor(3)), env.get("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR").asText());
+            assertEquals(Integer.toString(Defaults.topicSettings().replicationFactor(3)), env.get("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR").asText());
+            assertEquals(Integer.toString(Defaults.topicSettings().minInsyncReplicas(3)), env.get("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR").asText());
+        }
+        Map<String, String> modules = Map.of("ingest", "ingest", "classifier", "classifier", "classifier-gpu", "classifier",
+                "trainer", "trainer", "trainer-standby", "trainer");
+        for (Map.Entry<String, String> entry : modules.entrySet()) {
+            JsonNode service = services.get(entry.getKey());
+            String module = entry.getValue();
             int port = PORTS.get(module);
-            assertEquals(port + ":" + port, service.get("ports").get(0).asText(), name + " port");
+            if (!entry.getKey().equals("trainer-standby")) {
+                assertEquals(port, service.at("/ports/0/published").asInt(), entry.getKey() + " port");
+                assertEquals(port, service.at("/ports/0/target").asInt(), entry.getKey() + " port");
+            }
             Path dockerfile = ROOT.resolve(service.get("build").get("context").asText()).resolve(service.get("build").get("dockerfile").asText());
             assertTrue(Files.isRegularFile(dockerfile), dockerfile + " missing");
             assertTrue(Files.readString(dockerfile).contains("EXPOSE " + port), dockerfile + " exposes " + port);
             service.get("environment").fieldNames().forEachRemaining(env -> assertReadBy(module, env));
-            assertEquals("kafka:9092", service.get("environment").get("KAFKA_BOOTSTRAP_SERVERS").asText());
+            JsonNode env = service.get("environment");
+            assertEquals(String.join(",", brokers.stream().map(b -> b + ":9092").toList()), env.get("KAFKA_BOOTSTRAP_SERVERS").asText(),
+                    entry.getKey() + " takes the full bootstrap list");
+            assertEquals(Integer.toString(Defaults.topicSettings().replicationFactor(3)), env.get("LINESIGHT_TOPICS_REPLICATION_FACTOR").asText());
+            assertEquals(Integer.toString(Defaults.topicSettings().minInsyncReplicas(3)), env.get("LINESIGHT_TOPICS_MIN_INSYNC_REPLICAS").asText());
+            assertEquals("unless-stopped", service.get("restart").asText(), entry.getKey() + " restarts when it exits");
+            assertTrue(service.at("/healthcheck/test").toString().contains("http://localhost:" + port + "/q/health/live"),
+                    entry.getKey() + " checks its liveness");
+            for (String broker : brokers) {
+                assertEquals("service_healthy", service.at("/depends_on/" + broker + "/condition").asText(), entry.getKey() + " waits for " + broker);
+            }
         }
         JsonNode gpu = services.get("classifier-gpu");
         assertEquals("gpu", gpu.get("profiles").get(0).asText());
         assertEquals("nvidia", gpu.at("/deploy/resources/reservations/devices/0/driver").asText());
         assertEquals("gpu", gpu.get("environment").get("LINESIGHT_CLASSIFIER_DEVICE").asText());
 
+        // Two trainers on one registry volume, each with its own samples, both answering to the address pointers name.
         JsonNode trainer = services.get("trainer");
+        JsonNode standby = services.get("trainer-standby");
         String registryPath = trainer.get("environment").get("LINESIGHT_REGISTRY_DIR").asText();
-        assertTrue(trainer.get("volumes").toString().contains("registry:" + Path.of(registryPath).getParent()),
-                "the registry volume holds " + registryPath);
-        for (String name : List.of("ingest", "classifier", "classifier-gpu", "trainer")) {
-            assertEquals("unless-stopped", services.get(name).get("restart").asText(), name + " restarts when it exits");
+        String samplesPath = trainer.get("environment").get("LINESIGHT_TRAINER_SAMPLES_DIR").asText();
+        String publicUrl = trainer.get("environment").get("LINESIGHT_REGISTRY_PUBLIC_URL").asText();
+        for (JsonNode t : List.of(trainer, standby)) {
+            assertEquals(registryPath, t.get("environment").get("LINESIGHT_REGISTRY_DIR").asText());
+            assertEquals(publicUrl, t.get("environment").get("LINESIGHT_REGISTRY_PUBLIC_URL").asText());
+            assertTrue(t.get("volumes").toString().contains("\"registry:" + registryPath + ":"), "the registry volume holds " + registryPath);
+            assertTrue(t.at("/networks/default/aliases").toString().contains("\"" + URI.create(publicUrl).getHost() + "\""),
+                    "both trainers answer to " + publicUrl);
         }
+        assertTrue(trainer.get("volumes").toString().contains("\"trainer-samples:" + samplesPath + ":"));
+        assertTrue(standby.get("volumes").toString().contains("\"trainer-standby-samples:" + samplesPath + ":"), "samples of its own");
+        assertEquals(publicUrl + "/registry/", services.get("classifier").get("environment").get("LINESIGHT_CLASSIFIER_REGISTRY_URLS").asText());
+        assertEquals("http://registry:" + PORTS.get("trainer"), publicUrl);
         assertFalse(services.get("classifier").path("volumes").toString().contains("registry"),
                 "classifiers fetch over HTTP, never mount the registry");
         assertFalse(services.get("classifier").path("volumes").toString().contains("signing-key"),
@@ -80,20 +118,24 @@ class DeploymentFilesIT {
         assertTrue(services.get("classifier").get("volumes").toString().contains("trusted-keys:" + Path.of(trusted).getParent()),
                 "the trusted-keys volume holds " + trusted);
         assertTrue(services.get("keys").get("entrypoint").toString().contains(" keys --out "), "the keys service makes the pair");
-        assertEquals("http://trainer:" + PORTS.get("trainer"), trainer.get("environment").get("LINESIGHT_REGISTRY_PUBLIC_URL").asText());
 
         // Prometheus scrapes the compose services at their ports; Grafana reads the provisioned folders.
         JsonNode prometheus = PrometheusServer.YAML.readTree(ROOT.resolve("deploy/prometheus/prometheus.yml").toFile());
         for (JsonNode job : prometheus.get("scrape_configs")) {
             String module = job.get("job_name").asText().replace("linesight-", "");
-            assertEquals(module + ":" + PORTS.get(module), job.at("/static_configs/0/targets/0").asText());
+            for (JsonNode target : job.at("/static_configs/0/targets")) {
+                String host = target.asText().substring(0, target.asText().indexOf(':'));
+                assertEquals(module, modules.get(host), target + " is a compose service of " + module);
+                assertEquals(host + ":" + PORTS.get(module), target.asText());
+            }
             assertEquals("/q/metrics", job.get("metrics_path").asText());
         }
-        assertTrue(services.get("prometheus").get("volumes").get(0).asText().startsWith("./deploy/prometheus:/etc/prometheus"));
+        assertTrue(services.get("prometheus").get("volumes").get(0).asText().startsWith(ROOT.toAbsolutePath().normalize() + "/deploy/prometheus:/etc/prometheus"));
         JsonNode provider = PrometheusServer.YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/dashboards/linesight.yml").toFile());
         String dashboardsPath = provider.at("/providers/0/options/path").asText();
-        assertTrue(services.get("grafana").get("volumes").toString().contains("./deploy/grafana/dashboards:" + dashboardsPath));
-        assertTrue(services.get("grafana").get("volumes").toString().contains("./deploy/grafana/provisioning:/etc/grafana/provisioning"));
+        String root = ROOT.toAbsolutePath().normalize().toString();
+        assertTrue(services.get("grafana").get("volumes").toString().contains(root + "/deploy/grafana/dashboards:" + dashboardsPath));
+        assertTrue(services.get("grafana").get("volumes").toString().contains(root + "/deploy/grafana/provisioning:/etc/grafana/provisioning"));
     }
 
     @Test
@@ -129,12 +171,13 @@ class DeploymentFilesIT {
 
     @Test
     void kubernetesManifestsAgreeWithTheServicesAndTopics() throws Exception {
+        // The manifests as kubectl builds them from the kustomization (it refuses a missing file or a broken document).
         Map<String, JsonNode> byKindAndName = new HashMap<>();
-        JsonNode kustomization = PrometheusServer.YAML.readTree(ROOT.resolve("deploy/k8s/kustomization.yaml").toFile());
-        for (JsonNode resource : kustomization.get("resources")) {
-            for (JsonNode doc : documents(ROOT.resolve("deploy/k8s").resolve(resource.asText()))) {
-                byKindAndName.put(doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText(), doc);
+        for (JsonNode doc : documents(tool(ROOT, "kubectl", "kustomize", "deploy/k8s"))) {
+            if (!doc.get("kind").asText().equals("Namespace")) {
+                assertEquals("linesight", doc.at("/metadata/namespace").asText(), doc.at("/metadata/name") + " in the linesight namespace");
             }
+            byKindAndName.put(doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText(), doc);
         }
         for (String module : PORTS.keySet()) {
             JsonNode workload = byKindAndName.getOrDefault("Deployment/" + module, byKindAndName.get("StatefulSet/" + module));
@@ -160,13 +203,43 @@ class DeploymentFilesIT {
         assertEquals(properties("classifier").getProperty("mp.messaging.incoming.frames.group.id"),
                 scaler.at("/spec/triggers/0/metadata/consumerGroup").asText());
 
+        // Every pod is probed for liveness and readiness on the services' health endpoints.
+        for (String module : PORTS.keySet()) {
+            JsonNode workload = byKindAndName.getOrDefault("Deployment/" + module, byKindAndName.get("StatefulSet/" + module));
+            JsonNode container = workload.at("/spec/template/spec/containers/0");
+            assertEquals("/q/health/live", container.at("/livenessProbe/httpGet/path").asText(), module + " liveness");
+            assertEquals("/q/health/ready", container.at("/readinessProbe/httpGet/path").asText(), module + " readiness");
+        }
+        // The cluster settings every service gets: the full bootstrap list, replication as on a cluster of 3 or more.
+        JsonNode shared = byKindAndName.get("ConfigMap/linesight").get("data");
+        assertEquals(3, shared.get("KAFKA_BOOTSTRAP_SERVERS").asText().split(",").length, "the full bootstrap list");
+        assertEquals(Integer.toString(Defaults.topicSettings().replicationFactor(3)), shared.get("LINESIGHT_TOPICS_REPLICATION_FACTOR").asText());
+        assertEquals(Integer.toString(Defaults.topicSettings().minInsyncReplicas(3)), shared.get("LINESIGHT_TOPICS_MIN_INSYNC_REPLICAS").asText());
+
+        // An active trainer and a standby: one registry volume both mount, samples of their own.
         JsonNode trainer = byKindAndName.get("StatefulSet/trainer");
-        assertEquals(1, trainer.at("/spec/replicas").asInt());
-        assertEquals("registry", trainer.at("/spec/volumeClaimTemplates/0/metadata/name").asText());
-        String mount = trainer.at("/spec/template/spec/containers/0/volumeMounts/0/mountPath").asText();
-        trainer.at("/spec/template/spec/containers/0/env").forEach(env -> {
-            if (env.get("name").asText().equals("LINESIGHT_REGISTRY_DIR")) {
-                assertTrue(env.get("value").asText().startsWith(mount + "/"), "registry on the volume");
+        assertEquals(2, trainer.at("/spec/replicas").asInt(), "an active trainer and a standby");
+        Map<String, String> mounts = new HashMap<>();
+        trainer.at("/spec/template/spec/containers/0/volumeMounts").forEach(m -> mounts.put(m.get("name").asText(), m.get("mountPath").asText()));
+        Map<String, String> trainerEnv = new HashMap<>();
+        trainer.at("/spec/template/spec/containers/0/env").forEach(env -> trainerEnv.put(env.get("name").asText(), env.path("value").asText()));
+        assertTrue(trainerEnv.get("LINESIGHT_REGISTRY_DIR").startsWith(mounts.get("registry") + "/"), "registry on the shared volume");
+        assertTrue(trainerEnv.get("LINESIGHT_TRAINER_SAMPLES_DIR").startsWith(mounts.get("samples") + "/"), "samples on the pod's own volume");
+        String claim = null;
+        for (JsonNode volume : trainer.at("/spec/template/spec/volumes")) {
+            if (volume.get("name").asText().equals("registry")) {
+                claim = volume.at("/persistentVolumeClaim/claimName").asText();
+            }
+        }
+        assertEquals("ReadWriteMany", byKindAndName.get("PersistentVolumeClaim/" + claim).at("/spec/accessModes/0").asText(),
+                "both trainers mount the registry");
+        assertEquals("samples", trainer.at("/spec/volumeClaimTemplates/0/metadata/name").asText());
+        assertEquals("ReadWriteOnce", trainer.at("/spec/volumeClaimTemplates/0/spec/accessModes/0").asText());
+        // Pointers name the Service (both pods stay ready and serve the registry), and classifiers fetch from it.
+        assertEquals("http://trainer.linesight.svc:" + PORTS.get("trainer"), trainerEnv.get("LINESIGHT_REGISTRY_PUBLIC_URL"));
+        classifier.at("/spec/template/spec/containers/0/env").forEach(env -> {
+            if (env.get("name").asText().equals("LINESIGHT_CLASSIFIER_REGISTRY_URLS")) {
+                assertEquals(trainerEnv.get("LINESIGHT_REGISTRY_PUBLIC_URL") + "/registry/", env.get("value").asText());
             }
         });
 
@@ -177,11 +250,15 @@ class DeploymentFilesIT {
         // A production cluster has at least 3 brokers: the Job sizes replication as the services would fit it there.
         int minInsync = Defaults.topicSettings().minInsyncReplicas(3);
         assertTrue(script.contains("--replication-factor " + Defaults.topicSettings().replicationFactor(3) + " "), script);
+        assertTrue(script.contains("--partitions \"${PARTITIONS:-" + Defaults.PARTITIONS + "}\""), script);
         for (Topic topic : Topic.values()) {
-            Matcher line = Pattern.compile("create " + Pattern.quote(topic.topicName()) + "((?: --config \\S+)*)\\s*\n").matcher(script);
+            Matcher line = Pattern.compile("(?:PARTITIONS=(\\d+) )?create " + Pattern.quote(topic.topicName()) + "((?: --config \\S+)*)\\s*\n")
+                    .matcher(script);
             assertTrue(line.find(), "the topic Job does not create " + topic.topicName());
+            int partitions = Integer.parseInt(Defaults.PARTITIONS);
+            assertEquals(topic.partitions(partitions), line.group(1) == null ? partitions : Integer.parseInt(line.group(1)), topic.topicName());
             Map<String, String> configs = new HashMap<>();
-            for (String setting : line.group(1).trim().split("\\s*--config\\s+")) {
+            for (String setting : line.group(2).trim().split("\\s*--config\\s+")) {
                 if (!setting.isBlank()) {
                     configs.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
                 }
@@ -204,6 +281,15 @@ class DeploymentFilesIT {
                 }
             }
         }
+    }
+
+    /** Runs a deployment tool in {@code dir} (offline: it only reads the files); its standard output, or fails with its errors. */
+    private static String tool(Path dir, String... command) throws Exception {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.PIPE).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String errors = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), String.join(" ", command) + " refused the files:\n" + errors);
+        return output;
     }
 
     /** Runs promtool in {@code dir}; empty when it succeeds, else its output. */
@@ -253,9 +339,9 @@ class DeploymentFilesIT {
         return Integer.parseInt(properties(module).getProperty("quarkus.http.port", "8080"));
     }
 
-    private static List<JsonNode> documents(Path file) throws IOException {
+    private static List<JsonNode> documents(String yaml) throws IOException {
         List<JsonNode> docs = new ArrayList<>();
-        try (MappingIterator<JsonNode> it = PrometheusServer.YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+        try (MappingIterator<JsonNode> it = PrometheusServer.YAML.readerFor(JsonNode.class).readValues(yaml)) {
             while (it.hasNext()) {
                 docs.add(it.next());
             }

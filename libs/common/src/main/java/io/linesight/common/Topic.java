@@ -13,7 +13,9 @@ public enum Topic {
     SAMPLES("linesight.samples", "frame id/label source", true, true),
     MODEL_VERSIONS("linesight.model-versions", "model name", true, false),
     FRAMES_DLQ("linesight.frames.dlq", "camera id", false, true),
-    LABELS_DLQ("linesight.labels.dlq", "frame id", false, false);
+    LABELS_DLQ("linesight.labels.dlq", "frame id", false, false),
+    /** Holds no records: its one partition, assigned to one trainer replica's consumer, is the trainer lease. */
+    TRAINER_LEASE("linesight.trainer-lease", "none (empty)", false, false);
 
     private final String topicName;
     private final String key;
@@ -29,6 +31,11 @@ public enum Topic {
 
     public String topicName() {
         return topicName;
+    }
+
+    /** Partitions at creation: the configured count, one for the lease (a lease is one thing to hold). */
+    public int partitions(int configured) {
+        return this == TRAINER_LEASE ? 1 : configured;
     }
 
     /** What the record key holds. */

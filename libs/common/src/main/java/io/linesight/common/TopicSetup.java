@@ -53,7 +53,7 @@ public final class TopicSetup {
             }
             List<NewTopic> missing = Arrays.stream(Topic.values())
                     .filter(t -> !existing.contains(t.topicName()))
-                    .map(t -> new NewTopic(t.topicName(), settings.partitions(), replicas)
+                    .map(t -> new NewTopic(t.topicName(), t.partitions(settings.partitions()), replicas)
                             .configs(t.configs(settings.limit(), settings.framesRetention(), minInsync)))
                     .toList();
             LOG.info("Creating {} topic(s) on {} broker(s): {} partitions, replication factor {}, min ISR {}", missing.size(),

@@ -164,12 +164,33 @@ public final class ServiceProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** SIGSTOP (frozen: sockets stay open, heartbeats stop) or SIGCONT, for fault tests; the shell's builtin kill. */
+    public void freeze(boolean frozen) throws IOException, InterruptedException {
+        new ProcessBuilder("sh", "-c", "kill -" + (frozen ? "STOP " : "CONT ") + process.pid()).inheritIO().start().waitFor();
+    }
+
+    /** Whether the process exited within the time. */
+    public boolean exitsWithin(Duration within) throws InterruptedException {
+        return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** The same command, port and environment started again (after {@link #kill}); the log is appended to. */
     public ServiceProcess relaunch() throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         return new ServiceProcess(name, port, builder.start(), log, command, env);
+    }
+
+    /**
+     * Another replica of this service: the same command and environment with {@code env} on top, on a fresh port (or
+     * the one {@code env} names in QUARKUS_HTTP_PORT); logs as NAME.
+     */
+    public ServiceProcess replica(String name, Map<String, String> env) throws IOException {
+        Map<String, String> all = new HashMap<>(this.env);
+        all.put("QUARKUS_HTTP_PORT", Integer.toString(freePort()));
+        all.putAll(env);
+        return start(name, Integer.parseInt(all.get("QUARKUS_HTTP_PORT")), command, all);
     }
 
     /** The whole log so far (e.g. to check that no secret was written). */

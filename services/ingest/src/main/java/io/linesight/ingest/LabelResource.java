@@ -185,16 +185,20 @@ public class LabelResource {
         RecordMetadata where = publisher.send(Topic.LABELS.topicName(), label.getFrameId(), label);
         acknowledged.set(true);
         values.setex(labelKey(request.frameId(), source), 2 * frames.retention().toSeconds(), request.label());
-        queue.done(request.frameId());
+        queue.done(request.frameId(), frames.retention().multipliedBy(2));
         if (source == LabelSource.AUDIT && label.getServedModelVersion() > 0) {
-            queue.countAudit(label.getServedModelVersion(), label.getLabel().equals(label.getPredictedClass()));
+            queue.countAudit(label.getFrameId(), label.getServedModelVersion(), label.getLabel().equals(label.getPredictedClass()),
+                    frames.retention().multipliedBy(2));
         }
         Counter.builder("linesight.labels.accepted").tag("source", source.name()).description("Labels published")
                 .register(registry).increment();
         return Response.accepted(new LabelAccepted(label.getFrameId(), false, where.partition(), where.offset())).build();
     }
 
-    /** The next frames to label: AUDIT frames (blind), then the least confident predictions with their top-k. */
+    /**
+     * The next frames to label, claimed for the operator who asks (linesight.review.claim-lease): AUDIT frames (blind),
+     * then the least confident predictions with their top-k.
+     */
     @GET
     @Path("/review/queue")
     @APIResponse(responseCode = "200", description = "AUDIT items first, then the least confident predictions")
@@ -204,7 +208,7 @@ public class LabelResource {
         if (limit < 1 || limit > 500) {
             throw new ApiError(400, "bad_limit", "limit must be between 1 and 500");
         }
-        return queue.next(limit);
+        return queue.next(limit, identity.getPrincipal().getName());
     }
 
     /** The page's header: what serves, how it does on recent audits, how much waits. */

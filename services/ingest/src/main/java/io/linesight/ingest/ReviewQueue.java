@@ -9,18 +9,24 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
+import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
+import io.quarkus.redis.datasource.value.SetArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
  * What operators should look at, kept in Redis so every ingest replica sees one queue: AUDIT frames (chosen
- * at ingest by hash, shown blind) and the lowest-confidence predictions from linesight.predictions.
+ * at ingest by hash, shown blind) and the lowest-confidence predictions from linesight.predictions. An item handed to
+ * an operator is claimed by them for a short lease (review:claim:{frame}), so two operators, on any replicas, are never
+ * handed the same frame at once; a label or the lease's end frees it.
  */
 @ApplicationScoped
 public class ReviewQueue {
@@ -44,16 +50,23 @@ public class ReviewQueue {
     private final SortedSetCommands<String, String> sets;
     private final HashCommands<String, String, Long> counts;
     private final ValueCommands<String, byte[]> values;
+    private final ValueCommands<String, String> claims;
+    private final KeyCommands<String> keys;
     private final FrameIndex index;
+    private final Duration claimLease;
 
     private static final Logger LOG = Logger.getLogger(ReviewQueue.class);
     private final Counter failures;
 
-    ReviewQueue(RedisDataSource redis, FrameIndex index, MeterRegistry registry) {
+    ReviewQueue(RedisDataSource redis, FrameIndex index, MeterRegistry registry,
+            @ConfigProperty(name = "linesight.review.claim-lease") Duration claimLease) {
         this.sets = redis.sortedSet(String.class);
         this.counts = redis.hash(Long.class);
         this.values = redis.value(byte[].class);
+        this.claims = redis.value(String.class);
+        this.keys = redis.key();
         this.index = index;
+        this.claimLease = claimLease;
         this.failures = Counter.builder("linesight.review.queue.failures")
                 .description("Review items not queued because Redis failed").register(registry);
     }
@@ -87,7 +100,7 @@ public class ReviewQueue {
         bestEffort(prediction.getFrameId(), () -> {
             // Only frames this ingest can take a label for; audit frames are queued blind on arrival instead.
             FrameIndex.Entry entry = index.find(prediction.getFrameId());
-            if (entry == null || entry.audit()) {
+            if (entry == null || entry.audit() || keys.exists(labelledKey(prediction.getFrameId()))) {
                 return;
             }
             sets.zadd(UNCERTAIN_KEY, prediction.getTopK(0).getProbability(), prediction.getFrameId());
@@ -96,8 +109,15 @@ public class ReviewQueue {
         });
     }
 
-    /** Audit outcome of the version that served a frame: the page shows the serving version's audit accuracy. */
-    void countAudit(int version, boolean correct) {
+    /**
+     * Audit outcome of the version that served a frame, counted once per frame (its first AUDIT label, whichever replica
+     * took it): the page shows the serving version's audit accuracy.
+     */
+    void countAudit(String frameId, int version, boolean correct, Duration keep) {
+        if (!claims.setnx("review:audit-counted:" + frameId, Integer.toString(version))) {
+            return;
+        }
+        keys.expire("review:audit-counted:" + frameId, keep);
         counts.hincrby("review:audit-accuracy:" + version, "total", 1);
         if (correct) {
             counts.hincrby("review:audit-accuracy:" + version, "correct", 1);
@@ -115,21 +135,29 @@ public class ReviewQueue {
                 total == 0 ? null : audit.getOrDefault("correct", 0L) / (double) total);
     }
 
-    /** A labelled frame leaves the queue. */
-    void done(String frameId) {
+    /**
+     * A labelled frame leaves the queue for good: a prediction of it arriving later (a replica's redelivery) does not
+     * queue it again. Its claim is left to lapse, so an operator who listed the queue just before cannot claim it now.
+     */
+    void done(String frameId, Duration keep) {
+        claims.setex(labelledKey(frameId), keep.toSeconds(), "1");
         sets.zrem(AUDIT_KEY, frameId);
         sets.zrem(UNCERTAIN_KEY, frameId);
     }
 
-    /** AUDIT frames first (oldest first), then the least confident predictions; expired frames are dropped. */
-    public List<Item> next(int limit) {
+    /**
+     * The operator's next items, each claimed for them: AUDIT frames first (oldest first), then the least confident
+     * predictions; expired frames are dropped, frames another operator holds are skipped, the operator's own claims are
+     * handed out again with a fresh lease (a reload of the page shows the same frames).
+     */
+    public List<Item> next(int limit, String operator) {
         List<Item> items = new ArrayList<>();
         for (String frameId : sets.zrange(AUDIT_KEY, 0, -1)) {
             if (items.size() >= limit) {
                 return items;
             }
             FrameIndex.Entry entry = live(frameId, AUDIT_KEY);
-            if (entry != null) {
+            if (entry != null && claim(frameId, operator)) {
                 items.add(new Item(frameId, "AUDIT", entry.camera(), null, null));
             }
         }
@@ -142,12 +170,33 @@ public class ReviewQueue {
                 continue;
             }
             Prediction prediction = firstPrediction(frameId);
-            if (prediction != null) {
+            if (prediction != null && claim(frameId, operator)) {
                 items.add(new Item(frameId, "REVIEW", entry.camera(), prediction.getModelVersion(),
                         prediction.getTopKList().stream().map(ReviewQueue::score).toList()));
             }
         }
         return items;
+    }
+
+    /** SET NX with the lease: one atomic step, so two replicas asked at once cannot both win; renews the operator's own. */
+    private boolean claim(String frameId, String operator) {
+        String holder = claims.setGet(claimKey(frameId), operator, new SetArgs().nx().px(claimLease.toMillis()));
+        if (holder == null) {
+            return true;
+        }
+        if (holder.equals(operator)) {
+            keys.pexpire(claimKey(frameId), claimLease.toMillis());
+            return true;
+        }
+        return false;
+    }
+
+    private static String claimKey(String frameId) {
+        return "review:claim:" + frameId;
+    }
+
+    private static String labelledKey(String frameId) {
+        return "review:labelled:" + frameId;
     }
 
     /** The classifier's first answer for a frame (what served it), or null. */
@@ -160,9 +209,10 @@ public class ReviewQueue {
         }
     }
 
+    /** The frame's index entry while it still waits for a label: expired and labelled frames leave the set. */
     private FrameIndex.Entry live(String frameId, String set) {
         FrameIndex.Entry entry = index.find(frameId);
-        if (entry == null || index.expired(entry)) {
+        if (entry == null || index.expired(entry) || keys.exists(labelledKey(frameId))) {
             sets.zrem(set, frameId);
             return null;
         }

@@ -3,6 +3,10 @@
 
 const GRACE_MS = 3000;          // a label is sent this long after the key press, so "z" can take it back
 const QUEUE_REFILL_BELOW = 5;
+// Each item fetched is claimed for this operator for linesight.review.claim-lease (2 min): fetch few, and fetch again
+// well within the lease, which renews the claims of the items still waiting here.
+const QUEUE_FETCH = 10;
+const CLAIM_RENEW_MS = 30000;
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -89,7 +93,7 @@ async function refreshSummary() {
 }
 
 async function refillQueue() {
-  const items = await (await api('/api/v1/review/queue?limit=30')).json();
+  const items = await (await api('/api/v1/review/queue?limit=' + QUEUE_FETCH)).json();
   const queued = new Set(state.queue.map((i) => i.frameId));
   for (const item of items) {
     if (!state.seen.has(item.frameId) && !queued.has(item.frameId) && (!state.current || state.current.frameId !== item.frameId)) {
@@ -231,3 +235,4 @@ window.addEventListener('pagehide', () => { if (state.pending) { send(state.pend
 $('login-form').addEventListener('submit', login);
 $('grace').textContent = String(GRACE_MS / 1000);
 setInterval(() => { if (state.auth) { refreshSummary().catch(() => {}); } }, 5000);
+setInterval(() => { if (state.auth) { refillQueue().catch(() => {}); } }, CLAIM_RENEW_MS);

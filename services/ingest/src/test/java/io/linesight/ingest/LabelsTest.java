@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -206,6 +207,42 @@ class LabelsTest {
     }
 
     @Test
+    void twoOperatorsAreNeverHandedTheSameFrameAtOnceAndAnAuditCountsOnce() throws Exception {
+        String audit = null;
+        for (int i = 50; i < 90 && audit == null; i++) {
+            JsonPath frame = postFrame("cam-claims", "crazing", i);
+            audit = frame.getBoolean("audit") ? frame.getString("frameId") : null;
+        }
+        String frameId = audit;
+        servedBy(frameId, 4, "crazing", 0.9f);
+
+        assertTrue(queueOf(Credentials.OPERATOR).contains(frameId), "handed to the first operator who asks");
+        assertFalse(queueOf(Credentials.ADMIN).contains(frameId), "claimed: not handed to a second operator");
+        assertTrue(queueOf(Credentials.OPERATOR).contains(frameId), "handed again to the operator who holds it");
+        Thread.sleep(3500); // the test lease is 3 s
+        assertTrue(queueOf(Credentials.ADMIN).contains(frameId), "the lease ended: another operator takes it");
+        assertFalse(queueOf(Credentials.OPERATOR).contains(frameId), "now held by the second operator");
+
+        long before = auditLabelsCounted();
+        label(Credentials.OPERATOR, frameId, "crazing", "AUDIT").statusCode(202);
+        label(Credentials.ADMIN, frameId, "inclusion", "AUDIT").statusCode(202);
+        assertEquals(before + 1, auditLabelsCounted(), "a frame's audit outcome is counted once, however many operators label it");
+        assertFalse(queueOf(Credentials.ADMIN).contains(frameId), "a labelled frame leaves the queue for every operator");
+        assertFalse(queueOf(Credentials.OPERATOR).contains(frameId));
+    }
+
+    private static List<String> queueOf(Credentials operator) {
+        return given().header("Authorization", operator.devAuthorization()).get("/api/v1/review/queue?limit=500").then()
+                .statusCode(200).extract().jsonPath().getList("frameId");
+    }
+
+    private static long auditLabelsCounted() {
+        Long counted = given().header("Authorization", Credentials.OPERATOR.devAuthorization()).get("/api/v1/review/summary").then()
+                .statusCode(200).extract().jsonPath().getObject("auditLabels", Long.class);
+        return counted == null ? 0 : counted;
+    }
+
+    @Test
     void aLabelRefusedDuringABrokerOutageIsPublishedExactlyOnceWhenRetried() throws Exception {
         LocalInfra servers = InfraResource.localInfra().orElse(null);
         Assumptions.assumeTrue(servers != null, "needs this JVM's own broker process, to kill it");
@@ -239,7 +276,11 @@ class LabelsTest {
     }
 
     private static ValidatableResponse label(String frameId, String label, String source) {
-        return given().header("Authorization", Credentials.OPERATOR.devAuthorization()).contentType("application/json")
+        return label(Credentials.OPERATOR, frameId, label, source);
+    }
+
+    private static ValidatableResponse label(Credentials operator, String frameId, String label, String source) {
+        return given().header("Authorization", operator.devAuthorization()).contentType("application/json")
                 .body(Map.of("frameId", frameId, "label", label, "source", source))
                 .post("/api/v1/labels").then();
     }

@@ -63,14 +63,16 @@ public class FineTuner {
     private final ServingPointerTracker pointer;
     private final VersionPromoter promoter;
     private final RunMetrics metrics;
+    private final TrainerLease lease;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "fine-tune"));
     private final AtomicBoolean running = new AtomicBoolean();
     private final Timer duration;
     private volatile long lastRunNanos = System.nanoTime();
 
     FineTuner(TrainerConfig config, SampleCollector collector, SampleStore store, ServingPointerTracker pointer,
-            VersionPromoter promoter, RunMetrics metrics, DecodeBudget decodeBudget, MeterRegistry registry) {
+            VersionPromoter promoter, RunMetrics metrics, DecodeBudget decodeBudget, TrainerLease lease, MeterRegistry registry) {
         this.config = config;
+        this.lease = lease;
         this.decodeBudget = decodeBudget;
         this.collector = collector;
         this.store = store;
@@ -129,8 +131,9 @@ public class FineTuner {
         if (serving == null) {
             return skipped("no serving version yet: promote a bootstrap version first (./run promote)");
         }
-        if (!store.isRebuilt()) {
-            return skipped("the sample store is still being rebuilt from " + Topic.SAMPLES.topicName());
+        if (!lease.active()) {
+            return skipped("standby: another trainer replica holds the lease, or this one is still rebuilding its samples from "
+                    + Topic.SAMPLES.topicName());
         }
         Path servingDir = promoter.registry().versionDir(serving.getModelName(), serving.getVersion());
         ModelManifest manifest = ModelRegistry.verify(servingDir);

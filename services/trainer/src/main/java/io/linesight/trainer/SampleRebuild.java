@@ -5,14 +5,10 @@ import io.linesight.common.Sha256;
 import io.linesight.common.Topic;
 import io.linesight.proto.TrainingSample;
 import io.linesight.proto.TrainingSampleDeserializer;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 import io.smallrye.reactive.messaging.PausableChannel;
 import io.smallrye.common.annotation.Identifier;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -25,10 +21,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * Reads linesight.samples from the beginning into the sample store, up to the end offsets seen at start, unless an
- * earlier start finished doing so in this folder (a new replica, a lost disk, a rebuild cut short all read it): the
- * labels channel starts paused and is resumed only then, so no content's side is decided before its earlier samples
- * are back. Reading again is harmless: the store keeps the newest record per key. Retried until the broker answers.
+ * Reads linesight.samples from the beginning into the sample store, up to the end offsets seen when this replica takes
+ * the trainer lease (TrainerLease): a new replica, a lost disk, or a standby whose store another replica's samples have
+ * since outdated are all complete again. The labels channel starts paused and is resumed only then, so no content's
+ * side is decided before its earlier samples are back. Reading again is harmless: the store keeps the newest record
+ * per key. Retried until the broker answers.
  */
 @ApplicationScoped
 public class SampleRebuild {
@@ -47,27 +44,19 @@ public class SampleRebuild {
         this.channels = channels;
     }
 
-    /**
-     * In the background, once the messaging channels are wired (they are at LIBRARY_BEFORE, so the labels channel is
-     * registered as pausable): the labels channel waits on the store.
-     */
-    void start(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent start) {
-        if (store.wasRebuilt()) {
-            done();
-            return;
-        }
-        Thread thread = new Thread(this::rebuildUntilDone, "sample-rebuild");
-        thread.setDaemon(true);
-        thread.start();
+    /** Whether the store holds linesight.samples as it was when the lease was taken, and labels flow. */
+    boolean done() {
+        return store.isRebuilt();
     }
 
-    private void rebuildUntilDone() {
+    /** Rebuilds, then resumes the labels channel (wired at LIBRARY_BEFORE, so it is registered as pausable by then). */
+    void rebuildUntilDone() {
         Duration backoff = Duration.ofSeconds(1);
         while (true) {
             try {
                 long kept = rebuild();
                 LOG.infof("Sample store rebuilt from %s: %d samples", Topic.SAMPLES.topicName(), kept);
-                done();
+                resumeLabels();
                 return;
             } catch (RuntimeException e) {
                 LOG.warnf("Rebuilding the sample store from %s failed, retrying in %s: %s", Topic.SAMPLES.topicName(), backoff, e);
@@ -81,7 +70,7 @@ public class SampleRebuild {
         }
     }
 
-    private void done() {
+    private void resumeLabels() {
         store.markRebuilt();
         PausableChannel labels = channels.getPausable(SampleCollector.LABELS_CHANNEL);
         if (labels == null) {

@@ -28,7 +28,6 @@ import org.jboss.logging.Logger;
 public class SampleStore {
     private static final Logger LOG = Logger.getLogger(SampleStore.class);
     /** Written once linesight.samples has been read into the folder: without it, a start reads the topic (again). */
-    private static final String REBUILT_MARKER = "rebuilt";
 
     /** What the index keeps of a sample; the image stays in its file. */
     public record Entry(String key, String frameId, LabelSource source, String label, String sha256, boolean holdout,
@@ -118,20 +117,8 @@ public class SampleStore {
         return entries.isEmpty();
     }
 
-    /** Whether an earlier start finished reading linesight.samples into this folder (the marker file survives restarts). */
-    boolean wasRebuilt() {
-        return Files.exists(dir.resolve(REBUILT_MARKER));
-    }
-
-    /** Called once the store holds what linesight.samples held at start; recorded on disk for the next start. */
+    /** Called once the store holds what linesight.samples held when this replica took the trainer lease. */
     void markRebuilt() {
-        try {
-            if (!wasRebuilt()) {
-                Files.writeString(dir.resolve(REBUILT_MARKER), "linesight.samples read to its end at start\n");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot record the finished rebuild in " + dir, e);
-        }
         rebuilt.countDown();
     }
 

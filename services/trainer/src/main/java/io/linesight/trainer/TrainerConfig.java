@@ -48,4 +48,10 @@ public interface TrainerConfig {
     float weightDecay();
 
     int threads();
+
+    /** The consumer group on linesight.trainer-lease whose one partition makes a replica the active trainer. */
+    String leaseGroup();
+
+    /** How long a holder may miss heartbeats before a standby takes the lease. */
+    Duration leaseTimeout();
 }

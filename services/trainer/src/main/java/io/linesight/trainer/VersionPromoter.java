@@ -7,7 +7,6 @@ import io.linesight.common.registry.ServingPointers;
 import io.linesight.common.registry.SigningKeys;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
-import io.linesight.service.Relay;
 import io.linesight.service.ServingPointerTracker;
 import io.linesight.training.Evaluation;
 import io.linesight.training.ModelVersions;
@@ -19,15 +18,14 @@ import java.io.IOException;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.jboss.logging.Logger;
 
 /**
  * Publishes an accepted candidate: the next version into the registry (atomically, signed), then its SERVING pointer on
- * linesight.model-versions, waiting for the broker's acknowledgement. A crash between the two leaves an unserved
- * version, never a pointer to a missing one. Registry retention (RegistryRetention) follows each promotion.
+ * linesight.model-versions through the trainer lease's fenced producer, waiting for the commit. A crash between the two
+ * leaves an unserved version, never a pointer to a missing one. Only the replica holding the lease publishes; on a
+ * shared registry volume the version folder's atomic creation makes a number taken twice fail for the second writer.
+ * Registry retention (RegistryRetention) follows each promotion.
  */
 @Startup
 @ApplicationScoped
@@ -36,7 +34,7 @@ public class VersionPromoter {
 
     private final ModelRegistry models;
     private final String artifactBase;
-    private final Emitter<ModelVersion> pointers;
+    private final TrainerLease lease;
 
     private final ServingPointerTracker serving;
 
@@ -45,14 +43,14 @@ public class VersionPromoter {
     private final RegistryConfig registryConfig;
 
     VersionPromoter(RegistryConfig registry, TrainerConfig trainer, ServingPointerTracker serving,
-            @Channel("serving-pointer") Emitter<ModelVersion> pointers) throws IOException {
+            TrainerLease lease) throws IOException {
         this.registryConfig = registry;
         this.serving = serving;
         this.signingKey = SigningKeys.signingKey(trainer.signingKey());
         LOG.infof("Signing versions with key %s", signingKey.id());
         this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
         this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
-        this.pointers = pointers;
+        this.lease = lease;
     }
 
     ModelRegistry registry() {
@@ -66,7 +64,7 @@ public class VersionPromoter {
      * the time a pointer takes to arrive, milliseconds.
      */
     OptionalInt promote(ModelVersion parent, ResNetModel candidate, Evaluation score, ModelManifest.Lineage lineage) throws Exception {
-        if (!parent.equals(serving.serving())) {
+        if (!parent.equals(serving.serving()) || !lease.active()) {
             return OptionalInt.empty();
         }
         String model = parent.getModelName();
@@ -78,7 +76,7 @@ public class VersionPromoter {
             return OptionalInt.empty();
         }
         ModelVersion next = ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING);
-        Relay.send(pointers, next, next.getModelName(), null, null).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        lease.publish(next);
         LOG.infof("Promoted %s version %d on %s (%s)", model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
         applyRetention(model, version);
         return OptionalInt.of(version);

@@ -164,6 +164,8 @@ public final class FaultSuite {
 
     private static final List<Fault> FAULTS = List.of(
             new Fault("classifier-kill", true, ctx -> new Scenarios(ctx).classifierKilled()),
+            new Fault("classifier-replicas", true, ctx -> new ReplicaFaults(ctx).classifierReplicas()),
+            new Fault("ingest-replicas", true, ctx -> new ReplicaFaults(ctx).ingestReplicas()),
             new Fault("broker-kill", true, ctx -> new Scenarios(ctx).oneBrokerDown(false, false)),
             new Fault("controller-kill", true, ctx -> new Scenarios(ctx).oneBrokerDown(true, false)),
             new Fault("broker-freeze", true, ctx -> new Scenarios(ctx).oneBrokerDown(false, true)),
@@ -174,6 +176,7 @@ public final class FaultSuite {
             new Fault("forged-pointers", true, ctx -> new VersionFaults(ctx).forgedPointers()),
             new Fault("late-registry", true, ctx -> new VersionFaults(ctx).lateRegistry()),
             new Fault("trainer-kill", true, ctx -> new Scenarios(ctx).trainerKilled()),
+            new Fault("trainer-standby", true, ctx -> new ReplicaFaults(ctx).trainerStandby()),
             new Fault("rollback-during-run", true, ctx -> new VersionFaults(ctx).rollbackDuringRun()),
             new Fault("registry-reset", true, ctx -> new VersionFaults(ctx).registryReset()),
             new Fault("hostile-inputs", true, ctx -> new HostileInputs(ctx).hostileInputs()),

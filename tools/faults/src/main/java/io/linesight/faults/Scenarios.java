@@ -114,7 +114,7 @@ final class Scenarios {
     }
 
     private LabelCheck labelCheck(Operator operator) {
-        Map<String, List<String>> published = LabelLog.labelsBySource(ctx.addresses.kafkaBootstrap(), LabelSource.CORRECTION,
+        Map<String, List<String>> published = TopicLog.labelsBySource(ctx.addresses.kafkaBootstrap(), LabelSource.CORRECTION,
                 operator.saved.keySet(), Duration.ofSeconds(60));
         long lost = operator.saved.entrySet().stream()
                 .filter(saved -> !published.getOrDefault(saved.getKey(), List.of()).contains(saved.getValue())).count();
@@ -250,6 +250,8 @@ final class Scenarios {
         List<Integer> afterKill = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
         ctx.trainer = ctx.trainer.relaunch();
         ctx.trainer.awaitHealthy("/q/health/ready", SETTLE);
+        // The killed process's lease lapses after its timeout; the relaunched one then takes it.
+        ReplicaFaults.awaitRole(ctx.trainer, "active", SETTLE);
         Http.Answer next = Http.postWaiting(ctx.trainer.url("/api/v1/training/run"), ctx.admin(), "application/json",
                 "{\"epochs\":1,\"strategy\":\"head\"}".getBytes(StandardCharsets.UTF_8));
         boolean completed = next.status() == 200 && (next.body().contains("\"promoted\"") || next.body().contains("\"rejected\""));

@@ -65,6 +65,22 @@ class RegistryPublisherTest {
         assertEquals(2, publisher.nextVersion("m"));
     }
 
+    @Test
+    void twoWritersTakingOneNumberOnASharedRegistryLeaveTheFirstVersionWhole() throws Exception {
+        // Two trainer replicas on one registry volume: the second publishes the same number while the first is writing.
+        RegistryPublisher first = new RegistryPublisher(new ModelRegistry(root));
+        RegistryPublisher second = new RegistryPublisher(new ModelRegistry(root));
+
+        assertThrows(IOException.class, () -> publish(first, 1, dir -> {
+            write(dir.resolve("a"), "first");
+            publish(second, 1, other -> write(other.resolve("a"), "second"));
+        }));
+
+        assertEquals("second", Files.readString(root.resolve("m/1/a")), "the number belongs to the writer that took it first");
+        assertEquals(1, ModelRegistry.verify(root.resolve("m/1")).version());
+        assertEquals(2, first.nextVersion("m"));
+    }
+
     private void publish(RegistryPublisher publisher, int version, RegistryPublisher.ArtifactWriter writer) throws IOException {
         publisher.publish("m", version, writer, files -> new ModelManifest("m", version, 0, List.of("a", "b"), 32, 3, arch,
                 null, Map.of(), null, 0, files, null));
