@@ -193,6 +193,25 @@ public final class ServiceProcess implements AutoCloseable {
         return start(name, Integer.parseInt(all.get("QUARKUS_HTTP_PORT")), command, all);
     }
 
+    /** How many times the log holds {@code part} so far. */
+    public int logCount(String part) throws IOException {
+        String text = log();
+        int count = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            count++;
+        }
+        return count;
+    }
+
+    /** Waits until the log holds {@code part} at least {@code times} times; whether it did within the time. */
+    public boolean awaitLogCount(String part, int times, Duration within) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (logCount(part) < times && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        return logCount(part) >= times;
+    }
+
     /** The whole log so far (e.g. to check that no secret was written). */
     public String log() throws IOException {
         return Files.readString(log, StandardCharsets.ISO_8859_1);

@@ -19,12 +19,14 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -132,6 +134,8 @@ public class LabelResource {
         // after a 503 publishes, and the same label again publishes nothing. One publication at a time per key.
         String key = labelKey(request.frameId(), source);
         if (request.label().equals(values.get(key))) {
+            // The broker has it; the queue steps after it may not have run (Redis failed then): they are idempotent.
+            recorded(request.frameId(), source, request.label());
             return Response.ok(new LabelAccepted(request.frameId(), true, null, null)).build();
         }
         String publishing = key + ":publishing";
@@ -185,30 +189,41 @@ public class LabelResource {
         RecordMetadata where = publisher.send(Topic.LABELS.topicName(), label.getFrameId(), label);
         acknowledged.set(true);
         values.setex(labelKey(request.frameId(), source), 2 * frames.retention().toSeconds(), request.label());
-        queue.done(request.frameId(), frames.retention().multipliedBy(2));
-        if (source == LabelSource.AUDIT && label.getServedModelVersion() > 0) {
-            queue.countAudit(label.getFrameId(), label.getServedModelVersion(), label.getLabel().equals(label.getPredictedClass()),
-                    frames.retention().multipliedBy(2));
-        }
+        recorded(request.frameId(), source, request.label());
         Counter.builder("linesight.labels.accepted").tag("source", source.name()).description("Labels published")
                 .register(registry).increment();
         return Response.accepted(new LabelAccepted(label.getFrameId(), false, where.partition(), where.offset())).build();
     }
 
+    /** What follows a label on the broker, idempotent: the frame leaves the queue; an AUDIT label counts once. */
+    private void recorded(String frameId, LabelSource source, String label) {
+        Duration keep = frames.retention().multipliedBy(2);
+        queue.done(frameId, keep);
+        Prediction served = queue.firstPrediction(frameId);
+        if (source == LabelSource.AUDIT && served != null && served.getModelVersion() > 0) {
+            queue.countAudit(frameId, served.getModelVersion(), served.getTopKCount() > 0 && label.equals(served.getTopK(0).getClassName()), keep);
+        }
+    }
+
     /**
-     * The next frames to label, claimed for the operator who asks (linesight.review.claim-lease): AUDIT frames (blind),
-     * then the least confident predictions with their top-k.
+     * The next frames to label, claimed for the reviewer who asks (linesight.review.claim-lease): the log-in and, from
+     * the review page, its session (X-Review-Session), so two people sharing one account are still two reviewers.
+     * AUDIT frames (blind) first, then the least confident predictions with their top-k.
      */
     @GET
     @Path("/review/queue")
     @APIResponse(responseCode = "200", description = "AUDIT items first, then the least confident predictions")
-    @APIResponse(responseCode = "400", description = "bad_limit", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "400", description = "bad_limit, bad_session", content = @Content(schema = @Schema(implementation = ApiError.Body.class)))
     @Produces(MediaType.APPLICATION_JSON)
-    public List<ReviewQueue.Item> queue(@QueryParam("limit") @DefaultValue("20") int limit) {
+    public List<ReviewQueue.Item> queue(@QueryParam("limit") @DefaultValue("20") int limit,
+            @HeaderParam("X-Review-Session") @DefaultValue("default") String session) {
         if (limit < 1 || limit > 500) {
             throw new ApiError(400, "bad_limit", "limit must be between 1 and 500");
         }
-        return queue.next(limit, identity.getPrincipal().getName());
+        if (!session.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw new ApiError(400, "bad_session", "X-Review-Session must be 1 to 64 letters, digits, '-' or '_'");
+        }
+        return queue.next(limit, identity.getPrincipal().getName() + "/" + session);
     }
 
     /** The page's header: what serves, how it does on recent audits, how much waits. */

@@ -11,7 +11,6 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.sortedset.SortedSetCommands;
-import io.quarkus.redis.datasource.value.SetArgs;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -25,8 +24,8 @@ import org.jboss.logging.Logger;
 /**
  * What operators should look at, kept in Redis so every ingest replica sees one queue: AUDIT frames (chosen
  * at ingest by hash, shown blind) and the lowest-confidence predictions from linesight.predictions. An item handed to
- * an operator is claimed by them for a short lease (review:claim:{frame}), so two operators, on any replicas, are never
- * handed the same frame at once; a label or the lease's end frees it.
+ * a reviewer (an operator's page: log-in and page session) is claimed for a short lease (review:claim:{frame}), so two
+ * reviewers, on any replicas, are never handed the same frame at once; only the lease's end frees it.
  */
 @ApplicationScoped
 public class ReviewQueue {
@@ -34,6 +33,28 @@ public class ReviewQueue {
     static final String UNCERTAIN_KEY = "review:uncertain";
     /** Bound on each set: the queue is a work list, not an archive. */
     private static final int MAX_ITEMS = 2000;
+    /** Takes a free claim or renews the caller's own, in one step: no one can extend a claim another just took. */
+    private static final String CLAIM = """
+            local holder = redis.call('GET', KEYS[1])
+            if holder == false then
+              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+              return 1
+            end
+            if holder == ARGV[1] then
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              return 1
+            end
+            return 0""";
+    /** Counts a frame's audit outcome only with its first AUDIT label, marker and counters in one step. */
+    private static final String COUNT_AUDIT_ONCE = """
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+              redis.call('HINCRBY', KEYS[2], 'total', 1)
+              if ARGV[3] == '1' then
+                redis.call('HINCRBY', KEYS[2], 'correct', 1)
+              end
+              return 1
+            end
+            return 0""";
 
     /** One item of the queue; AUDIT items carry no model answer, so operators are not anchored by it. */
     public record Item(String frameId, String kind, String cameraId, Integer modelVersion, List<Score> topK) {
@@ -54,6 +75,7 @@ public class ReviewQueue {
     private final KeyCommands<String> keys;
     private final FrameIndex index;
     private final Duration claimLease;
+    private final RedisDataSource redis;
 
     private static final Logger LOG = Logger.getLogger(ReviewQueue.class);
     private final Counter failures;
@@ -67,6 +89,7 @@ public class ReviewQueue {
         this.keys = redis.key();
         this.index = index;
         this.claimLease = claimLease;
+        this.redis = redis;
         this.failures = Counter.builder("linesight.review.queue.failures")
                 .description("Review items not queued because Redis failed").register(registry);
     }
@@ -114,14 +137,8 @@ public class ReviewQueue {
      * took it): the page shows the serving version's audit accuracy.
      */
     void countAudit(String frameId, int version, boolean correct, Duration keep) {
-        if (!claims.setnx("review:audit-counted:" + frameId, Integer.toString(version))) {
-            return;
-        }
-        keys.expire("review:audit-counted:" + frameId, keep);
-        counts.hincrby("review:audit-accuracy:" + version, "total", 1);
-        if (correct) {
-            counts.hincrby("review:audit-accuracy:" + version, "correct", 1);
-        }
+        redis.execute("EVAL", COUNT_AUDIT_ONCE, "2", "review:audit-counted:" + frameId, "review:audit-accuracy:" + version,
+                Integer.toString(version), Long.toString(keep.toSeconds()), correct ? "1" : "0");
     }
 
     Summary summary(ModelVersion serving) {
@@ -146,18 +163,18 @@ public class ReviewQueue {
     }
 
     /**
-     * The operator's next items, each claimed for them: AUDIT frames first (oldest first), then the least confident
-     * predictions; expired frames are dropped, frames another operator holds are skipped, the operator's own claims are
-     * handed out again with a fresh lease (a reload of the page shows the same frames).
+     * The reviewer's next items, each claimed for them: AUDIT frames first (oldest first), then the least confident
+     * predictions; expired and labelled frames are dropped, frames another reviewer holds are skipped, the reviewer's
+     * own claims are handed out again with a fresh lease.
      */
-    public List<Item> next(int limit, String operator) {
+    public List<Item> next(int limit, String reviewer) {
         List<Item> items = new ArrayList<>();
         for (String frameId : sets.zrange(AUDIT_KEY, 0, -1)) {
             if (items.size() >= limit) {
                 return items;
             }
             FrameIndex.Entry entry = live(frameId, AUDIT_KEY);
-            if (entry != null && claim(frameId, operator)) {
+            if (entry != null && claim(frameId, reviewer)) {
                 items.add(new Item(frameId, "AUDIT", entry.camera(), null, null));
             }
         }
@@ -170,7 +187,7 @@ public class ReviewQueue {
                 continue;
             }
             Prediction prediction = firstPrediction(frameId);
-            if (prediction != null && claim(frameId, operator)) {
+            if (prediction != null && claim(frameId, reviewer)) {
                 items.add(new Item(frameId, "REVIEW", entry.camera(), prediction.getModelVersion(),
                         prediction.getTopKList().stream().map(ReviewQueue::score).toList()));
             }
@@ -178,17 +195,8 @@ public class ReviewQueue {
         return items;
     }
 
-    /** SET NX with the lease: one atomic step, so two replicas asked at once cannot both win; renews the operator's own. */
-    private boolean claim(String frameId, String operator) {
-        String holder = claims.setGet(claimKey(frameId), operator, new SetArgs().nx().px(claimLease.toMillis()));
-        if (holder == null) {
-            return true;
-        }
-        if (holder.equals(operator)) {
-            keys.pexpire(claimKey(frameId), claimLease.toMillis());
-            return true;
-        }
-        return false;
+    private boolean claim(String frameId, String reviewer) {
+        return redis.execute("EVAL", CLAIM, "1", claimKey(frameId), reviewer, Long.toString(claimLease.toMillis())).toInteger() == 1;
     }
 
     private static String claimKey(String frameId) {

@@ -7,6 +7,8 @@ const QUEUE_REFILL_BELOW = 5;
 // well within the lease, which renews the claims of the items still waiting here.
 const QUEUE_FETCH = 10;
 const CLAIM_RENEW_MS = 30000;
+// This page's own claims, apart from another page on the same account (one log-in may be shared by a shift).
+const REVIEW_SESSION = Array.from({ length: 4 }, () => Math.random().toString(36).slice(2, 10)).join('');
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -92,14 +94,11 @@ async function refreshSummary() {
   $('waiting').textContent = summary.waiting + ' waiting';
 }
 
+// The queue waiting here becomes what the server just handed (and so claimed for) this page: an item it no longer
+// hands out (claimed elsewhere after a lapse, or labelled) leaves, so every item shown holds a fresh claim.
 async function refillQueue() {
-  const items = await (await api('/api/v1/review/queue?limit=' + QUEUE_FETCH)).json();
-  const queued = new Set(state.queue.map((i) => i.frameId));
-  for (const item of items) {
-    if (!state.seen.has(item.frameId) && !queued.has(item.frameId) && (!state.current || state.current.frameId !== item.frameId)) {
-      state.queue.push(item);
-    }
-  }
+  const items = await (await api('/api/v1/review/queue?limit=' + QUEUE_FETCH, { headers: { 'X-Review-Session': REVIEW_SESSION } })).json();
+  state.queue = items.filter((item) => !state.seen.has(item.frameId) && (!state.current || state.current.frameId !== item.frameId));
   state.queue.slice(0, 3).forEach(prefetch);
 }
 

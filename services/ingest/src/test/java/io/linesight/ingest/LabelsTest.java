@@ -218,7 +218,10 @@ class LabelsTest {
 
         assertTrue(queueOf(Credentials.OPERATOR).contains(frameId), "handed to the first operator who asks");
         assertFalse(queueOf(Credentials.ADMIN).contains(frameId), "claimed: not handed to a second operator");
+        assertFalse(queueOf(Credentials.OPERATOR, "second-page").contains(frameId), "nor to another page on the same log-in");
         assertTrue(queueOf(Credentials.OPERATOR).contains(frameId), "handed again to the operator who holds it");
+        given().header("Authorization", Credentials.OPERATOR.devAuthorization()).header("X-Review-Session", "no spaces!")
+                .get("/api/v1/review/queue").then().statusCode(400).body("error", equalTo("bad_session"));
         Thread.sleep(3500); // the test lease is 3 s
         assertTrue(queueOf(Credentials.ADMIN).contains(frameId), "the lease ended: another operator takes it");
         assertFalse(queueOf(Credentials.OPERATOR).contains(frameId), "now held by the second operator");
@@ -232,8 +235,12 @@ class LabelsTest {
     }
 
     private static List<String> queueOf(Credentials operator) {
-        return given().header("Authorization", operator.devAuthorization()).get("/api/v1/review/queue?limit=500").then()
-                .statusCode(200).extract().jsonPath().getList("frameId");
+        return queueOf(operator, "default");
+    }
+
+    private static List<String> queueOf(Credentials operator, String session) {
+        return given().header("Authorization", operator.devAuthorization()).header("X-Review-Session", session)
+                .get("/api/v1/review/queue?limit=500").then().statusCode(200).extract().jsonPath().getList("frameId");
     }
 
     private static long auditLabelsCounted() {

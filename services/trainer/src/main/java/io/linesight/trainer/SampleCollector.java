@@ -39,14 +39,16 @@ public class SampleCollector {
     /** Records that are not a Label at all, dead-lettered with their original bytes. */
     private final Emitter<byte[]> rawDeadLetters;
     private final MeterRegistry registry;
+    private final TrainerLease lease;
     private final AtomicInteger newSamples = new AtomicInteger();
     /** Orders store writes with the records issued for them (one producer keeps per-key order). */
     private final Object publishing = new Object();
     static final String LABELS_CHANNEL = "labels";
 
     SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, DeadLetters deadLetters, MeterRegistry registry,
-            @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> labelDeadLetters,
+            TrainerLease lease, @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> labelDeadLetters,
             @Channel("labels-dlq-raw") Emitter<byte[]> rawDeadLetters) {
+        this.lease = lease;
         this.frames = frames;
         this.store = store;
         this.accuracy = accuracy;
@@ -60,6 +62,10 @@ public class SampleCollector {
     @Incoming(LABELS_CHANNEL)
     @Blocking
     public CompletionStage<Void> onLabel(Message<Label> message) {
+        if (!lease.active()) {
+            // A replica that lost the lease (it exits) leaves the label uncommitted: the active one reads it again.
+            return message.nack(new IllegalStateException("this trainer replica no longer holds the lease"));
+        }
         Label label = message.getPayload();
         if (label == null) {
             return deadLetters.malformed(message, rawDeadLetters, Topic.LABELS_DLQ);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -24,8 +25,9 @@ import org.jboss.logging.Logger;
  * Reads linesight.samples from the beginning into the sample store, up to the end offsets seen when this replica takes
  * the trainer lease (TrainerLease): a new replica, a lost disk, or a standby whose store another replica's samples have
  * since outdated are all complete again. The labels channel starts paused and is resumed only then, so no content's
- * side is decided before its earlier samples are back. Reading again is harmless: the store keeps the newest record
- * per key. Retried until the broker answers.
+ * side is decided before its earlier samples are back. It then follows the topic a while longer, for samples the
+ * former holder wrote in its last moments. Reading again is harmless: the store keeps the newest record per key.
+ * Retried until the broker answers.
  */
 @ApplicationScoped
 public class SampleRebuild {
@@ -49,14 +51,24 @@ public class SampleRebuild {
         return store.isRebuilt();
     }
 
-    /** Rebuilds, then resumes the labels channel (wired at LIBRARY_BEFORE, so it is registered as pausable by then). */
-    void rebuildUntilDone() {
+    /**
+     * Rebuilds, then resumes the labels channel (wired at LIBRARY_BEFORE, so it is registered as pausable by then),
+     * then keeps reading the topic for {@code follow}: a sample the former lease holder wrote after the snapshot, in
+     * the moments before it stopped, still reaches this store.
+     */
+    void rebuildUntilDone(Duration follow) {
         Duration backoff = Duration.ofSeconds(1);
         while (true) {
-            try {
-                long kept = rebuild();
+            try (KafkaConsumer<String, TrainingSample> consumer = consumer()) {
+                long kept = readToEnd(consumer);
                 LOG.infof("Sample store rebuilt from %s: %d samples", Topic.SAMPLES.topicName(), kept);
                 resumeLabels();
+                long deadline = System.nanoTime() + follow.toNanos();
+                long late = 0;
+                while (System.nanoTime() < deadline) {
+                    late += apply(consumer.poll(Duration.ofMillis(500)));
+                }
+                LOG.infof("Followed %s for %s after the rebuild: %d later samples applied", Topic.SAMPLES.topicName(), follow, late);
                 return;
             } catch (RuntimeException e) {
                 LOG.warnf("Rebuilding the sample store from %s failed, retrying in %s: %s", Topic.SAMPLES.topicName(), backoff, e);
@@ -80,33 +92,49 @@ public class SampleRebuild {
         labels.resume();
     }
 
-    /** Reads the topic up to its end offsets at start; returns how many records the store kept. */
+    /** Reads the topic up to its end offsets now; returns how many records the store kept. */
     long rebuild() {
+        try (KafkaConsumer<String, TrainingSample> consumer = consumer()) {
+            return readToEnd(consumer);
+        }
+    }
+
+    private KafkaConsumer<String, TrainingSample> consumer() {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, limit.maxMessageBytes());
-        try (KafkaConsumer<String, TrainingSample> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new TrainingSampleDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topic.SAMPLES.topicName(), Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
-            long kept = 0;
-            long read = 0;
-            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue())) {
-                for (ConsumerRecord<String, TrainingSample> record : consumer.poll(Duration.ofSeconds(1))) {
-                    if (++read % 1000 == 0) {
-                        LOG.infof("Rebuilding the sample store: %d records read", read);
-                    }
-                    if (wellFormed(record) && store.put(record.value())) {
-                        kept++;
-                    }
-                }
+        return new KafkaConsumer<>(props, new StringDeserializer(), new TrainingSampleDeserializer());
+    }
+
+    private long readToEnd(KafkaConsumer<String, TrainingSample> consumer) {
+        List<TopicPartition> partitions = consumer.partitionsFor(Topic.SAMPLES.topicName(), Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
+        long kept = 0;
+        long read = 0;
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue())) {
+            ConsumerRecords<String, TrainingSample> records = consumer.poll(Duration.ofSeconds(1));
+            if (read / 1000 != (read + records.count()) / 1000) {
+                LOG.infof("Rebuilding the sample store: %d records read", read + records.count());
             }
-            return kept;
+            read += records.count();
+            kept += apply(records);
         }
+        return kept;
+    }
+
+    /** Puts the well-formed records into the store; how many it kept (newer than what it had). */
+    private long apply(ConsumerRecords<String, TrainingSample> records) {
+        long kept = 0;
+        for (ConsumerRecord<String, TrainingSample> record : records) {
+            if (wellFormed(record) && store.put(record.value())) {
+                kept++;
+            }
+        }
+        return kept;
     }
 
     /**

@@ -12,13 +12,19 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntConsumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -27,6 +33,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -46,58 +55,83 @@ import org.jboss.logging.Logger;
  * fences the former holder's producer, so a holder that was frozen and wakes up cannot publish a pointer;</li>
  * <li>reads linesight.samples into the sample store (SampleRebuild), then resumes the labels channel.</li>
  * </ol>
- * Losing the lease exits the process (status 4): it may have been mid-run, and the supervisor restarts it as a standby.
+ * The holder asks the group coordinator every quarter of the timeout whether it still holds the partition, and counts
+ * as active only while the last answer is younger than the timeout: a holder cut off from the coordinator, or woken
+ * from a freeze, stops at once, before the group has handed the lease on. Losing the lease exits the process (status
+ * 4): it may have been mid-run, and the supervisor restarts it as a standby.
  */
 @ApplicationScoped
 public class TrainerLease {
     private static final Logger LOG = Logger.getLogger(TrainerLease.class);
     static final int EXIT_STATUS = 4;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final Map<String, Object> kafkaConfig;
     private final SampleRebuild rebuild;
     private final String group;
     private final Duration timeout;
     private final String transactionalId;
+    private final IntConsumer exit;
     private volatile KafkaProducer<String, byte[]> pointers;
     private volatile boolean held;
     private volatile boolean running = true;
+    private volatile long confirmedAtNanos;
+    private volatile String lastError;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
+    @Inject
     TrainerLease(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, SampleRebuild rebuild, TrainerConfig config,
             MeterRegistry registry) {
-        this.kafkaConfig = kafkaConfig;
-        this.rebuild = rebuild;
-        this.group = config.leaseGroup();
-        this.timeout = config.leaseTimeout();
-        this.transactionalId = group + "-pointers";
+        this(kafkaConfig, rebuild, config.leaseGroup(), config.leaseTimeout(), Quarkus::asyncExit);
         Gauge.builder("linesight.trainer.active", this, lease -> lease.active() ? 1 : 0)
                 .description("1 on the replica that holds the trainer lease and may train and publish, 0 on a standby")
                 .register(registry);
     }
 
+    /** {@code exit} ends the process with a status (tests observe it instead). */
+    TrainerLease(Map<String, Object> kafkaConfig, SampleRebuild rebuild, String group, Duration timeout, IntConsumer exit) {
+        this.kafkaConfig = kafkaConfig;
+        this.rebuild = rebuild;
+        this.group = group;
+        this.timeout = timeout;
+        this.transactionalId = group + "-pointers";
+        this.exit = exit;
+    }
+
     /** After the channels are wired (the labels channel waits paused until this replica holds the lease). */
     void start(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent start) {
+        start();
+    }
+
+    void start() {
         Thread thread = new Thread(this::holdOrWait, "trainer-lease");
         thread.setDaemon(true);
         thread.start();
     }
 
-    /** Whether this replica holds the lease, has fenced the former holder and has its sample store complete. */
+    /**
+     * Whether this replica holds the lease (confirmed by the coordinator within the timeout), has fenced the former
+     * holder and has its sample store complete.
+     */
     boolean active() {
-        return held && pointers != null && rebuild.done();
+        return held && pointers != null && rebuild.done() && System.nanoTime() - confirmedAtNanos < timeout.toNanos();
     }
 
     /** Readiness stays UP on a standby (it serves the registry); its data names the role: active, taking or standby. */
     @Produces
     @Readiness
     HealthCheck role() {
-        return () -> HealthCheckResponse.named("trainer-lease").up()
-                .withData("role", active() ? "active" : held ? "taking" : "standby").build();
+        return () -> {
+            var response = HealthCheckResponse.named("trainer-lease").up().withData("role", active() ? "active" : held ? "taking" : "standby");
+            String error = lastError;
+            return (error == null ? response : response.withData("lease_error", error)).build();
+        };
     }
 
     /**
-     * Sends a serving pointer in a transaction of the fenced producer and waits for the commit; a producer fenced by a
-     * newer holder fails here, before anything is visible, and this replica exits.
+     * Sends a serving pointer in a transaction of the fenced producer and waits for the commit. A producer fenced by a
+     * newer holder fails before anything is visible, and this replica exits; any other failure aborts the transaction
+     * and fails the publication (the run's outcome says so), and the replica stays.
      */
     void publish(ModelVersion pointer) {
         KafkaProducer<String, byte[]> producer = pointers;
@@ -108,10 +142,46 @@ public class TrainerLease {
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), pointer.getModelName(), pointer.toByteArray()))
                     .get(60, TimeUnit.SECONDS);
-            producer.commitTransaction();
+            commit(producer);
         } catch (Exception e) {
-            lost("the pointer of version " + pointer.getVersion() + " could not be committed (" + e + ")");
-            throw new IllegalStateException("serving pointer not published: " + e, e);
+            if (fenced(e)) {
+                lost("another replica fenced this one's pointer producer: it took the lease");
+            } else {
+                abort(producer);
+            }
+            throw new IllegalStateException("serving pointer of version " + pointer.getVersion() + " not published: " + e, e);
+        }
+    }
+
+    /** Whether the failure, or one of its causes, is the broker refusing a producer that a newer holder fenced. */
+    private static boolean fenced(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A commit that timed out may still complete: Kafka lets it be retried, and a retry never commits twice. */
+    private static void commit(KafkaProducer<String, byte[]> producer) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (RetriableException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void abort(KafkaProducer<String, byte[]> producer) {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            LOG.warnf("Aborting the pointer transaction failed: %s", e.toString());
         }
     }
 
@@ -119,18 +189,33 @@ public class TrainerLease {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, timeout.toMillis() / 5));
         // Sticky: a standby joining does not take the partition from the holder (an eager assignor would revoke it).
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         LOG.infof("Trainer lease: joining group %s on %s; standby until it assigns this replica the partition", group,
                 Topic.TRAINER_LEASE.topicName());
+        Duration backoff = Duration.ofSeconds(1);
         while (running) {
-            try (KafkaConsumer<byte[], byte[]> leaseConsumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<byte[], byte[]> leaseConsumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                    Admin admin = Admin.create(kafkaConfig)) {
                 consumer = leaseConsumer;
+                int partitions = leaseConsumer.partitionsFor(Topic.TRAINER_LEASE.topicName(), timeout).size();
+                if (partitions != 1) {
+                    throw new IllegalStateException(Topic.TRAINER_LEASE.topicName() + " has " + partitions
+                            + " partitions; a lease needs exactly one (delete and let a trainer create it)");
+                }
                 leaseConsumer.subscribe(List.of(Topic.TRAINER_LEASE.topicName()), new Listener());
+                long nextCheck = 0;
                 while (running) {
-                    leaseConsumer.poll(Duration.ofMillis(500));
+                    leaseConsumer.poll(Duration.ofMillis(200));
+                    if (held && System.nanoTime() >= nextCheck) {
+                        confirm(admin, leaseConsumer.groupMetadata().memberId());
+                        nextCheck = System.nanoTime() + timeout.toNanos() / 4;
+                    }
+                    lastError = null;
+                    backoff = Duration.ofSeconds(1);
                 }
             } catch (WakeupException stopping) {
                 return;
@@ -139,15 +224,44 @@ public class TrainerLease {
                     lost("the lease consumer failed (" + e + ")");
                     return;
                 }
-                LOG.warnf("Trainer lease: consumer failed while standby, joining again: %s", e.toString());
+                lastError = e.toString();
+                LOG.errorf("Trainer lease: cannot join group %s as a standby, retrying in %s: %s", group, backoff, e);
+                pause(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
+        }
+    }
+
+    /** Asks the coordinator who holds the partition; this replica stays active only on a recent "you". */
+    private void confirm(Admin admin, String memberId) {
+        TopicPartition lease = new TopicPartition(Topic.TRAINER_LEASE.topicName(), 0);
+        try {
+            ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(Math.max(1, timeout.toMillis() / 4), TimeUnit.MILLISECONDS);
+            boolean mine = description.members().stream()
+                    .anyMatch(m -> m.consumerId().equals(memberId) && m.assignment().topicPartitions().contains(lease));
+            boolean someoneElse = description.members().stream()
+                    .anyMatch(m -> !m.consumerId().equals(memberId) && m.assignment().topicPartitions().contains(lease));
+            if (mine) {
+                confirmedAtNanos = System.nanoTime();
+            } else if (someoneElse) {
+                lost("the group coordinator gave the partition to another member");
+            }
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.warnf("Trainer lease: the group coordinator did not confirm the lease: %s", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (held && System.nanoTime() - confirmedAtNanos >= timeout.toNanos()) {
+            lost("the group coordinator has not confirmed it for " + timeout.toSeconds() + " s");
         }
     }
 
     private final class Listener implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (!partitions.isEmpty() && !held) {
+            if (!partitions.isEmpty() && !held && running) {
+                confirmedAtNanos = System.nanoTime();
                 held = true;
                 Thread taking = new Thread(TrainerLease.this::take, "trainer-lease-take");
                 taking.setDaemon(true);
@@ -177,15 +291,23 @@ public class TrainerLease {
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        KafkaProducer<String, byte[]> producer = null;
         try {
-            KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+            producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
             producer.initTransactions();
-            pointers = producer;
         } catch (RuntimeException e) {
             lost("the pointer producer could not fence the former holder (" + e + ")");
+        }
+        if (!held || !running) {
+            // The lease moved on while fencing: this producer must not stay (its epoch may now fence the new holder's).
+            if (producer != null) {
+                producer.close(Duration.ZERO);
+            }
             return;
         }
-        rebuild.rebuildUntilDone();
+        pointers = producer;
+        // Samples a former holder wrote after the snapshot (it stops within the timeout) arrive while following.
+        rebuild.rebuildUntilDone(timeout.multipliedBy(3));
         LOG.info("Trainer lease: this replica is the active trainer");
     }
 
@@ -196,11 +318,25 @@ public class TrainerLease {
         running = false;
         held = false;
         LOG.errorf("Trainer lease lost: %s. Exiting with status %d so this replica restarts as a standby", why, EXIT_STATUS);
-        Quarkus.asyncExit(EXIT_STATUS);
+        exit.accept(EXIT_STATUS);
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Leaves the group (a standby takes over at once) and closes the producer. */
+    void stop() {
         running = false;
+        held = false;
         KafkaConsumer<byte[], byte[]> leaseConsumer = consumer;
         if (leaseConsumer != null) {
             leaseConsumer.wakeup();

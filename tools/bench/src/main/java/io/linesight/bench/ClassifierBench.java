@@ -157,6 +157,9 @@ public final class ClassifierBench {
                 System.out.printf("    %-14s %10.1f %7.0f /%7.0f %7.0f /%7.0f%n", p.name(), p.capacity(), p.full().percentile(50),
                         p.full().percentile(99), p.half().percentile(50), p.half().percentile(99));
             }
+            System.out.printf("    record sizes (means; the README's sizing uses them): frames 200x200 NEU %.1f KB, 640x480 JPEG %.1f KB;"
+                    + " predictions %.0f bytes%n", meanKilobytes(small.subList(0, 700)), meanKilobytes(large),
+                    received.values().stream().mapToInt(Prediction::getSerializedSize).average().orElse(0));
             System.out.printf("(c) cache hits (same image again, end to end: both Kafka hops): p50 %.1f ms, p99 %.1f ms over %d frames%n",
                     cacheHits.percentile(50), cacheHits.percentile(99), cacheHits.count());
             printSlowest(hitIds, 3);
@@ -224,6 +227,10 @@ public final class ClassifierBench {
             }
         }
         return rates;
+    }
+
+    private static double meanKilobytes(List<byte[]> frames) {
+        return frames.stream().mapToInt(f -> f.length).average().orElse(0) / 1024;
     }
 
     private record Pipeline(String name, double capacity, Latencies full, Latencies half, PipelineCosts.Snapshot before,

@@ -42,10 +42,14 @@ final class Http {
         return send(request.build());
     }
 
-    static Answer get(String url, String authorization) {
+    /** GET with {@code headers} as name, value, name, value ... */
+    static Answer get(String url, String authorization, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
         if (authorization != null) {
             request.header("Authorization", authorization);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
         return send(request.build());
     }

@@ -1,6 +1,7 @@
 package io.linesight.faults;
 
 import io.linesight.common.Defaults;
+import io.linesight.common.RedisKeys;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.localstack.LineSightSystem;
@@ -8,6 +9,7 @@ import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
 import io.linesight.proto.ModelVersion;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -120,9 +123,10 @@ final class ReplicaFaults {
     }
 
     /**
-     * Two ingest replicas on one Redis, a camera on each, and an operator on each working the shared review queue as the
-     * page does (next items, then a label for each): no frame is handed to both operators, every saved label is on
-     * linesight.labels exactly once, and each labelled audit frame counts once in the page's audit accuracy.
+     * Two ingest replicas on one Redis, a camera on each, and two review pages on one shared operator log-in, one per
+     * replica, working the shared review queue as the page does (next items, then a label for each): no frame is handed
+     * to both pages, every saved label is on linesight.labels exactly once. Then an admin gives 20 of the audit frames a
+     * second, different label through the other replica: each audit frame still counts once in the audit accuracy.
      */
     Row ingestReplicas() throws Exception {
         ServiceProcess second = ctx.system.ingest.replica("ingest-faults-2", Map.of());
@@ -131,8 +135,8 @@ final class ReplicaFaults {
             long auditsBefore = auditLabels();
             Camera first = ctx.camera("cam-ingest-1");
             Camera other = new Camera(second.url("/api/v1/frames"), ctx.camera(), "cam-ingest-2", 8);
-            Reviewer one = new Reviewer(ctx.system.ingest, ctx.operator(), "operator");
-            Reviewer two = new Reviewer(second, ctx.admin(), "admin");
+            Reviewer one = new Reviewer(ctx.system.ingest, ctx.operator(), "page-1");
+            Reviewer two = new Reviewer(second, ctx.operator(), "page-2");
             Thread.sleep(40_000);
             first.close();
             other.close();
@@ -151,9 +155,10 @@ final class ReplicaFaults {
                     both.add(f);
                 }
             });
+            Set<String> secondOpinions = secondOpinions(second, one.audits.stream().limit(20).toList(), saved);
             List<Label> published = TopicLog.labels(ctx.addresses.kafkaBootstrap(), saved.keySet(), Duration.ofSeconds(60));
             Map<String, Long> copies = new TreeMap<>();
-            published.forEach(l -> copies.merge(l.getFrameId(), 1L, Long::sum));
+            published.stream().filter(l -> !secondOpinions.contains(l.getFrameId())).forEach(l -> copies.merge(l.getFrameId(), 1L, Long::sum));
             long missing = saved.entrySet().stream().filter(s -> published.stream()
                     .noneMatch(l -> l.getFrameId().equals(s.getKey()) && l.getLabel().equals(s.getValue()))).count();
             long twice = copies.values().stream().filter(c -> c > 1).count();
@@ -163,13 +168,61 @@ final class ReplicaFaults {
             long auditsCounted = auditLabels() - auditsBefore;
             return new Row("ingest: 2 replicas on one Redis, an operator on each", acknowledged.size(), lost, ctx.ledger.duplicates(acknowledged),
                     new Row.Labels(saved.size(), missing), String.format("labelled via ingest-1 %d, via ingest-2 %d; frames handed to both"
-                            + " operators %d; published twice %d; audit labels counted %d of %d; label refusals %s", one.saved.size(),
-                            two.saved.size(), both.size(), twice, auditsCounted, auditsCountable, one.refusals + " / " + two.refusals),
-                    lost == 0 && missing == 0 && both.isEmpty() && twice == 0 && auditsCounted == auditsCountable
+                            + " pages %d; published twice %d; second opinions on audit frames %d; audit frames counted %d of %d; label refusals"
+                            + " %s; %s", one.saved.size(), two.saved.size(), both.size(), twice, secondOpinions.size(), auditsCounted,
+                            auditsCountable, one.refusals + " / " + two.refusals,
+                            redisFootprint(saved.keySet().stream().limit(20).toList())),
+                    lost == 0 && missing == 0 && both.isEmpty() && twice == 0 && auditsCounted == auditsCountable && secondOpinions.size() == 20
                             && !one.saved.isEmpty() && !two.saved.isEmpty() && one.refusals.isEmpty() && two.refusals.isEmpty());
         } finally {
             second.close();
         }
+    }
+
+    /**
+     * What Redis holds per frame (its index entry and first prediction), what a label adds (label, relabel count, claim
+     * and queue keys) and per cached prediction, averaged over a sample of labelled frames: the figures the README's
+     * sizing uses.
+     */
+    private String redisFootprint(List<String> frames) throws IOException {
+        try (RedisProbe redis = new RedisProbe(ctx.addresses.redisHosts())) {
+            long everyFrame = 0;
+            long labelled = 0;
+            long labelKeys = 0;
+            for (String frame : frames) {
+                for (String key : redis.keys("*" + frame + "*")) {
+                    if (key.equals(RedisKeys.frame(frame)) || key.equals(RedisKeys.firstPrediction(frame))) {
+                        everyFrame += redis.memoryUsage(key);
+                    } else {
+                        labelled += redis.memoryUsage(key);
+                        labelKeys++;
+                    }
+                }
+            }
+            List<String> cached = redis.keys("cache:*").stream().limit(50).toList();
+            long cacheBytes = 0;
+            for (String key : cached) {
+                cacheBytes += redis.memoryUsage(key);
+            }
+            int n = Math.max(1, frames.size());
+            return String.format("Redis per frame (index + first prediction) %d bytes, a label adds %.1f keys, %d bytes; per cached"
+                    + " prediction %d bytes (means of %d frames, %d cache entries)", everyFrame / n, labelKeys / (double) n, labelled / n,
+                    cacheBytes / Math.max(1, cached.size()), frames.size(), cached.size());
+        }
+    }
+
+    /** An admin labels each audit frame again, another class, through the other replica; the frames it was saved for. */
+    private Set<String> secondOpinions(ServiceProcess ingest, List<String> audits, Map<String, String> saved) {
+        Set<String> done = ConcurrentHashMap.newKeySet();
+        for (String frameId : audits) {
+            String other = LineSightSystem.CLASSES.stream().filter(c -> !c.equals(saved.get(frameId))).findFirst().orElseThrow();
+            Http.Answer answer = Http.post(ingest.url("/api/v1/labels"), ctx.admin(), "application/json", ("{\"frameId\":\"" + frameId
+                    + "\",\"label\":\"" + other + "\",\"source\":\"AUDIT\"}").getBytes(StandardCharsets.UTF_8));
+            if (answer.status() == 202) {
+                done.add(frameId);
+            }
+        }
+        return done;
     }
 
     private long auditLabels() {
@@ -184,19 +237,22 @@ final class ReplicaFaults {
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
-    /** An operator working the review queue of one ingest replica: next 5 items, a label for each, again. */
+    /** A review page working the queue through one ingest replica: next 5 items, a label for each, again. */
     private static final class Reviewer implements AutoCloseable {
         private static final Pattern ITEM = Pattern.compile("\"frameId\":\"([^\"]+)\",\"kind\":\"(AUDIT|REVIEW)\"");
         final Set<String> handed = ConcurrentHashMap.newKeySet();
         final Map<String, String> saved = new ConcurrentHashMap<>();
+        /** The AUDIT frames among those saved, in the order labelled. */
+        final List<String> audits = new CopyOnWriteArrayList<>();
         final Map<Integer, Long> refusals = new ConcurrentHashMap<>();
         private final Thread thread;
         private volatile boolean running = true;
 
-        Reviewer(ServiceProcess ingest, String authorization, String name) {
+        Reviewer(ServiceProcess ingest, String authorization, String session) {
             thread = new Thread(() -> {
                 while (running) {
-                    Matcher items = ITEM.matcher(Http.get(ingest.url("/api/v1/review/queue?limit=5"), authorization).body());
+                    Matcher items = ITEM.matcher(Http.get(ingest.url("/api/v1/review/queue?limit=5"), authorization,
+                            "X-Review-Session", session).body());
                     boolean any = false;
                     while (items.find()) {
                         any = true;
@@ -207,6 +263,9 @@ final class ReplicaFaults {
                                 + frameId + "\",\"label\":\"" + label + "\",\"source\":\"" + items.group(2) + "\"}").getBytes(StandardCharsets.UTF_8));
                         if (answer.status() == 202 || answer.status() == 200) {
                             saved.put(frameId, label);
+                            if (items.group(2).equals("AUDIT")) {
+                                audits.add(frameId);
+                            }
                         } else {
                             refusals.merge(answer.status(), 1L, Long::sum);
                         }
@@ -215,7 +274,7 @@ final class ReplicaFaults {
                         pause();
                     }
                 }
-            }, "reviewer-" + name);
+            }, "reviewer-" + session);
             thread.start();
         }
 
@@ -235,10 +294,11 @@ final class ReplicaFaults {
     }
 
     /**
-     * A standby trainer on the shared registry: the active one is frozen (SIGSTOP) mid-run past the lease timeout, the
-     * standby takes over; the frozen one, woken, must exit without publishing (its producer is fenced); the new active
-     * trains and publishes; the first comes back as a standby and takes over again when the second is SIGKILLed. Both
-     * serve the registry; every version number is published once.
+     * A standby trainer on the shared registry (it is given the first one's public URL, as both stand behind one Service
+     * address in a deployment): the active one is frozen (SIGSTOP) mid-run past the lease timeout, the standby takes
+     * over; the frozen one, woken, exits without publishing anything; the new active trains; the first comes back as a
+     * standby, serves the registry (the classifier then serves a version the second published) and takes over again when
+     * the second is SIGKILLed. The only pointer of the row is the new active's promotion, if it promoted.
      */
     Row trainerStandby() throws Exception {
         new Scenarios(ctx).labelForTraining();
@@ -252,9 +312,12 @@ final class ReplicaFaults {
             standby.awaitHealthy("/q/health/ready", LineSightSystem.WAIT);
             boolean standbyWaits = role(standby).equals("standby") && role(first).equals("active");
             Http.Answer refused = Http.post(standby.url("/api/v1/training/run"), ctx.admin(), "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            String runStarted = "Fine-tuning " + model + " version";
+            int runsBefore = first.logCount(runStarted);
             CompletableFuture<Http.Answer> longRun = CompletableFuture.supplyAsync(() -> Http.postWaiting(first.url("/api/v1/training/run"),
                     ctx.admin(), "application/json", "{\"epochs\":400,\"strategy\":\"full\"}".getBytes(StandardCharsets.UTF_8)));
-            Thread.sleep(5000);
+            boolean wasTraining = first.awaitLogCount(runStarted, runsBefore + 1, Duration.ofSeconds(60));
+            Thread.sleep(3000);
             first.freeze(true);
             long frozenAt = System.nanoTime();
             long firstTakeover = awaitRole(standby, "active", Duration.ofSeconds(60));
@@ -271,25 +334,42 @@ final class ReplicaFaults {
             ctx.trainer = first.relaunch();
             ctx.trainer.awaitHealthy("/q/health/ready", LineSightSystem.WAIT);
             boolean backAsStandby = role(ctx.trainer).equals("standby");
+            Integer promoted = run.body().contains("\"promoted\"") ? Integer.valueOf(run.body().replaceAll(".*\"version\":(\\d+).*", "$1")) : null;
+            // Fetched from the address the first trainer answers again: the registry both share.
+            boolean served = promoted == null || servesVersion(promoted);
             standby.kill();
             long killedAt = System.nanoTime();
             long secondTakeover = awaitRole(ctx.trainer, "active", Duration.ofSeconds(60));
             List<ModelVersion> pointers = TopicLog.pointersSince(ctx.addresses.kafkaBootstrap(), model, rowStart, Duration.ofSeconds(60));
-            long distinct = pointers.stream().map(ModelVersion::getVersion).distinct().count();
-            boolean fresh = pointers.stream().noneMatch(p -> before.contains(p.getVersion()));
+            List<Integer> published = pointers.stream().map(ModelVersion::getVersion).toList();
+            boolean onlyTheNewActives = published.equals(promoted == null ? List.of() : List.of(promoted)) && !before.contains(promoted);
             return new Row("trainer: active frozen mid-run, standby takes over; then killed, first back", 0, 0, 0,
-                    String.format("standby waited %s, its run answered %d; takeover after freeze %s, frozen one exited with %d"
-                            + " (4 = lease lost); new active's run %d %s; takeover after SIGKILL %s; pointers published %s (each number"
-                            + " once: %s); registry readable from the standby: %s; versions before %s, after %s", standbyWaits ? "yes" : "NO",
-                            refused.status(), seconds(frozenAt, firstTakeover), exitStatus, run.status(),
-                            run.body().replaceAll(".*\"result\":\"(\\w+)\".*", "$1"), seconds(killedAt, secondTakeover),
-                            pointers.stream().map(ModelVersion::getVersion).toList(), distinct == pointers.size() && fresh ? "yes" : "NO",
-                            readable ? "yes" : "NO", before, after),
-                    standbyWaits && refused.status() == 503 && firstTakeover > 0 && exitStatus == 4 && ran && backAsStandby && secondTakeover > 0
-                            && distinct == pointers.size() && fresh && readable);
+                    String.format("standby waited %s, its run answered %d; frozen %s, takeover after the freeze %s, the frozen one"
+                            + " exited with %d (4 = lease lost); new active's run %d %s; pointers published in the row %s (only the new"
+                            + " active's: %s); registry readable from the standby %s, the classifier serves its version %s; takeover after"
+                            + " SIGKILL %s; versions before %s, after %s", standbyWaits ? "yes" : "NO", refused.status(),
+                            wasTraining ? "mid-run" : "BEFORE its run started", seconds(frozenAt, firstTakeover), exitStatus, run.status(),
+                            run.body().replaceAll(".*\"result\":\"(\\w+)\".*", "$1"), published, onlyTheNewActives ? "yes" : "NO",
+                            readable ? "yes" : "NO", served ? "yes" : "NO", seconds(killedAt, secondTakeover), before, after),
+                    standbyWaits && refused.status() == 503 && wasTraining && firstTakeover > 0 && exitStatus == 4 && ran && backAsStandby
+                            && secondTakeover > 0 && onlyTheNewActives && readable && served);
         } finally {
             standby.close();
         }
+    }
+
+    /** Whether a frame posted now is predicted by {@code version} within 2 min (the classifier fetched and swapped it). */
+    private boolean servesVersion(int version) throws Exception {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (System.nanoTime() < deadline) {
+            String frameId = ctx.postFrame("cam-standby");
+            ctx.ledger.awaitAll(List.of(frameId), Duration.ofSeconds(30));
+            if (Integer.valueOf(version).equals(ctx.ledger.version(frameId))) {
+                return true;
+            }
+            Thread.sleep(2000);
+        }
+        return false;
     }
 
     private static String seconds(long fromNanos, long atNanos) {

@@ -221,21 +221,21 @@ final class VersionFaults {
         forge(version, good, good.files(), signingKey());
         ctx.system.promote(version);
         // The trainer starts its run from what it last read on linesight.model-versions.
-        boolean servedR = awaitLog(ctx.trainer, "Serving pointer: " + ctx.system.model + " version " + version + " (", 1)
+        boolean servedR = ctx.trainer.awaitLogCount("Serving pointer: " + ctx.system.model + " version " + version + " (", 1, SETTLE)
                 && awaitServing(version, 1);
         List<Integer> before = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
         String started = "Fine-tuning " + ctx.system.model + " version " + version;
         CompletableFuture<Http.Answer> run = CompletableFuture.supplyAsync(() -> Http.postWaiting(ctx.trainer.url("/api/v1/training/run"),
                 ctx.admin(), "application/json", "{\"epochs\":20,\"strategy\":\"head\"}".getBytes(StandardCharsets.UTF_8)));
-        boolean wasTraining = awaitLog(ctx.trainer, started, 1);
+        boolean wasTraining = ctx.trainer.awaitLogCount(started, 1, SETTLE);
         String servingOne = "Serving " + ctx.system.model + " version 1 (";
-        int servedOneBefore = occurrences(ctx.classifier.log(), servingOne);
+        int servedOneBefore = ctx.classifier.logCount(servingOne);
         // The operator's rollback: version 1's own signed pointer, as ./run promote --version 1 publishes it (directly,
         // so it lands within the run, however few samples make it short).
         announce(good, ctx.system.artifactBase);
         Http.Answer outcome = run.join();
         List<Integer> after = new ModelRegistry(ctx.system.registry).versions(ctx.system.model);
-        boolean backOnOne = awaitLog(ctx.classifier, servingOne, servedOneBefore + 1)
+        boolean backOnOne = ctx.classifier.awaitLogCount(servingOne, servedOneBefore + 1, SETTLE)
                 && Http.metric(ctx.classifier.url("/q/metrics"), "linesight_classifier_serving_version", null) == 1;
         String result = outcome.body().replaceAll(".*\"result\":\"(\\w+)\".*", "$1");
         return new Row("rollback to version 1 during a training run", frames.size(), ctx.ledger.awaitAll(frames, SETTLE),
@@ -307,23 +307,7 @@ final class VersionFaults {
 
     /** Waits until the classifier logged serving {@code version} at least {@code times} times. */
     private boolean awaitServing(int version, int times) throws Exception {
-        return awaitLog(ctx.classifier, "Serving " + ctx.system.model + " version " + version + " (", times);
-    }
-
-    private static boolean awaitLog(ServiceProcess service, String line, int times) throws Exception {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (occurrences(service.log(), line) < times && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        return occurrences(service.log(), line) >= times;
-    }
-
-    private static int occurrences(String text, String part) {
-        int count = 0;
-        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
-            count++;
-        }
-        return count;
+        return ctx.classifier.awaitLogCount("Serving " + ctx.system.model + " version " + version + " (", times, SETTLE);
     }
 
     /** A copy of version 1 as {@code version} with the given files, signed by {@code key} (unsigned when null). */
