@@ -166,7 +166,7 @@ final class ReplicaFaults {
             long auditsCountable = published.stream().filter(l -> l.getSource() == LabelSource.AUDIT && l.getServedModelVersion() == serving)
                     .map(Label::getFrameId).distinct().count();
             long auditsCounted = auditLabels() - auditsBefore;
-            return new Row("ingest: 2 replicas on one Redis, an operator on each", acknowledged.size(), lost, ctx.ledger.duplicates(acknowledged),
+            return new Row("ingest: 2 replicas on one Redis, a review page on each (one log-in)", acknowledged.size(), lost, ctx.ledger.duplicates(acknowledged),
                     new Row.Labels(saved.size(), missing), String.format("labelled via ingest-1 %d, via ingest-2 %d; frames handed to both"
                             + " pages %d; published twice %d; second opinions on audit frames %d; audit frames counted %d of %d; label refusals"
                             + " %s; %s", one.saved.size(), two.saved.size(), both.size(), twice, secondOpinions.size(), auditsCounted,
@@ -350,7 +350,8 @@ final class ReplicaFaults {
                             + " SIGKILL %s; versions before %s, after %s", standbyWaits ? "yes" : "NO", refused.status(),
                             wasTraining ? "mid-run" : "BEFORE its run started", seconds(frozenAt, firstTakeover), exitStatus, run.status(),
                             run.body().replaceAll(".*\"result\":\"(\\w+)\".*", "$1"), published, onlyTheNewActives ? "yes" : "NO",
-                            readable ? "yes" : "NO", served ? "yes" : "NO", seconds(killedAt, secondTakeover), before, after),
+                            readable ? "yes" : "NO", promoted == null ? "n/a (nothing promoted)" : served ? "yes" : "NO",
+                            seconds(killedAt, secondTakeover), before, after),
                     standbyWaits && refused.status() == 503 && wasTraining && firstTakeover > 0 && exitStatus == 4 && ran && backAsStandby
                             && secondTakeover > 0 && onlyTheNewActives && readable && served);
         } finally {
