@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +29,9 @@ public final class ServiceProcess implements AutoCloseable {
     /** Where child process logs go: -Dlinesight.logs, default target/e2e-logs. */
     static final Path LOGS = Path.of(System.getProperty("linesight.logs", "target/e2e-logs"));
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Random RANDOM = new Random();
+    /** Ports this JVM already handed out: two services started back to back never get the same one. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     public final String name;
     public final int port;
@@ -239,10 +245,31 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** A port nothing listens on at the moment, on 127.0.0.1 (where every server of the local stack binds). */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port on 127.0.0.1", e);
+        // Below the kernel's ephemeral range: a port from inside it can be taken by any client's outgoing connection (a
+        // Kafka client, say) between this check and the server's bind, and the server then fails to start.
+        int below = ephemeralRangeStart();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 10_000 + RANDOM.nextInt(Math.max(1, below - 10_000));
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                HANDED_OUT.add(port);
+                return port;
+            } catch (IOException taken) {
+                // in use: try another
+            }
+        }
+        throw new IllegalStateException("no free port on 127.0.0.1 between 10000 and " + below);
+    }
+
+    /** The first port of net.ipv4.ip_local_port_range (32768 by default). */
+    private static int ephemeralRangeStart() {
+        try {
+            int start = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+            return start > 11_000 ? start : 32_768;
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 }

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,8 @@ public class SampleCollector {
     /** Orders store writes with the records issued for them (one producer keeps per-key order). */
     private final Object publishing = new Object();
     static final String LABELS_CHANNEL = "labels";
+    /** How long a label waits for a lease confirmation that lapsed (a busy coordinator) to come back. */
+    private static final Duration LEASE_PAUSE = Duration.ofSeconds(30);
 
     SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, DeadLetters deadLetters, MeterRegistry registry,
             TrainerLease lease, @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> labelDeadLetters,
@@ -62,9 +65,10 @@ public class SampleCollector {
     @Incoming(LABELS_CHANNEL)
     @Blocking
     public CompletionStage<Void> onLabel(Message<Label> message) {
-        if (!lease.active()) {
-            // A replica that lost the lease (it exits) leaves the label uncommitted: the active one reads it again.
-            return message.nack(new IllegalStateException("this trainer replica no longer holds the lease"));
+        if (!awaitLease()) {
+            // Paused past a lapse the coordinator did not end: this replica lost the lease or is cut off, and exits. The
+            // label stays uncommitted, so the active replica reads it again.
+            return message.nack(new IllegalStateException("this trainer replica does not hold the lease"));
         }
         Label label = message.getPayload();
         if (label == null) {
@@ -87,6 +91,9 @@ public class SampleCollector {
                 .setLabelledAtMs(label.getLabelledAtMs())
                 .setCreatedAtMs(System.currentTimeMillis()).build();
         synchronized (publishing) {
+            if (!lease.active()) {
+                return message.nack(new IllegalStateException("this trainer replica lost the lease while reading the frame"));
+            }
             if (!store.put(sample)) {
                 // A redelivered label the store already has a newer answer for: nothing to write.
                 return message.ack();
@@ -95,6 +102,15 @@ public class SampleCollector {
             Counter.builder("linesight.trainer.samples").tag("source", label.getSource().name())
                     .description("Training samples written").register(registry).increment();
             return Relay.send(samples, sample, SampleStore.key(sample.getFrameId(), sample.getSource()), null, message);
+        }
+    }
+
+    private boolean awaitLease() {
+        try {
+            return lease.awaitActive(LEASE_PAUSE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -32,6 +32,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class SampleRebuild {
     private static final Logger LOG = Logger.getLogger(SampleRebuild.class);
+    /** About 4 minutes of retries with the backoff below. */
+    private static final int ATTEMPTS = 10;
 
     private final SampleStore store;
     private final Map<String, Object> kafkaConfig;
@@ -54,14 +56,17 @@ public class SampleRebuild {
     /**
      * Rebuilds, then resumes the labels channel (wired at LIBRARY_BEFORE, so it is registered as pausable by then),
      * then keeps reading the topic for {@code follow}: a sample the former lease holder wrote after the snapshot, in
-     * the moments before it stopped, still reaches this store.
+     * the moments before it stopped, still reaches this store. Gives up after {@code ATTEMPTS} failed attempts (the
+     * lease then passes to a replica that can).
+     *
+     * @return whether the store was rebuilt
      */
-    void rebuildUntilDone(Duration follow) {
+    boolean rebuildUntilDone(Duration follow) {
         Duration backoff = Duration.ofSeconds(1);
-        while (true) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try (KafkaConsumer<String, TrainingSample> consumer = consumer()) {
                 long kept = readToEnd(consumer);
-                LOG.infof("Sample store rebuilt from %s: %d samples", Topic.SAMPLES.topicName(), kept);
+                LOG.infof("Sample store rebuilt from %s: %d samples; this replica is the active trainer", Topic.SAMPLES.topicName(), kept);
                 resumeLabels();
                 long deadline = System.nanoTime() + follow.toNanos();
                 long late = 0;
@@ -69,17 +74,19 @@ public class SampleRebuild {
                     late += apply(consumer.poll(Duration.ofMillis(500)));
                 }
                 LOG.infof("Followed %s for %s after the rebuild: %d later samples applied", Topic.SAMPLES.topicName(), follow, late);
-                return;
+                return true;
             } catch (RuntimeException e) {
-                LOG.warnf("Rebuilding the sample store from %s failed, retrying in %s: %s", Topic.SAMPLES.topicName(), backoff, e);
+                LOG.warnf("Rebuilding the sample store from %s failed (attempt %d of %d), retrying in %s: %s", Topic.SAMPLES.topicName(),
+                        attempt, ATTEMPTS, backoff, e);
                 try {
                     Thread.sleep(backoff.toMillis());
                 } catch (InterruptedException interrupted) {
-                    return;
+                    return false;
                 }
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : backoff.multipliedBy(2);
             }
         }
+        return store.isRebuilt();
     }
 
     private void resumeLabels() {

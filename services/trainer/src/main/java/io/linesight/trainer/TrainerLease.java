@@ -20,6 +20,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
@@ -55,10 +57,12 @@ import org.jboss.logging.Logger;
  * fences the former holder's producer, so a holder that was frozen and wakes up cannot publish a pointer;</li>
  * <li>reads linesight.samples into the sample store (SampleRebuild), then resumes the labels channel.</li>
  * </ol>
- * The holder asks the group coordinator every quarter of the timeout whether it still holds the partition, and counts
- * as active only while the last answer is younger than the timeout: a holder cut off from the coordinator, or woken
- * from a freeze, stops at once, before the group has handed the lease on. Losing the lease exits the process (status
- * 4): it may have been mid-run, and the supervisor restarts it as a standby.
+ * The holder asks the group coordinator every quarter of the timeout whether it is still a member that nobody else
+ * has replaced as the partition's owner, and counts as active only while the last such answer is younger than the
+ * timeout: a holder cut off from the coordinator, or woken from a freeze, pauses at once (no training, publishing or
+ * labels), before the group has handed the lease on; a coordinator that answers again resumes it. Losing the lease
+ * (revoked, lost, or another member owning the partition) exits the process (status 4): it may have been mid-run, and
+ * the supervisor restarts it as a standby.
  */
 @ApplicationScoped
 public class TrainerLease {
@@ -77,7 +81,13 @@ public class TrainerLease {
     private volatile boolean running = true;
     private volatile long confirmedAtNanos;
     private volatile String lastError;
+    private volatile String memberId;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "trainer-lease-confirm");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Inject
     TrainerLease(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, SampleRebuild rebuild, TrainerConfig config,
@@ -145,7 +155,8 @@ public class TrainerLease {
             commit(producer);
         } catch (Exception e) {
             if (fenced(e)) {
-                lost("another replica fenced this one's pointer producer: it took the lease");
+                // A newer holder fenced it, or this replica's own late producer from an earlier take: the group decides.
+                lost("the pointer producer was fenced: another replica took the lease");
             } else {
                 abort(producer);
             }
@@ -177,11 +188,25 @@ public class TrainerLease {
         }
     }
 
-    private static void abort(KafkaProducer<String, byte[]> producer) {
+    /** Aborts the failed transaction; a producer that cannot abort (its commit timed out) is replaced by a fresh one. */
+    private void abort(KafkaProducer<String, byte[]> producer) {
         try {
             producer.abortTransaction();
         } catch (RuntimeException e) {
-            LOG.warnf("Aborting the pointer transaction failed: %s", e.toString());
+            LOG.warnf("Aborting the pointer transaction failed, opening a new pointer producer: %s", e.toString());
+            producer.close(Duration.ZERO);
+            pointers = null;
+            try {
+                KafkaProducer<String, byte[]> fresh = pointerProducer();
+                fresh.initTransactions();
+                if (held && running) {
+                    pointers = fresh;
+                } else {
+                    fresh.close(Duration.ZERO);
+                }
+            } catch (RuntimeException again) {
+                lost("no pointer producer could be opened again (" + again + ")");
+            }
         }
     }
 
@@ -192,6 +217,9 @@ public class TrainerLease {
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, timeout.toMillis() / 5));
+        // A coordinator that stops answering (a frozen broker keeps its sockets open) is given up within half the lease,
+        // leaving time to find its successor before the session ends; Kafka's default would wait 30 s.
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(2000, timeout.toMillis() / 2));
         // Sticky: a standby joining does not take the partition from the holder (an eager assignor would revoke it).
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         LOG.infof("Trainer lease: joining group %s on %s; standby until it assigns this replica the partition", group,
@@ -207,15 +235,16 @@ public class TrainerLease {
                             + " partitions; a lease needs exactly one (delete and let a trainer create it)");
                 }
                 leaseConsumer.subscribe(List.of(Topic.TRAINER_LEASE.topicName()), new Listener());
-                long nextCheck = 0;
-                while (running) {
-                    leaseConsumer.poll(Duration.ofMillis(200));
-                    if (held && System.nanoTime() >= nextCheck) {
-                        confirm(admin, leaseConsumer.groupMetadata().memberId());
-                        nextCheck = System.nanoTime() + timeout.toNanos() / 4;
+                var confirming = confirmer.scheduleAtFixedRate(() -> confirm(admin), 0, timeout.toMillis() / 4, TimeUnit.MILLISECONDS);
+                try {
+                    while (running) {
+                        leaseConsumer.poll(Duration.ofMillis(200));
+                        memberId = leaseConsumer.groupMetadata().memberId();
+                        lastError = null;
+                        backoff = Duration.ofSeconds(1);
                     }
-                    lastError = null;
-                    backoff = Duration.ofSeconds(1);
+                } finally {
+                    confirming.cancel(true);
                 }
             } catch (WakeupException stopping) {
                 return;
@@ -232,29 +261,50 @@ public class TrainerLease {
         }
     }
 
-    /** Asks the coordinator who holds the partition; this replica stays active only on a recent "you". */
-    private void confirm(Admin admin, String memberId) {
+    /**
+     * Asks the coordinator about the group (on its own thread: a slow answer never holds the poll loop). While the group
+     * rebalances it lists members without assignments: membership is then enough, since a partition moves only when its
+     * holder gives it up or is removed. Another member owning the partition is the only answer that ends the lease here.
+     */
+    private void confirm(Admin admin) {
+        String me = memberId;
+        if (!held || me == null) {
+            return;
+        }
         TopicPartition lease = new TopicPartition(Topic.TRAINER_LEASE.topicName(), 0);
         try {
             ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                    .get(Math.max(1, timeout.toMillis() / 4), TimeUnit.MILLISECONDS);
-            boolean mine = description.members().stream()
-                    .anyMatch(m -> m.consumerId().equals(memberId) && m.assignment().topicPartitions().contains(lease));
+                    .get(Math.max(1000, timeout.toMillis() / 2), TimeUnit.MILLISECONDS);
+            boolean member = description.members().stream().anyMatch(m -> m.consumerId().equals(me));
             boolean someoneElse = description.members().stream()
-                    .anyMatch(m -> !m.consumerId().equals(memberId) && m.assignment().topicPartitions().contains(lease));
-            if (mine) {
+                    .anyMatch(m -> !m.consumerId().equals(me) && m.assignment().topicPartitions().contains(lease));
+            if (someoneElse) {
+                lost("the group coordinator names another member as the partition's owner");
+            } else if (member) {
+                if (System.nanoTime() - confirmedAtNanos >= timeout.toNanos()) {
+                    LOG.info("Trainer lease: the group coordinator confirms it again; active again");
+                }
                 confirmedAtNanos = System.nanoTime();
-            } else if (someoneElse) {
-                lost("the group coordinator gave the partition to another member");
             }
         } catch (TimeoutException | ExecutionException e) {
-            LOG.warnf("Trainer lease: the group coordinator did not confirm the lease: %s", e.toString());
+            if (System.nanoTime() - confirmedAtNanos >= timeout.toNanos()) {
+                LOG.warnf("Trainer lease: unconfirmed for more than %s, paused until the group coordinator answers: %s", timeout, e.toString());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (held && System.nanoTime() - confirmedAtNanos >= timeout.toNanos()) {
-            lost("the group coordinator has not confirmed it for " + timeout.toSeconds() + " s");
+    }
+
+    /**
+     * Waits up to {@code within} for this replica to be active (a confirmation that lapsed under load comes back);
+     * whether it is.
+     */
+    boolean awaitActive(Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!active() && running && System.nanoTime() < deadline) {
+            Thread.sleep(100);
         }
+        return active();
     }
 
     private final class Listener implements ConsumerRebalanceListener {
@@ -287,13 +337,9 @@ public class TrainerLease {
     /** Fences the former holder, then completes the sample store; the replica is active once both are done. */
     private void take() {
         LOG.infof("Trainer lease taken: fencing the former holder's producer (%s)", transactionalId);
-        Map<String, Object> props = new HashMap<>(kafkaConfig);
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         KafkaProducer<String, byte[]> producer = null;
         try {
-            producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+            producer = pointerProducer();
             producer.initTransactions();
         } catch (RuntimeException e) {
             lost("the pointer producer could not fence the former holder (" + e + ")");
@@ -307,8 +353,17 @@ public class TrainerLease {
         }
         pointers = producer;
         // Samples a former holder wrote after the snapshot (it stops within the timeout) arrive while following.
-        rebuild.rebuildUntilDone(timeout.multipliedBy(3));
-        LOG.info("Trainer lease: this replica is the active trainer");
+        if (!rebuild.rebuildUntilDone(timeout.multipliedBy(3))) {
+            lost("the sample store could not be rebuilt from " + Topic.SAMPLES.topicName());
+        }
+    }
+
+    private KafkaProducer<String, byte[]> pointerProducer() {
+        Map<String, Object> props = new HashMap<>(kafkaConfig);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
     private void lost(String why) {
@@ -337,6 +392,7 @@ public class TrainerLease {
     void stop() {
         running = false;
         held = false;
+        confirmer.shutdownNow();
         KafkaConsumer<byte[], byte[]> leaseConsumer = consumer;
         if (leaseConsumer != null) {
             leaseConsumer.wakeup();

@@ -24,6 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -88,8 +90,9 @@ class TrainerLeaseTest {
             String model = "fenced-" + UUID.randomUUID();
             ModelVersion pointer = ModelVersion.newBuilder().setModelName(model).setVersion(7).setStatus(ModelStatus.SERVING).build();
 
-            assertThrows(IllegalStateException.class, () -> holder.publish(pointer));
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> holder.publish(pointer));
 
+            assertTrue(causedByFencing(refused), "refused because the broker fenced the producer: " + refused);
             assertEquals(List.of(TrainerLease.EXIT_STATUS), exits, "a fenced holder exits");
             assertFalse(holder.active());
             assertEquals(0, TopicReader.await(Topic.MODEL_VERSIONS.topicName(), new ModelVersionDeserializer(),
@@ -98,6 +101,15 @@ class TrainerLeaseTest {
         } finally {
             holder.stop();
         }
+    }
+
+    private static boolean causedByFencing(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean within(Duration timeout, BooleanSupplier condition) throws InterruptedException {

@@ -187,6 +187,10 @@ public final class Demo implements Callable<Integer> {
                     split.holdoutCount(), bootstrapVersion, bootstrapScore.get("accuracy").asDouble(), finalVersion,
                     finalScore.get("accuracy").asDouble());
             System.out.println("report: " + report);
+            if (timeline.count() == 0) {
+                System.err.println("demo failed: no frame was classified (is the classifier running? see its log, classifier-demo.log)");
+                return 1;
+            }
             return 0;
         } finally {
             if (system != null) {

@@ -98,12 +98,15 @@ final class Scenarios {
         operator.finish(SETTLE);
         long lost = ctx.ledger.awaitAll(camera.acknowledged, SETTLE);
         LabelCheck labels = labelCheck(operator);
+        // The trainer lease rides out the broker's loss (its group coordinator may have been on it): no restart.
+        boolean leaseKept = ctx.trainer.isAlive() && ReplicaFaults.awaitRole(ctx.trainer, "active", SETTLE) > 0;
         String role = controller ? "the active controller" : "the camera's partition leader";
         return new Row((frozen ? "Kafka: 1 of 3 brokers frozen 10 s (" : "Kafka: 1 of 3 brokers SIGKILLed 10 s (") + role + ")",
                 camera.acknowledged.size(), lost, ctx.ledger.duplicates(camera.acknowledged), new Row.Labels(operator.saved.size(), labels.lost()),
                 String.format("%s %s; non-202 %s, longest run of non-202 %d ms, longest gap between acknowledgements %d ms, slowest answer"
-                        + " %d ms; labels refused %d, after a 503 %d, published twice %d", frozen ? "froze" : "killed", victim,
-                        camera.refusedStatuses(), camera.longestRefusalMillis.get(), camera.longestAckGapMillis.get(), camera.maxMillis.get(), operator.refused.size(), labels.retriedSaved(), labels.duplicates()),
+                        + " %d ms; labels refused %d, after a 503 %d, published twice %d; trainer kept its lease %s", frozen ? "froze" : "killed",
+                        victim, camera.refusedStatuses(), camera.longestRefusalMillis.get(), camera.longestAckGapMillis.get(), camera.maxMillis.get(),
+                        operator.refused.size(), labels.retriedSaved(), labels.duplicates(), leaseKept ? "yes" : "NO"),
                 lost == 0 && labels.lost() == 0 && operator.refused.isEmpty() && labels.everyFrameLabelled()
                         && camera.refused.stream().allMatch(a -> a.status() == 503 && a.retryAfter() != null)
                         && camera.longestAckGapMillis.get() <= MAX_ELECTION_GAP.toMillis());
