@@ -59,7 +59,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * {@code ./run bench classifier}: in one run on this machine, (a) the bare model through DJL on ready tensors,
  * then the packaged classifier against a fresh local Kafka and Redis: (b) capacity and latency at 100 % and
- * 50 % load for 200x200 and 640x480 frames at the batch size the bare model does best with, (c) cache hits, (d) p99
+ * 50 % load for 200x200 and 640x480 frames at the batch size the bare model does best with (and, where the CPU has
+ * bf16 units, FP32 against oneDNN's bf16 math at that batch: MathModes), (c) cache hits, (d) p99
  * around a swap, (e) per-stage times and each thread's and process's CPU, (f) the ratios.
  * Arguments: the registry holding versions 1 and 2 of model "bench", the classifier jar, a work folder.
  */
@@ -117,6 +118,8 @@ public final class ClassifierBench {
         batchSize = bare.entrySet().stream().filter(e -> e.getValue() >= 0.95 * bestBare).mapToInt(Map.Entry::getKey).min().orElse(8);
         System.out.printf("batch size %d: the smallest within 5 %% of the best bare rate (%.1f img/s); the classifier runs with it%n",
                 batchSize, bestBare);
+        String mathModes = MathModes.compare(serving, size, batchSize, work, CPU);
+        System.out.println(mathModes);
 
         LocalInfra local = LocalInfra.onFreePorts(work.resolve("infra"));
         local.stop();
@@ -151,6 +154,7 @@ public final class ClassifierBench {
             System.out.println("(a) bare model: DJL TensorFlow predictor on ready uint8 tensors, img/s");
             System.out.printf("    %-9s %30s %26s%n", "batch", "classifier default (TF pools)", CPU.cores() + " intra-op, 1 inter-op");
             bare.forEach((batch, rate) -> System.out.printf("    %-9d %30.1f %26.1f%n", batch, rate, oneInterOp.get(batch)));
+            System.out.println("    " + mathModes);
             System.out.println("(b) pipeline: frames produced to Kafka -> predictions consumed; frames/s while Kafka holds a backlog, latency sent -> received");
             System.out.printf("    %-14s %10s %16s %16s%n", "frames", "frames/s", "100% p50/p99 ms", "50% p50/p99 ms");
             for (Pipeline p : List.of(smallRun, largeRun)) {

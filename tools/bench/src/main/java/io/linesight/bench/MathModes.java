@@ -1,0 +1,176 @@
+package io.linesight.bench;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import io.linesight.common.CpuInfo;
+import io.linesight.common.ServingSignature;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/**
+ * FP32 against oneDNN's bf16 math mode ({@code TF_SET_ONEDNN_FPMATH_MODE=BF16}, which TensorFlow reads once at start,
+ * so each mode runs in a JVM of its own, one after the other): the bare model's rate at one batch size, and how far
+ * the answers move on the same real frames.
+ */
+final class MathModes {
+    /** TensorFlow's own setting: the classifier takes it from its environment like this bench's child does. */
+    static final String MODE_VARIABLE = "TF_SET_ONEDNN_FPMATH_MODE";
+    private static final int FRAMES = 128;
+
+    private record Run(double rate, float[][] probabilities) {
+    }
+
+    private MathModes() {
+    }
+
+    /** The child: SERVING_DIR SIZE BATCH OUT. Prints "rate X" and writes the frames' probabilities to OUT. */
+    public static void main(String[] args) throws Exception {
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("ai.djl.tensorflow.num_intraop_threads", Integer.toString(CpuInfo.detect().cores()));
+        Path serving = Path.of(args[0]);
+        int size = Integer.parseInt(args[1]);
+        int batch = Integer.parseInt(args[2]);
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(serving)
+                .optEngine("TensorFlow").optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
+                .optTranslator(new NoopTranslator()).build();
+        List<byte[]> frames = BenchFrames.neu(FRAMES).stream().map(jpeg -> rgb(jpeg, size)).toList();
+        try (ZooModel<NDList, NDList> model = criteria.loadModel(); Predictor<NDList, NDList> predictor = model.newPredictor();
+                NDManager manager = NDManager.newBaseManager(); DataOutputStream out = new DataOutputStream(Files.newOutputStream(Path.of(args[3])))) {
+            byte[] pixels = new byte[batch * size * size * 3];
+            for (int i = 0; i < batch; i++) {
+                System.arraycopy(frames.get(i % frames.size()), 0, pixels, i * size * size * 3, size * size * 3);
+            }
+            NDList input = new NDList(manager.create(ByteBuffer.wrap(pixels), new Shape(batch, size, size, 3), DataType.UINT8));
+            predictor.predict(input).close();
+            int images = 0;
+            long start = System.nanoTime();
+            while (images < 96 || System.nanoTime() - start < 5_000_000_000L) {
+                predictor.predict(input).close();
+                images += batch;
+            }
+            System.out.printf(Locale.ROOT, "rate %.3f%n", images / ((System.nanoTime() - start) / 1e9));
+            out.writeInt(frames.size());
+            for (byte[] frame : frames) {
+                NDList one = new NDList(manager.create(ByteBuffer.wrap(frame), new Shape(1, size, size, 3), DataType.UINT8));
+                try (NDList outputs = predictor.predict(one)) {
+                    float[] probabilities = outputs.get(ServingSignature.PROBABILITIES_INDEX).toFloatArray();
+                    out.writeInt(probabilities.length);
+                    for (float p : probabilities) {
+                        out.writeFloat(p);
+                    }
+                }
+                one.close();
+            }
+        }
+    }
+
+    /**
+     * Runs FP32 then bf16 in child JVMs with the same model, batch and frames; the line the bench prints. On a CPU
+     * without bf16 units oneDNN would only emulate it, so nothing is run there.
+     */
+    static String compare(Path serving, int size, int batch, Path work, CpuInfo cpu) throws Exception {
+        if (cpu.bf16FlopPerCycle() == 0) {
+            return "bf16 math: not measured (this CPU has no bf16 units: " + cpu.isa() + ")";
+        }
+        Run fp32 = child(serving, size, batch, work, null);
+        Run bf16 = child(serving, size, batch, work, "BF16");
+        int agree = 0;
+        double maxDiff = 0;
+        double sumDiff = 0;
+        int values = 0;
+        for (int i = 0; i < fp32.probabilities().length; i++) {
+            float[] a = fp32.probabilities()[i];
+            float[] b = bf16.probabilities()[i];
+            agree += argmax(a) == argmax(b) ? 1 : 0;
+            for (int c = 0; c < a.length; c++) {
+                double diff = Math.abs(a[c] - b[c]);
+                maxDiff = Math.max(maxDiff, diff);
+                sumDiff += diff;
+                values++;
+            }
+        }
+        return String.format(Locale.ROOT, "bf16 math (%s=BF16, %s): batch %d %.1f img/s vs FP32 %.1f img/s in the same conditions = %.2f x;"
+                + " %d of %d real frames keep their top class, probabilities move by %.4f on average, %.4f at most (these weights"
+                + " are untrained: accuracy under bf16 is not measured here)", MODE_VARIABLE, cpu.bf16FlopPerCycle() >= 1024 ? "AMX" : "AVX512-BF16",
+                batch, bf16.rate(), fp32.rate(), bf16.rate() / fp32.rate(), agree, fp32.probabilities().length, sumDiff / values, maxDiff);
+    }
+
+    private static Run child(Path serving, int size, int batch, Path work, String mode) throws Exception {
+        Path out = work.resolve("math-" + (mode == null ? "fp32" : mode.toLowerCase(Locale.ROOT)) + ".bin");
+        Path log = work.resolve("math-" + (mode == null ? "fp32" : mode.toLowerCase(Locale.ROOT)) + ".log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), MathModes.class.getName(), serving.toString(), Integer.toString(size),
+                Integer.toString(batch), out.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove(MODE_VARIABLE);
+        if (mode != null) {
+            builder.environment().put(MODE_VARIABLE, mode);
+        }
+        builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+        if (builder.start().waitFor() != 0) {
+            throw new IllegalStateException("the " + (mode == null ? "FP32" : mode) + " child failed; see " + log);
+        }
+        double rate = Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("rate ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(5))).orElseThrow(() -> new IllegalStateException("no rate in " + log));
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(out))) {
+            float[][] probabilities = new float[in.readInt()][];
+            for (int i = 0; i < probabilities.length; i++) {
+                probabilities[i] = new float[in.readInt()];
+                for (int c = 0; c < probabilities[i].length; c++) {
+                    probabilities[i][c] = in.readFloat();
+                }
+            }
+            return new Run(rate, probabilities);
+        }
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            best = values[i] > values[best] ? i : best;
+        }
+        return best;
+    }
+
+    /** A JPEG as size x size RGB bytes, resized as the bench's frames are (bilinear). */
+    private static byte[] rgb(byte[] jpeg, int size) {
+        try {
+            BufferedImage source = ImageIO.read(new ByteArrayInputStream(jpeg));
+            BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = scaled.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(source, 0, 0, size, size, null);
+            g.dispose();
+            byte[] pixels = new byte[size * size * 3];
+            for (int y = 0, i = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
+                    int rgb = scaled.getRGB(x, y);
+                    pixels[i++] = (byte) (rgb >> 16);
+                    pixels[i++] = (byte) (rgb >> 8);
+                    pixels[i++] = (byte) rgb;
+                }
+            }
+            return pixels;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
