@@ -135,7 +135,9 @@ public class LabelResource {
         String key = labelKey(request.frameId(), source);
         if (request.label().equals(values.get(key))) {
             // The broker has it; the queue steps after it may not have run (Redis failed then): they are idempotent.
-            recorded(request.frameId(), source, request.label());
+            Prediction served = queue.firstPrediction(request.frameId());
+            recorded(request.frameId(), source, request.label(), served == null ? 0 : served.getModelVersion(),
+                    served == null || served.getTopKCount() == 0 ? "" : served.getTopK(0).getClassName());
             return Response.ok(new LabelAccepted(request.frameId(), true, null, null)).build();
         }
         String publishing = key + ":publishing";
@@ -189,19 +191,21 @@ public class LabelResource {
         RecordMetadata where = publisher.send(Topic.LABELS.topicName(), label.getFrameId(), label);
         acknowledged.set(true);
         values.setex(labelKey(request.frameId(), source), 2 * frames.retention().toSeconds(), request.label());
-        recorded(request.frameId(), source, request.label());
+        recorded(request.frameId(), source, request.label(), label.getServedModelVersion(), label.getPredictedClass());
         Counter.builder("linesight.labels.accepted").tag("source", source.name()).description("Labels published")
                 .register(registry).increment();
         return Response.accepted(new LabelAccepted(label.getFrameId(), false, where.partition(), where.offset())).build();
     }
 
-    /** What follows a label on the broker, idempotent: the frame leaves the queue; an AUDIT label counts once. */
-    private void recorded(String frameId, LabelSource source, String label) {
+    /**
+     * What follows a label on the broker, idempotent: the frame leaves the queue; an AUDIT label counts once, scored
+     * against the version its record names (what served the frame when the label was taken).
+     */
+    private void recorded(String frameId, LabelSource source, String label, int servedVersion, String predictedClass) {
         Duration keep = frames.retention().multipliedBy(2);
         queue.done(frameId, keep);
-        Prediction served = queue.firstPrediction(frameId);
-        if (source == LabelSource.AUDIT && served != null && served.getModelVersion() > 0) {
-            queue.countAudit(frameId, served.getModelVersion(), served.getTopKCount() > 0 && label.equals(served.getTopK(0).getClassName()), keep);
+        if (source == LabelSource.AUDIT && servedVersion > 0) {
+            queue.countAudit(frameId, servedVersion, label.equals(predictedClass), keep);
         }
     }
 
