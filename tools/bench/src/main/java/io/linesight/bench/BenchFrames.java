@@ -34,18 +34,23 @@ final class BenchFrames {
     static List<byte[]> upscaled(List<byte[]> jpegs, int width, int height) {
         List<byte[]> out = new ArrayList<>();
         for (byte[] jpeg : jpegs) {
-            try {
-                BufferedImage source = ImageIO.read(new ByteArrayInputStream(jpeg));
-                BufferedImage big = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-                Graphics2D g = big.createGraphics();
-                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-                g.drawImage(source, 0, 0, width, height, null);
-                g.dispose();
-                out.add(ImageSamples.encode(big, "jpg"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            out.add(ImageSamples.encode(scaled(jpeg, width, height, BufferedImage.TYPE_3BYTE_BGR), "jpg"));
         }
         return out;
+    }
+
+    /** A JPEG decoded and resized (bilinear) to width x height, as an image of {@code type}. */
+    static BufferedImage scaled(byte[] jpeg, int width, int height, int type) {
+        try {
+            BufferedImage source = ImageIO.read(new ByteArrayInputStream(jpeg));
+            BufferedImage image = new BufferedImage(width, height, type);
+            Graphics2D g = image.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(source, 0, 0, width, height, null);
+            g.dispose();
+            return image;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -218,19 +218,24 @@ public final class ClassifierBench {
                 byte[] pixels = new byte[batch * size * size * 3];
                 new Random(batch).nextBytes(pixels);
                 NDList input = new NDList(manager.create(ByteBuffer.wrap(pixels), new Shape(batch, size, size, 3), DataType.UINT8));
-                predictor.predict(input).close();
-                int images = 0;
-                long start = System.nanoTime();
-                while (images < 96 || System.nanoTime() - start < 3_000_000_000L) {
-                    predictor.predict(input).close();
-                    images += batch;
-                }
-                double rate = images / ((System.nanoTime() - start) / 1e9);
+                double rate = imagesPerSecond(predictor, input, batch, Duration.ofSeconds(3));
                 rates.put(batch, rate);
                 System.out.printf("bare model batch %d, %s: %.1f img/s%n", batch, pools, rate);
             }
         }
         return rates;
+    }
+
+    /** Images per second of one batch predicted again and again (after one warm-up), for at least {@code atLeast} and 96 images. */
+    static double imagesPerSecond(Predictor<NDList, NDList> predictor, NDList input, int batch, Duration atLeast) throws Exception {
+        predictor.predict(input).close();
+        int images = 0;
+        long start = System.nanoTime();
+        while (images < 96 || System.nanoTime() - start < atLeast.toNanos()) {
+            predictor.predict(input).close();
+            images += batch;
+        }
+        return images / ((System.nanoTime() - start) / 1e9);
     }
 
     private static double meanKilobytes(List<byte[]> frames) {

@@ -10,20 +10,16 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import io.linesight.common.CpuInfo;
 import io.linesight.common.ServingSignature;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * FP32 against oneDNN's bf16 math mode ({@code TF_SET_ONEDNN_FPMATH_MODE=BF16}, which TensorFlow reads once at start,
@@ -60,14 +56,7 @@ final class MathModes {
                 System.arraycopy(frames.get(i % frames.size()), 0, pixels, i * size * size * 3, size * size * 3);
             }
             NDList input = new NDList(manager.create(ByteBuffer.wrap(pixels), new Shape(batch, size, size, 3), DataType.UINT8));
-            predictor.predict(input).close();
-            int images = 0;
-            long start = System.nanoTime();
-            while (images < 96 || System.nanoTime() - start < 5_000_000_000L) {
-                predictor.predict(input).close();
-                images += batch;
-            }
-            System.out.printf(Locale.ROOT, "rate %.3f%n", images / ((System.nanoTime() - start) / 1e9));
+            System.out.printf(Locale.ROOT, "rate %.3f%n", ClassifierBench.imagesPerSecond(predictor, input, batch, Duration.ofSeconds(5)));
             out.writeInt(frames.size());
             for (byte[] frame : frames) {
                 NDList one = new NDList(manager.create(ByteBuffer.wrap(frame), new Shape(1, size, size, 3), DataType.UINT8));
@@ -152,25 +141,16 @@ final class MathModes {
 
     /** A JPEG as size x size RGB bytes, resized as the bench's frames are (bilinear). */
     private static byte[] rgb(byte[] jpeg, int size) {
-        try {
-            BufferedImage source = ImageIO.read(new ByteArrayInputStream(jpeg));
-            BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = scaled.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(source, 0, 0, size, size, null);
-            g.dispose();
-            byte[] pixels = new byte[size * size * 3];
-            for (int y = 0, i = 0; y < size; y++) {
-                for (int x = 0; x < size; x++) {
-                    int rgb = scaled.getRGB(x, y);
-                    pixels[i++] = (byte) (rgb >> 16);
-                    pixels[i++] = (byte) (rgb >> 8);
-                    pixels[i++] = (byte) rgb;
-                }
+        BufferedImage scaled = BenchFrames.scaled(jpeg, size, size, BufferedImage.TYPE_INT_RGB);
+        byte[] pixels = new byte[size * size * 3];
+        for (int y = 0, i = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = scaled.getRGB(x, y);
+                pixels[i++] = (byte) (rgb >> 16);
+                pixels[i++] = (byte) (rgb >> 8);
+                pixels[i++] = (byte) rgb;
             }
-            return pixels;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
+        return pixels;
     }
 }
