@@ -29,6 +29,11 @@ public final class Defaults {
     /** 0 = the replication factor - 1, at least 1: one broker may be down and every write still has two copies at 3. */
     public static final String MIN_INSYNC_REPLICAS = "0";
 
+    /** The share of defective parts a line accepts being called OK (OperatingPoints). */
+    public static final String ESCAPE_TARGET = "0.005";
+    /** The confidence of the escape rate's upper bound that must meet the target. */
+    public static final String ESCAPE_CONFIDENCE = "0.95";
+
     private Defaults() {
     }
 

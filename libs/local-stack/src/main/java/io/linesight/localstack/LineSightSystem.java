@@ -83,8 +83,8 @@ public final class LineSightSystem implements AutoCloseable {
         SigningKeyFiles keys = SigningKeyFiles.in(work.resolve("keys"));
         Map<String, String> env = new HashMap<>(extraEnv);
         env.putAll(keys.env());
-        env.putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS", infra.redisHosts(),
-                "LINESIGHT_MODEL_NAME", model));
+        env.putAll(infra.serviceEnvironment());
+        env.put("LINESIGHT_MODEL_NAME", model);
         ServiceProcess trainer = null;
         String artifactBase = registry.toUri().toString();
         if (trainerSettings != null) {

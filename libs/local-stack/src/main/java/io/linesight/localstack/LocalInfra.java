@@ -27,9 +27,10 @@ import java.util.stream.Stream;
 
 /**
  * Starts real Kafka brokers (KRaft, jars from Maven Central: one node, or a cluster of nodes that are each broker and
- * controller) and a real redis-server as child processes on 127.0.0.1, with their data, logs and pid files in one
- * folder. Used by {@code ./run infra}, the tools and, on machines without Docker, by the tests' InfraResource.
- * Processes are named "kafka-1" ... "kafka-N" and "redis" (for {@link #kill}, {@link #restart}, {@link #freeze}).
+ * controller), a real redis-server and a real mosquitto (the MQTT broker decisions go to) as child processes on
+ * 127.0.0.1, with their data, logs and pid files in one folder. Used by {@code ./run infra}, the tools and, on machines
+ * without Docker, by the tests' InfraResource. Processes are named "kafka-1" ... "kafka-N", "redis" and "mqtt" (for
+ * {@link #kill}, {@link #restart}, {@link #freeze}).
  */
 public final class LocalInfra {
     private static final String BROKER_CLASSPATH_RESOURCE = "/linesight/kafka-broker.classpath";
@@ -38,13 +39,21 @@ public final class LocalInfra {
     private static final String CLUSTER_FILE = "cluster.properties";
 
     /** Where the servers listen; what services and tests are pointed at. */
-    public record Addresses(String kafkaBootstrap, String redisHosts) {
+    public record Addresses(String kafkaBootstrap, String redisHosts, String mqttHost, int mqttPort) {
+        /** The services' environment variables naming these servers. */
+        public Map<String, String> serviceEnvironment() {
+            return Map.of("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap, "QUARKUS_REDIS_HOSTS", redisHosts,
+                    "LINESIGHT_MQTT_HOST", mqttHost, "LINESIGHT_MQTT_PORT", Integer.toString(mqttPort));
+        }
     }
+
+    private static final String MQTT = "mqtt";
 
     private final Path dir;
     /** Client port of broker node i + 1. */
     private final List<Integer> kafkaPorts;
     private final int redisPort;
+    private final int mqttPort;
     /** SASL/PLAIN password of user "linesight" on the broker, Redis' requirepass; null = open servers. */
     private final String kafkaPassword;
     private final String redisPassword;
@@ -55,17 +64,18 @@ public final class LocalInfra {
     private List<Integer> controllerPorts;
     private String clusterId;
 
-    public LocalInfra(Path dir, List<Integer> kafkaPorts, int redisPort) {
-        this(dir, kafkaPorts, redisPort, null, null);
+    public LocalInfra(Path dir, List<Integer> kafkaPorts, int redisPort, int mqttPort) {
+        this(dir, kafkaPorts, redisPort, mqttPort, null, null);
     }
 
-    private LocalInfra(Path dir, List<Integer> kafkaPorts, int redisPort, String kafkaPassword, String redisPassword) {
+    private LocalInfra(Path dir, List<Integer> kafkaPorts, int redisPort, int mqttPort, String kafkaPassword, String redisPassword) {
         if (kafkaPorts.isEmpty()) {
             throw new IllegalArgumentException("at least one broker");
         }
         this.dir = dir.toAbsolutePath();
         this.kafkaPorts = List.copyOf(kafkaPorts);
         this.redisPort = redisPort;
+        this.mqttPort = mqttPort;
         this.kafkaPassword = kafkaPassword;
         this.redisPassword = redisPassword;
     }
@@ -75,7 +85,8 @@ public final class LocalInfra {
      * what a secured site runs. Clients need {@link #kafkaClientSettings()}; Redis' password is in the address.
      */
     public static LocalInfra secured(Path dir, String kafkaPassword, String redisPassword) {
-        return new LocalInfra(dir, List.of(ServiceProcess.freePort()), ServiceProcess.freePort(), kafkaPassword, redisPassword);
+        return new LocalInfra(dir, List.of(ServiceProcess.freePort()), ServiceProcess.freePort(), ServiceProcess.freePort(),
+                kafkaPassword, redisPassword);
     }
 
     /** Kafka client settings for this broker (empty for an open one), in Kafka's property names. */
@@ -106,7 +117,7 @@ public final class LocalInfra {
         for (int i = 0; i < brokers; i++) {
             ports.add(ServiceProcess.freePort());
         }
-        return new LocalInfra(dir, ports, ServiceProcess.freePort());
+        return new LocalInfra(dir, ports, ServiceProcess.freePort(), ServiceProcess.freePort());
     }
 
     /** The process name of broker node {@code node} (1-based; also its KRaft node id). */
@@ -122,7 +133,7 @@ public final class LocalInfra {
     public Addresses addresses() {
         String bootstrap = kafkaPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
         return new Addresses(bootstrap, redisPassword == null ? "redis://127.0.0.1:" + redisPort
-                : "redis://:" + redisPassword + "@127.0.0.1:" + redisPort);
+                : "redis://:" + redisPassword + "@127.0.0.1:" + redisPort, "127.0.0.1", mqttPort);
     }
 
     public Addresses start() throws IOException, InterruptedException {
@@ -148,6 +159,7 @@ public final class LocalInfra {
         }
         try {
             startRedis();
+            startMqtt();
             startBrokers(brokers());
         } catch (IOException | RuntimeException | InterruptedException e) {
             stop();
@@ -155,7 +167,7 @@ public final class LocalInfra {
         }
         Addresses addresses = addresses();
         Files.writeString(dir.resolve("addresses.env"), "KAFKA_BOOTSTRAP_SERVERS=" + addresses.kafkaBootstrap()
-                + "\nREDIS_HOSTS=" + addresses.redisHosts() + "\n");
+                + "\nREDIS_HOSTS=" + addresses.redisHosts() + "\nMQTT=" + addresses.mqttHost() + ":" + addresses.mqttPort() + "\n");
         return addresses;
     }
 
@@ -176,8 +188,8 @@ public final class LocalInfra {
 
     /** Sends SIGKILL to one server, as a crash would; for fault tests. */
     public void kill(String name) throws IOException {
-        if (!name.equals("redis") && !brokers().contains(name)) {
-            throw new IllegalArgumentException("no server " + name + ": use redis or one of " + brokers());
+        if (!name.equals("redis") && !name.equals(MQTT) && !brokers().contains(name)) {
+            throw new IllegalArgumentException("no server " + name + ": use redis, mqtt or one of " + brokers());
         }
         pid(name).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
     }
@@ -189,10 +201,12 @@ public final class LocalInfra {
         }
         if (name.equals("redis")) {
             startRedis();
+        } else if (name.equals(MQTT)) {
+            startMqtt();
         } else if (brokers().contains(name)) {
             startBrokers(List.of(name));
         } else {
-            throw new IllegalArgumentException("no server " + name + ": use redis or one of " + brokers());
+            throw new IllegalArgumentException("no server " + name + ": use redis, mqtt or one of " + brokers());
         }
     }
 
@@ -252,6 +266,17 @@ public final class LocalInfra {
         }
         Process process = launch("redis", command);
         awaitReady("redis", process, () -> redisAnswersPing(redisPort, redisPassword));
+    }
+
+    /** Debian's mosquitto, anonymous clients on 127.0.0.1 only, nothing persisted (the decisions' record is Kafka). */
+    private void startMqtt() throws IOException, InterruptedException {
+        String mosquitto = findOnPath("mosquitto").orElseThrow(() -> new IllegalStateException(
+                "mosquitto not found on PATH: install Debian's mosquitto (apt-get install mosquitto mosquitto-clients)"));
+        Path config = dir.resolve("mosquitto.conf");
+        Files.writeString(config, "listener " + mqttPort + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                + "log_dest stdout\nmax_queued_messages 10000\n");
+        Process process = launch(MQTT, List.of(mosquitto, "-c", config.toString()));
+        awaitReady(MQTT, process, () -> portOpen(mqttPort));
     }
 
     /**
@@ -461,7 +486,7 @@ public final class LocalInfra {
     public static void main(String[] args) throws Exception {
         if (args.length < 2 || (args.length == 4 && !args[2].equals("--brokers")) || args.length == 3 || args.length > 4) {
             System.err.println("usage: LocalInfra up|down|status DIR [--brokers N]   (ports: LINESIGHT_KAFKA_PORT, the first"
-                    + " broker's, the next ones following it; LINESIGHT_REDIS_PORT)");
+                    + " broker's, the next ones following it; LINESIGHT_REDIS_PORT, LINESIGHT_MQTT_PORT)");
             System.exit(2);
         }
         // Without --brokers, the size the folder's data has (so ./run ingest after "up --brokers 3" restarts 3), else 1.
@@ -472,14 +497,17 @@ public final class LocalInfra {
         }
         int kafkaPort = Integer.parseInt(System.getenv().getOrDefault("LINESIGHT_KAFKA_PORT", "9092"));
         int redisPort = Integer.parseInt(System.getenv().getOrDefault("LINESIGHT_REDIS_PORT", "6379"));
+        int mqttPort = Integer.parseInt(System.getenv().getOrDefault("LINESIGHT_MQTT_PORT", "1883"));
         LocalInfra infra = new LocalInfra(Path.of(args[1]),
-                IntStream.range(0, brokers).mapToObj(i -> kafkaPort + i).toList(), redisPort);
+                IntStream.range(0, brokers).mapToObj(i -> kafkaPort + i).toList(), redisPort, mqttPort);
         switch (args[0]) {
             case "up" -> {
                 Addresses addresses = infra.start();
                 System.out.println("Kafka  " + addresses.kafkaBootstrap() + "   (KRaft, " + brokers + " broker(s), logs "
                         + infra.dir.resolve("kafka-*.log") + ")");
                 System.out.println("Redis  " + addresses.redisHosts() + "   (log " + infra.dir.resolve("redis.log") + ")");
+                System.out.println("MQTT   " + addresses.mqttHost() + ":" + addresses.mqttPort() + "   (mosquitto, log "
+                        + infra.dir.resolve(MQTT + ".log") + ")");
             }
             case "down" -> {
                 List<String> stopped = infra.stop();

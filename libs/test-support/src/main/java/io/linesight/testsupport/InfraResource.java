@@ -15,8 +15,8 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.kafka.KafkaContainer;
 
 /**
- * The one source of real Kafka and Redis for tests, in this order: addresses given by environment
- * (TEST_KAFKA_BOOTSTRAP and TEST_REDIS_HOSTS) -> Testcontainers when a Docker engine answers -> local
+ * The one source of real Kafka, Redis and MQTT broker for tests, in this order: addresses given by environment
+ * (TEST_KAFKA_BOOTSTRAP, TEST_REDIS_HOSTS, TEST_MQTT_HOST and TEST_MQTT_PORT) -> Testcontainers when a Docker engine answers -> local
  * child processes ({@link LocalInfra}). Started once per test JVM and shared by every test class.
  */
 public class InfraResource implements QuarkusTestResourceLifecycleManager {
@@ -41,7 +41,8 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         LocalInfra.Addresses infra = addresses();
-        return Map.of("kafka.bootstrap.servers", infra.kafkaBootstrap(), "quarkus.redis.hosts", infra.redisHosts());
+        return Map.of("kafka.bootstrap.servers", infra.kafkaBootstrap(), "quarkus.redis.hosts", infra.redisHosts(),
+                "linesight.mqtt.host", infra.mqttHost(), "linesight.mqtt.port", Integer.toString(infra.mqttPort()));
     }
 
     @Override
@@ -52,8 +53,9 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
     private static LocalInfra.Addresses startInfra() {
         String kafka = System.getenv("TEST_KAFKA_BOOTSTRAP");
         String redis = System.getenv("TEST_REDIS_HOSTS");
-        if (kafka != null && redis != null) {
-            return new LocalInfra.Addresses(kafka, redis);
+        String mqtt = System.getenv("TEST_MQTT_HOST");
+        if (kafka != null && redis != null && mqtt != null) {
+            return new LocalInfra.Addresses(kafka, redis, mqtt, Integer.parseInt(System.getenv().getOrDefault("TEST_MQTT_PORT", "1883")));
         }
         if (dockerEngineReachable()) {
             return startContainers();
@@ -65,14 +67,18 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
         KafkaContainer kafka = new KafkaContainer("apache/kafka:4.1.2")
                 .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
         GenericContainer<?> redis = new GenericContainer<>("redis:7-alpine").withExposedPorts(6379);
+        GenericContainer<?> mqtt = new GenericContainer<>("eclipse-mosquitto:2").withExposedPorts(1883)
+                .withCommand("mosquitto", "-c", "/mosquitto-no-auth.conf");
         kafka.start();
         redis.start();
+        mqtt.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             kafka.stop();
             redis.stop();
+            mqtt.stop();
         }));
         return new LocalInfra.Addresses(kafka.getBootstrapServers(),
-                "redis://" + redis.getHost() + ":" + redis.getMappedPort(6379));
+                "redis://" + redis.getHost() + ":" + redis.getMappedPort(6379), mqtt.getHost(), mqtt.getMappedPort(1883));
     }
 
     private static LocalInfra.Addresses startLocal() {
@@ -93,10 +99,10 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
             }));
             return started;
         } catch (IOException e) {
-            throw new IllegalStateException("could not start local Kafka and Redis in " + dir, e);
+            throw new IllegalStateException("could not start local Kafka, Redis and mosquitto in " + dir, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting local Kafka and Redis", e);
+            throw new IllegalStateException("interrupted while starting local Kafka, Redis and mosquitto", e);
         }
     }
 

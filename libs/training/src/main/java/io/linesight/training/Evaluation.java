@@ -1,7 +1,9 @@
 package io.linesight.training;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.linesight.common.OperatingPoints;
 import io.linesight.common.TemperatureScaling;
+import io.linesight.common.registry.ModelManifest;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import java.util.ArrayList;
@@ -80,6 +82,16 @@ public record Evaluation(int count, double accuracy, double macroRecall, double 
     /** The temperature that calibrates these probabilities on these labels (TemperatureScaling). */
     public TemperatureScaling.Fit calibration() {
         return TemperatureScaling.fit(probabilities, labels, classes.size());
+    }
+
+    /** The OK / NG / RECHECK thresholds of these labels, on the probabilities a classifier serves at {@code temperature}. */
+    public ModelManifest.OperatingPoint operatingPoint(double temperature, OperatingPoints.Target target) {
+        int n = classes.size();
+        float[] served = probabilities.clone();
+        for (int i = 0; i < labels.length; i++) {
+            TemperatureScaling.apply(served, i * n, n, temperature);
+        }
+        return OperatingPoints.fit(served, labels, classes, target);
     }
 
     /** The figures a manifest keeps as holdout metrics. */

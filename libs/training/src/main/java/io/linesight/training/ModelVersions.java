@@ -1,5 +1,6 @@
 package io.linesight.training;
 
+import io.linesight.common.OperatingPoints;
 import io.linesight.common.TemperatureScaling;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
@@ -23,21 +24,25 @@ public final class ModelVersions {
 
     /**
      * Exports serving/ and training/ and the holdout evaluation, then publishes them as one version, with the
-     * temperature that calibrates the holdout's probabilities (none when the holdout is empty).
+     * temperature that calibrates the holdout's probabilities (none when the holdout is empty) and, when a
+     * {@code decisions} target names good classes, the OK / NG / RECHECK thresholds fitted on the calibrated holdout.
      */
     public static ModelManifest publish(RegistryPublisher publisher, String modelName, int version, int parentVersion,
-            ResNetModel model, Evaluation holdout, ModelManifest.Lineage lineage) throws IOException {
+            ResNetModel model, Evaluation holdout, ModelManifest.Lineage lineage, OperatingPoints.Target decisions)
+            throws IOException {
         ResNetSpec spec = model.spec();
         TemperatureScaling.Fit fit = holdout.calibration();
         ModelManifest.Calibration calibration = fit.count() == 0 ? null
                 : new ModelManifest.Calibration(fit.temperature(), fit.eceBefore(), fit.eceAfter(), fit.count());
+        ModelManifest.OperatingPoint operatingPoint = decisions == null ? null
+                : holdout.operatingPoint(calibration == null ? 1 : calibration.temperature(), decisions);
         return publisher.publish(modelName, version, dir -> {
             model.exportServing(dir.resolve(ModelManifest.SERVING_DIR));
             model.exportTraining(dir.resolve(ModelManifest.TRAINING_DIR));
             ModelRegistry.JSON.writeValue(dir.resolve(EVALUATION_FILE).toFile(), holdout);
         }, files -> new ModelManifest(modelName, version, parentVersion, spec.classes(), spec.inputSize(), 3,
                 new ModelManifest.Architecture(ARCHITECTURE, spec.width(), spec.cifarStem()), PREPROCESSING,
-                holdout.summary(), lineage, System.currentTimeMillis(), files, calibration));
+                holdout.summary(), lineage, System.currentTimeMillis(), files, calibration, operatingPoint));
     }
 
     public static ResNetSpec spec(ModelManifest manifest) {

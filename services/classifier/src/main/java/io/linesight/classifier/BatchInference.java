@@ -143,6 +143,9 @@ public class BatchInference {
                     Prediction.Builder answer = Prediction.newBuilder().setModelName(version.getModelName())
                             .setModelVersion(version.getVersion())
                             .addAllTopK(TopK.of(probabilities.get(i), version.getClassesList(), topK));
+                    if (model.decisions() != null) {
+                        model.decisions().apply(probabilities.get(i), answer);
+                    }
                     fresh.add(publisher.publish(answer, item.pending(), item.preprocessMicros(), inferenceMicros, false));
                     handed.add(item.pending());
                     cacheKeys.add(RedisKeys.cachedPrediction(version.getModelName(), model.manifestSha256(),

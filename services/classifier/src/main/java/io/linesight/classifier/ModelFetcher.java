@@ -5,6 +5,7 @@ import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ModelVerificationException;
+import io.linesight.common.registry.ServingPointers;
 import io.linesight.proto.ModelFile;
 import io.linesight.proto.ModelVersion;
 import java.io.IOException;
@@ -94,6 +95,11 @@ final class ModelFetcher {
         }
     }
 
+    private static boolean sameOperatingPoint(ModelManifest manifest, ModelVersion pointer) {
+        return manifest.operatingPoint() == null ? !pointer.hasOperatingPoint()
+                : pointer.getOperatingPoint().equals(ServingPointers.operatingPoint(manifest.operatingPoint()));
+    }
+
     /**
      * The serving/ files of the signed manifest in {@code dir}, after checking the signature, that the pointer says what
      * the manifest says, that every path stays inside the folder and that the version fits the size cap.
@@ -111,9 +117,9 @@ final class ModelFetcher {
                 .map(f -> ModelFile.newBuilder().setPath(f.path()).setSha256(f.sha256()).setSizeBytes(f.size()).build()).toList();
         if (manifest.version() != version || !pointer.getModelName().equals(manifest.modelName())
                 || !manifest.classes().equals(pointer.getClassesList()) || manifest.inputSize() != pointer.getInputSize()
-                || !signed.equals(pointer.getFilesList())) {
+                || !signed.equals(pointer.getFilesList()) || !sameOperatingPoint(manifest, pointer)) {
             throw new ModelRejectedException("signature", "the pointer of version " + version
-                    + " differs from its signed manifest (model, version, classes, input size or file list)");
+                    + " differs from its signed manifest (model, version, classes, input size, file list or operating point)");
         }
         for (ModelManifest.FileEntry file : manifest.files()) {
             String unsafe = ModelRegistry.unsafePath(file.path());

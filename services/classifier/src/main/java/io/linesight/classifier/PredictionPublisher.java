@@ -1,6 +1,7 @@
 package io.linesight.classifier;
 
 import io.linesight.common.Topic;
+import io.linesight.proto.Decision;
 import io.linesight.proto.Frame;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionTimings;
@@ -18,7 +19,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
  * Writes linesight.predictions (keyed by camera) and linesight.frames.dlq; each record acknowledges the frame it
- * answers once the broker has it, so the frame's offset commits only then.
+ * answers once the broker has it, so the frame's offset commits only then. Decisions also go to MQTT (DecisionPublisher).
  */
 @Startup
 @ApplicationScoped
@@ -30,11 +31,15 @@ public class PredictionPublisher {
     private final Counter predicted;
     private final Counter cachedHits;
     private final Timer produce;
+    private final DecisionPublisher decisionPublisher;
+    private final MeterRegistry registry;
 
-    PredictionPublisher(DeadLetters deadLetters, MeterRegistry registry,
+    PredictionPublisher(DeadLetters deadLetters, DecisionPublisher decisionPublisher, MeterRegistry registry,
             @Channel("predictions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> predictions,
             @Channel("frames-dlq") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) Emitter<Frame> frameDeadLetters) {
         this.deadLetters = deadLetters;
+        this.decisionPublisher = decisionPublisher;
+        this.registry = registry;
         this.predictions = predictions;
         this.frameDeadLetters = frameDeadLetters;
         this.captureToPrediction = ClassifierMetrics.timer(registry, "linesight.classifier.capture.to.prediction",
@@ -60,7 +65,18 @@ public class PredictionPublisher {
                 .setCached(cached).setPredictedAtMs(now).build();
         Relay.send(predictions, prediction, prediction.getCameraId(), null, pending.message())
                 .whenComplete((acked, failure) -> produce.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS));
+        countDecision(prediction);
+        decisionPublisher.publish(prediction, frame);
         return prediction;
+    }
+
+    /** linesight.classifier.decisions{camera, version, decision}: what the line was told, per camera and version. */
+    private void countDecision(Prediction prediction) {
+        if (prediction.getDecision() != Decision.DECISION_UNSPECIFIED) {
+            Counter.builder("linesight.classifier.decisions").description("Decisions, by camera, model version and decision")
+                    .tag("camera", prediction.getCameraId()).tag("version", Integer.toString(prediction.getModelVersion()))
+                    .tag("decision", prediction.getDecision().name()).register(registry).increment();
+        }
     }
 
     /** The frame, unchanged, to linesight.frames.dlq with the reason it could not be classified. */

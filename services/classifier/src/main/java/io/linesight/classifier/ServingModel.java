@@ -30,13 +30,16 @@ final class ServingModel {
     private static final Class<List<float[]>> PROBABILITIES = (Class<List<float[]>>) (Class<?>) List.class;
     private final ModelVersion version;
     private final String manifestSha256;
+    private final DecisionRule decisions;
     private final ZooModel<List<byte[]>, List<float[]>> model;
     private final Predictor<List<byte[]>, List<float[]>> predictor;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private ServingModel(ModelVersion version, String manifestSha256, ZooModel<List<byte[]>, List<float[]>> model) {
+    private ServingModel(ModelVersion version, String manifestSha256, DecisionRule decisions,
+            ZooModel<List<byte[]>, List<float[]>> model) {
         this.version = version;
         this.manifestSha256 = manifestSha256;
+        this.decisions = decisions;
         this.model = model;
         this.predictor = model.newPredictor();
     }
@@ -50,9 +53,12 @@ final class ServingModel {
         Path servingDir = versionDir.resolve(ModelManifest.SERVING_DIR);
         String manifestSha256;
         double temperature;
+        DecisionRule decisions;
         try {
             manifestSha256 = ModelRegistry.sha256(versionDir.resolve(ModelManifest.FILE_NAME));
-            temperature = ModelManifest.Calibration.temperatureOf(ModelRegistry.readManifest(versionDir));
+            ModelManifest manifest = ModelRegistry.readManifest(versionDir);
+            temperature = ModelManifest.Calibration.temperatureOf(manifest);
+            decisions = DecisionRule.of(manifest);
         } catch (IOException e) {
             throw new ModelRejectedException("missing_files", "cannot read the manifest of version " + version.getVersion(), e);
         }
@@ -67,7 +73,7 @@ final class ServingModel {
             throw new ModelRejectedException("unloadable", "cannot load " + servingDir + ": " + e.getMessage(), e);
         }
         checkDeclaredInput(model, version);
-        ServingModel serving = new ServingModel(version, manifestSha256, model);
+        ServingModel serving = new ServingModel(version, manifestSha256, decisions, model);
         try {
             // A mistyped signature key silently binds another signature in DJL: check what this one returns.
             int size = version.getInputSize();
@@ -125,6 +131,11 @@ final class ServingModel {
     /** SHA-256 of the version's manifest: names it in cache keys, whatever its number. */
     String manifestSha256() {
         return manifestSha256;
+    }
+
+    /** Its OK / NG / RECHECK rule; null when the version names no good class. */
+    DecisionRule decisions() {
+        return decisions;
     }
 
     /** Probabilities per image, in the order of the input. */

@@ -311,7 +311,7 @@ class ClassifierTest {
         Files.delete(to.resolve(ManifestSignature.FILE_NAME));
         ModelManifest forged = new ModelManifest(good.modelName(), version, good.parentVersion(), good.classes(), good.inputSize(),
                 good.inputChannels(), good.architecture(), good.preprocessing(), good.holdoutMetrics(), good.lineage(),
-                good.createdAtMs(), files == null ? good.files() : files, good.calibration());
+                good.createdAtMs(), files == null ? good.files() : files, good.calibration(), good.operatingPoint());
         ModelRegistry.JSON.writeValue(to.resolve(ModelManifest.FILE_NAME).toFile(), forged);
         if (key != null) {
             ManifestSignature.sign(to, key);

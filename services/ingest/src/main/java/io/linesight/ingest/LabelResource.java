@@ -1,6 +1,7 @@
 package io.linesight.ingest;
 
 import io.linesight.common.Topic;
+import io.linesight.proto.Decision;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
 import io.linesight.proto.ModelVersion;
@@ -187,6 +188,7 @@ public class LabelResource {
                 .setCameraId(frame.camera())
                 .setServedModelVersion(served == null ? 0 : served.getModelVersion())
                 .setPredictedClass(served == null || served.getTopKCount() == 0 ? "" : served.getTopK(0).getClassName())
+                .setServedDecision(served == null ? Decision.DECISION_UNSPECIFIED : served.getDecision())
                 .build();
         RecordMetadata where = publisher.send(Topic.LABELS.topicName(), label.getFrameId(), label);
         acknowledged.set(true);

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.linesight.common.RedisKeys;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.ModelVersion;
+import io.linesight.proto.Decision;
 import io.linesight.proto.Prediction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,8 +23,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * What operators should look at, kept in Redis so every ingest replica sees one queue: AUDIT frames (chosen
- * at ingest by hash, shown blind) and the lowest-confidence predictions from linesight.predictions. An item handed to
+ * What operators should look at, kept in Redis so every ingest replica sees one queue: parts the classifier decided
+ * RECHECK (a line is waiting on a human for them), AUDIT frames (chosen at ingest by hash, shown blind) and the
+ * lowest-confidence predictions from linesight.predictions. An item handed to
  * a reviewer (an operator's page: log-in and page session) is claimed for a short lease (review:claim:{frame}), so two
  * reviewers, on any replicas, are never handed the same frame at once; only the lease's end frees it.
  */
@@ -31,6 +33,7 @@ import org.jboss.logging.Logger;
 public class ReviewQueue {
     static final String AUDIT_KEY = "review:audit";
     static final String UNCERTAIN_KEY = "review:uncertain";
+    static final String RECHECK_KEY = "review:recheck";
     /** Bound on each set: the queue is a work list, not an archive. */
     private static final int MAX_ITEMS = 2000;
     /** Takes a free claim or renews the caller's own, in one step: no one can extend a claim another just took. */
@@ -56,8 +59,11 @@ public class ReviewQueue {
             end
             return 0""";
 
-    /** One item of the queue; AUDIT items carry no model answer, so operators are not anchored by it. */
-    public record Item(String frameId, String kind, String cameraId, Integer modelVersion, List<Score> topK) {
+    /**
+     * One item of the queue; AUDIT items carry no model answer, so operators are not anchored by it. {@code decision} is
+     * the prediction's (OK, NG, RECHECK), null for AUDIT items and versions that make none.
+     */
+    public record Item(String frameId, String kind, String cameraId, Integer modelVersion, List<Score> topK, String decision) {
     }
 
     public record Score(String className, float probability) {
@@ -114,7 +120,10 @@ public class ReviewQueue {
         }
     }
 
-    /** Consumes linesight.predictions: the less confident the top class, the earlier a frame is reviewed. */
+    /**
+     * Consumes linesight.predictions: RECHECK parts first, oldest first; then the less confident the top class, the
+     * earlier a frame is reviewed.
+     */
     @Incoming("predictions")
     void onPrediction(Prediction prediction) {
         if (prediction == null || prediction.getTopKCount() == 0 || prediction.getCached()) {
@@ -124,6 +133,11 @@ public class ReviewQueue {
             // Only frames this ingest can take a label for; audit frames are queued blind on arrival instead.
             FrameIndex.Entry entry = index.find(prediction.getFrameId());
             if (entry == null || entry.audit() || keys.exists(labelledKey(prediction.getFrameId()))) {
+                return;
+            }
+            if (prediction.getDecision() == Decision.RECHECK) {
+                sets.zadd(RECHECK_KEY, prediction.getPredictedAtMs(), prediction.getFrameId());
+                sets.zremrangebyrank(RECHECK_KEY, 0, -MAX_ITEMS - 1);
                 return;
             }
             sets.zadd(UNCERTAIN_KEY, prediction.getTopK(0).getProbability(), prediction.getFrameId());
@@ -142,7 +156,7 @@ public class ReviewQueue {
     }
 
     Summary summary(ModelVersion serving) {
-        long waiting = sets.zcard(AUDIT_KEY) + sets.zcard(UNCERTAIN_KEY);
+        long waiting = sets.zcard(RECHECK_KEY) + sets.zcard(AUDIT_KEY) + sets.zcard(UNCERTAIN_KEY);
         if (serving == null) {
             return new Summary(null, null, List.of(), waiting, null, null);
         }
@@ -158,41 +172,49 @@ public class ReviewQueue {
      */
     void done(String frameId, Duration keep) {
         claims.setex(labelledKey(frameId), keep.toSeconds(), "1");
+        sets.zrem(RECHECK_KEY, frameId);
         sets.zrem(AUDIT_KEY, frameId);
         sets.zrem(UNCERTAIN_KEY, frameId);
     }
 
     /**
-     * The reviewer's next items, each claimed for them: AUDIT frames first (oldest first), then the least confident
-     * predictions; expired and labelled frames are dropped, frames another reviewer holds are skipped, the reviewer's
+     * The reviewer's next items, each claimed for them: RECHECK parts first, then AUDIT frames (both oldest first), then
+     * the least confident predictions; expired and labelled frames are dropped, frames another reviewer holds are skipped, the reviewer's
      * own claims are handed out again with a fresh lease.
      */
     public List<Item> next(int limit, String reviewer) {
         List<Item> items = new ArrayList<>();
+        answered(RECHECK_KEY, limit, reviewer, items);
         for (String frameId : sets.zrange(AUDIT_KEY, 0, -1)) {
             if (items.size() >= limit) {
                 return items;
             }
             FrameIndex.Entry entry = live(frameId, AUDIT_KEY);
             if (entry != null && claim(frameId, reviewer)) {
-                items.add(new Item(frameId, "AUDIT", entry.camera(), null, null));
+                items.add(new Item(frameId, "AUDIT", entry.camera(), null, null, null));
             }
         }
-        for (String frameId : sets.zrange(UNCERTAIN_KEY, 0, -1)) {
+        answered(UNCERTAIN_KEY, limit, reviewer, items);
+        return items;
+    }
+
+    /** Adds the set's frames, shown with the model's answer, until {@code items} holds {@code limit}. */
+    private void answered(String set, int limit, String reviewer, List<Item> items) {
+        for (String frameId : sets.zrange(set, 0, -1)) {
             if (items.size() >= limit) {
-                break;
+                return;
             }
-            FrameIndex.Entry entry = live(frameId, UNCERTAIN_KEY);
+            FrameIndex.Entry entry = live(frameId, set);
             if (entry == null || entry.audit()) {
                 continue;
             }
             Prediction prediction = firstPrediction(frameId);
             if (prediction != null && claim(frameId, reviewer)) {
                 items.add(new Item(frameId, "REVIEW", entry.camera(), prediction.getModelVersion(),
-                        prediction.getTopKList().stream().map(ReviewQueue::score).toList()));
+                        prediction.getTopKList().stream().map(ReviewQueue::score).toList(),
+                        prediction.getDecision() == Decision.DECISION_UNSPECIFIED ? null : prediction.getDecision().name()));
             }
         }
-        return items;
     }
 
     private boolean claim(String frameId, String reviewer) {

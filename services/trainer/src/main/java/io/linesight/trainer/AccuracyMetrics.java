@@ -1,7 +1,9 @@
 package io.linesight.trainer;
 
+import io.linesight.proto.Decision;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
+import io.linesight.proto.OperatingPoint;
 import io.linesight.service.ServingPointerChanged;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -9,6 +11,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
@@ -18,18 +21,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Online accuracy from each Label's own fields: the version that served the frame, its predicted class, the
  * operator's class, the source and the camera. The first label per (frame, source) counts; a later one that
  * disagrees is a conflict. AUDIT labels give the unbiased accuracy per version; the accuracy of the serving
- * version and of the one it replaced are also gauges (role serving/previous), what alerts compare.
+ * version and of the one it replaced are also gauges (role serving/previous), what alerts compare. With good classes
+ * configured, AUDIT labels also count the served decisions by the part's true kind (good or defect): the observed
+ * escape and false-reject rates, beside the serving operating point's estimates (linesight.decisions.estimated).
  */
 @ApplicationScoped
 public class AccuracyMetrics {
     static final String LABELS = "linesight.accuracy.labels";
     static final String CORRECT = "linesight.accuracy.correct";
     static final String CONFUSION = "linesight.accuracy.confusion";
+    static final String DECISIONS = "linesight.accuracy.decisions";
     /** Versions whose series are kept: the serving and previous ones and the newest scored ones, this many in all. */
     private static final int VERSIONS_KEPT = 4;
     private static final int FIRST_LABELS_REMEMBERED = 200_000;
@@ -49,8 +56,25 @@ public class AccuracyMetrics {
     /** Versions in the order they were announced as serving, newest last ({@value #VERSIONS_KEPT} at most). */
     private final Deque<Integer> servingHistory = new ArrayDeque<>();
 
-    AccuracyMetrics(MeterRegistry registry) {
+    private final Set<String> goodClasses;
+    /** The serving pointer's operating point, null while it has none. */
+    private volatile OperatingPoint servingPoint;
+
+    @Inject
+    AccuracyMetrics(MeterRegistry registry, TrainerConfig config) {
+        this(registry, config.goodClasses().orElse(Set.of()));
+    }
+
+    AccuracyMetrics(MeterRegistry registry, Set<String> goodClasses) {
         this.registry = registry;
+        this.goodClasses = goodClasses;
+        Map<String, ToDoubleFunction<OperatingPoint>> estimates = Map.of("escape_rate", OperatingPoint::getEscapeRate,
+                "escape_upper_bound", OperatingPoint::getEscapeUpperBound, "escape_target", OperatingPoint::getEscapeTarget,
+                "false_reject_rate", OperatingPoint::getFalseRejectRate, "recheck_share", OperatingPoint::getRecheckShare);
+        estimates.forEach((figure, read) -> Gauge.builder("linesight.decisions.estimated", this,
+                        m -> m.servingPoint == null ? Double.NaN : read.applyAsDouble(m.servingPoint))
+                .tag("figure", figure).description("The serving version's operating point, as fitted on its AUDIT holdout")
+                .register(registry));
         for (String role : new String[] {"serving", "previous"}) {
             Gauge.builder("linesight.accuracy.audit.ratio", this, m -> m.auditAccuracy(role.equals("serving") ? m.servingVersion() : m.previousVersion()))
                     .tag("role", role).description("AUDIT accuracy of the serving version and of the one before it (NaN below "
@@ -87,6 +111,12 @@ public class AccuracyMetrics {
             totals[0]++;
             totals[1] += right ? 1 : 0;
         }
+        if (label.getSource() == LabelSource.AUDIT && label.getServedDecision() != Decision.DECISION_UNSPECIFIED
+                && !goodClasses.isEmpty()) {
+            Counter.builder(DECISIONS).tags("version", version, "camera", label.getCameraId(), "truth",
+                    goodClasses.contains(label.getLabel()) ? "good" : "defect", "decision", label.getServedDecision().name())
+                    .description("AUDIT labels by the served decision and the part's true kind").register(registry).increment();
+        }
         Counter.builder(CONFUSION).tags("version", version, "source", source, "true_class", label.getLabel(),
                 "predicted_class", label.getPredictedClass()).description("Confusion counts by served version")
                 .register(registry).increment();
@@ -94,6 +124,7 @@ public class AccuracyMetrics {
 
     /** A new serving version (from linesight.model-versions): the one before it becomes "previous"; old versions' series go. */
     void onPointer(@Observes ServingPointerChanged changed) {
+        servingPoint = changed.pointer().hasOperatingPoint() ? changed.pointer().getOperatingPoint() : null;
         servingChanged(changed.pointer().getVersion());
     }
 
@@ -165,6 +196,6 @@ public class AccuracyMetrics {
 
     private static boolean isPerVersion(Meter meter) {
         String name = meter.getId().getName();
-        return (name.equals(LABELS) || name.equals(CORRECT) || name.equals(CONFUSION)) && meter.getId().getTag("version") != null;
+        return (name.equals(LABELS) || name.equals(CORRECT) || name.equals(CONFUSION) || name.equals(DECISIONS)) && meter.getId().getTag("version") != null;
     }
 }

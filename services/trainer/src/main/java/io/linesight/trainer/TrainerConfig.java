@@ -1,8 +1,12 @@
 package io.linesight.trainer;
 
+import io.linesight.common.Defaults;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 
 /** linesight.trainer.*: when and how to fine-tune; values and why in application.properties. */
 @ConfigMapping(prefix = "linesight.trainer")
@@ -54,4 +58,15 @@ public interface TrainerConfig {
 
     /** How long a holder may miss heartbeats before a standby takes the lease. */
     Duration leaseTimeout();
+
+    /** Classes of good parts: each promoted version gets OK / NG / RECHECK thresholds (OperatingPoints); none = no decisions. */
+    Optional<Set<String>> goodClasses();
+
+    /** The share of defective parts that may be called OK. */
+    @WithDefault(Defaults.ESCAPE_TARGET)
+    double escapeTarget();
+
+    /** The confidence of the escape rate's upper bound that must meet the target. */
+    @WithDefault(Defaults.ESCAPE_CONFIDENCE)
+    double escapeConfidence();
 }

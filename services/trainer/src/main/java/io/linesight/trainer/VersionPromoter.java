@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.OperatingPoints;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
@@ -25,6 +26,7 @@ import org.jboss.logging.Logger;
  * linesight.model-versions through the trainer lease's fenced producer, waiting for the commit. A crash between the two
  * leaves an unserved version, never a pointer to a missing one. Only the replica holding the lease publishes; on a
  * shared registry volume the version folder's atomic creation makes a number taken twice fail for the second writer.
+ * Each version carries the OK / NG / RECHECK thresholds fitted on its AUDIT holdout when good classes are configured.
  * Registry retention (RegistryRetention) follows each promotion.
  */
 @Startup
@@ -42,6 +44,9 @@ public class VersionPromoter {
 
     private final RegistryConfig registryConfig;
 
+    /** What each version's thresholds are fitted for; null when no good class is configured. */
+    private final OperatingPoints.Target decisions;
+
     VersionPromoter(RegistryConfig registry, TrainerConfig trainer, ServingPointerTracker serving,
             TrainerLease lease) throws IOException {
         this.registryConfig = registry;
@@ -51,6 +56,8 @@ public class VersionPromoter {
         this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
         this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
         this.lease = lease;
+        this.decisions = trainer.goodClasses().filter(g -> !g.isEmpty())
+                .map(g -> new OperatingPoints.Target(g, trainer.escapeTarget(), trainer.escapeConfidence())).orElse(null);
     }
 
     ModelRegistry registry() {
@@ -70,7 +77,8 @@ public class VersionPromoter {
         String model = parent.getModelName();
         RegistryPublisher publisher = new RegistryPublisher(models, signingKey);
         int version = publisher.nextVersion(model);
-        ModelManifest manifest = ModelVersions.publish(publisher, model, version, parent.getVersion(), candidate, score, lineage);
+        ModelManifest manifest = ModelVersions.publish(publisher, model, version, parent.getVersion(), candidate, score, lineage,
+                decisions);
         if (!parent.equals(serving.serving())) {
             LOG.warnf("Version %d of %s stays unserved: the serving pointer changed while it was published", version, model);
             return OptionalInt.empty();
@@ -78,6 +86,10 @@ public class VersionPromoter {
         ModelVersion next = ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING);
         lease.publish(next);
         LOG.infof("Promoted %s version %d on %s (%s)", model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
+        if (manifest.operatingPoint() != null) {
+            LOG.infof("Operating point of %s version %d on its AUDIT holdout: %s", model, version,
+                    OperatingPoints.describe(manifest.operatingPoint()));
+        }
         applyRetention(model, version);
         return OptionalInt.of(version);
     }

@@ -188,7 +188,7 @@ class TrainerTest {
         ResNetSpec spec = new ResNetSpec(CLASSES, 32, 8, true);
         try (ResNetModel model = ResNetModel.create(spec, 1, 2)) {
             ModelVersions.publish(new RegistryPublisher(new ModelRegistry(registry)), MODEL, 1, 0, model,
-                    Evaluation.fromConfusion(CLASSES, new int[3][3]), new ModelManifest.Lineage(0, List.of(), "untrained", null));
+                    Evaluation.fromConfusion(CLASSES, new int[3][3]), new ModelManifest.Lineage(0, List.of(), "untrained", null), null);
         }
     }
 

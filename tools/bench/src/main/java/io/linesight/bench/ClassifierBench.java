@@ -389,8 +389,8 @@ public final class ClassifierBench {
                 .redirectOutput(work.resolve("classifier.log").toFile());
         builder.environment().putAll(keys.env());
         builder.environment().put("LINESIGHT_CLASSIFIER_REGISTRY_URLS", registry.toAbsolutePath().toUri().toString());
-        builder.environment().putAll(Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(), "QUARKUS_REDIS_HOSTS",
-                infra.redisHosts(), "LINESIGHT_MODEL_NAME", MODEL, "QUARKUS_HTTP_PORT", Integer.toString(httpPort),
+        builder.environment().putAll(infra.serviceEnvironment());
+        builder.environment().putAll(Map.of("LINESIGHT_MODEL_NAME", MODEL, "QUARKUS_HTTP_PORT", Integer.toString(httpPort),
                 "LINESIGHT_CLASSIFIER_MODEL_CACHE", work.resolve("model-cache").toString(), "OPT_OUT_TRACKING", "true",
                 "LINESIGHT_CLASSIFIER_BATCH_SIZE", Integer.toString(batchSize),
                 "TF_CPP_MIN_LOG_LEVEL", "2"));

@@ -351,7 +351,8 @@ final class VersionFaults {
 
     private static ModelManifest with(ModelManifest m, int version, List<String> classes, int inputSize, List<ModelManifest.FileEntry> files) {
         return new ModelManifest(m.modelName(), version, m.version(), classes, inputSize, m.inputChannels(), m.architecture(),
-                m.preprocessing(), m.holdoutMetrics(), m.lineage(), System.currentTimeMillis(), files, m.calibration());
+                m.preprocessing(), m.holdoutMetrics(), m.lineage(), System.currentTimeMillis(), files, m.calibration(),
+                m.operatingPoint());
     }
 
     private static void flipByte(Path file) throws IOException {

@@ -22,7 +22,8 @@ public record ModelManifest(
         Lineage lineage,
         long createdAtMs,
         List<FileEntry> files,
-        Calibration calibration) {
+        Calibration calibration,
+        OperatingPoint operatingPoint) {
 
     public static final String FILE_NAME = "manifest.json";
     /** Inference-only SavedModel the classifier loads. */
@@ -70,5 +71,15 @@ public record ModelManifest(
             Calibration c = manifest.calibration();
             return c == null || !(c.temperature() > 0) || Double.isInfinite(c.temperature()) ? 1 : c.temperature();
         }
+    }
+
+    /**
+     * OK / NG / RECHECK thresholds fitted on the holdout (io.linesight.common.OperatingPoints), on calibrated
+     * probabilities. Null when the version names no good class: its predictions carry no decision.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record OperatingPoint(List<String> goodClasses, Map<String, Double> thresholds, double escapeTarget,
+            double confidence, int auditDefects, int auditGoods, int escapes, double escapeRate, double escapeUpperBound,
+            double falseRejectRate, double recheckShare, double argmaxEscapeRate, boolean boundMet, int defectsNeeded) {
     }
 }

@@ -5,6 +5,7 @@ import io.linesight.proto.ModelFile;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.OffsetRange;
+import io.linesight.proto.OperatingPoint;
 
 /** The serving pointer of a registry version, as written to linesight.model-versions. */
 public final class ServingPointers {
@@ -35,6 +36,18 @@ public final class ServingPointers {
             }
             builder.setLineage(lineage);
         }
+        if (manifest.operatingPoint() != null) {
+            builder.setOperatingPoint(operatingPoint(manifest.operatingPoint()));
+        }
         return builder.build();
+    }
+
+    /** A manifest's operating point as the pointer carries it. */
+    public static OperatingPoint operatingPoint(ModelManifest.OperatingPoint p) {
+        return OperatingPoint.newBuilder().addAllGoodClasses(p.goodClasses()).putAllThresholds(p.thresholds())
+                .setEscapeTarget(p.escapeTarget()).setConfidence(p.confidence()).setAuditDefects(p.auditDefects())
+                .setAuditGoods(p.auditGoods()).setEscapes(p.escapes()).setEscapeRate(p.escapeRate())
+                .setEscapeUpperBound(p.escapeUpperBound()).setFalseRejectRate(p.falseRejectRate()).setRecheckShare(p.recheckShare())
+                .setArgmaxEscapeRate(p.argmaxEscapeRate()).setBoundMet(p.boundMet()).setDefectsNeeded(p.defectsNeeded()).build();
     }
 }

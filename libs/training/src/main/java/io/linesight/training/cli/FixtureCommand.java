@@ -35,7 +35,7 @@ final class FixtureCommand implements Callable<Integer> {
         for (int version = 1; version <= 3; version++) {
             long seed = version == 3 ? 1 : version;
             try (ResNetModel model = ResNetModel.create(SPEC, seed, 2)) {
-                ModelVersions.publish(publisher, registry.model, version, 0, model, untrained, lineage);
+                ModelVersions.publish(publisher, registry.model, version, 0, model, untrained, lineage, null);
             }
         }
         Path weights = registry.open().versionDir(registry.model, 3).resolve("serving/variables/variables.data-00000-of-00001");

@@ -1,5 +1,6 @@
 package io.linesight.training.cli;
 
+import io.linesight.common.OperatingPoints;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.Evaluation;
@@ -38,6 +39,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     SigningOptions signing;
+
+    @Mixin
+    DecisionOptions decisions;
 
     @Option(names = "--data", required = true, description = "Image folder to train on.")
     Path data;
@@ -178,7 +182,8 @@ final class TrainCommand implements Callable<Integer> {
             RegistryPublisher publisher = new RegistryPublisher(models, signing.keyOrNull());
             int version = publisher.nextVersion(registry.model);
             ModelManifest manifest = ModelVersions.publish(publisher, registry.model, version, parent, model, holdout,
-                    new ModelManifest.Lineage(train.size(), List.of(), data.toAbsolutePath().normalize().toString(), null));
+                    new ModelManifest.Lineage(train.size(), List.of(), data.toAbsolutePath().normalize().toString(), null),
+                    decisions.targetOrNull());
             double wallSeconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("published %s version %d in %s: validation accuracy %.4f, macro-recall %.4f, %.1f min%n",
                     registry.model, manifest.version(), models.versionDir(registry.model, version), holdout.accuracy(),
@@ -187,6 +192,9 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.printf("calibration: temperature %.3f on %d validation images, expected calibration error %.4f -> %.4f%n",
                         manifest.calibration().temperature(), manifest.calibration().fittedOn(), manifest.calibration().eceBefore(),
                         manifest.calibration().eceAfter());
+            }
+            if (manifest.operatingPoint() != null) {
+                System.out.println("operating point on the validation set: " + OperatingPoints.describe(manifest.operatingPoint()));
             }
             System.out.println("evaluation: " + models.versionDir(registry.model, version).resolve(ModelVersions.EVALUATION_FILE));
             if (!noReport) {

@@ -83,7 +83,7 @@ class RegistryPublisherTest {
 
     private void publish(RegistryPublisher publisher, int version, RegistryPublisher.ArtifactWriter writer) throws IOException {
         publisher.publish("m", version, writer, files -> new ModelManifest("m", version, 0, List.of("a", "b"), 32, 3, arch,
-                null, Map.of(), null, 0, files, null));
+                null, Map.of(), null, 0, files, null, null));
     }
 
     private static void write(Path file, String content) throws IOException {
