@@ -20,7 +20,10 @@ import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
 import io.linesight.common.registry.SigningKeys;
 import io.linesight.localstack.ImageSamples;
+import io.linesight.localstack.LocalInfra;
+import io.linesight.localstack.MqttSubscription;
 import io.linesight.proto.ClassScore;
+import io.linesight.proto.Decision;
 import io.linesight.proto.Frame;
 import io.linesight.proto.FrameDeserializer;
 import io.linesight.proto.MalformedRecords;
@@ -59,6 +62,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -74,6 +78,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClassifierTest {
     private static final String MODEL = "fixture";
+    private static final String LINE = "line-7";
     private static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static TopicWriter writer;
@@ -302,6 +307,87 @@ class ClassifierTest {
         assertEquals(46, awaitPredictions(Set.of(frame)).get(frame).getModelVersion());
     }
 
+    @Test
+    @Order(9)
+    void decisionsFollowTheOperatingPointAndReachTheLineOverMqttWhileTheBrokerComesAndGoes() throws Exception {
+        // Version 46 serves: version 2's files, whose manifest carries thresholds fitted on NEU images (crazing = good).
+        ModelManifest.OperatingPoint point = ModelRegistry.readManifest(Path.of(System.getProperty("test.fixture.registry"))
+                .resolve(MODEL).resolve("2")).operatingPoint();
+        assertEquals(List.of("crazing"), point.goodClasses());
+        LocalInfra.Addresses infra = InfraResource.addresses();
+        List<String> frames = new ArrayList<>();
+        Map<String, Prediction> predictions;
+        try (MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), "linesight/+/+/decision")) {
+            for (int i = 0; i < 30; i++) {
+                frames.add(sendFrame("cam-d" + (i % 2), ImageSamples.neuImage(CLASSES.get(i % 3), 150 + i)).frameId());
+            }
+            predictions = awaitPredictions(new HashSet<>(frames));
+            Map<String, MqttSubscription.Received> heard = new HashMap<>();
+            line.await(m -> frames.contains(frameIdOf(m)), frames.size(), WAIT).forEach(m -> heard.put(frameIdOf(m), m));
+            assertEquals(new HashSet<>(frames), heard.keySet(), "every decision reached the MQTT subscriber");
+            for (Prediction p : predictions.values()) {
+                ClassScore top = p.getTopK(0);
+                double threshold = point.thresholds().get(top.getClassName());
+                Decision expected = top.getProbability() < threshold ? Decision.RECHECK
+                        : top.getClassName().equals("crazing") ? Decision.OK : Decision.NG;
+                assertEquals(expected, p.getDecision(), "decision of " + p);
+                assertEquals(top.getClassName(), p.getDecisionClass());
+                assertEquals((float) threshold, p.getDecisionThreshold());
+                assertEquals(0.05, p.getEscapeTarget());
+                MqttSubscription.Received message = heard.get(p.getFrameId());
+                assertEquals("linesight/" + LINE + "/" + p.getCameraId() + "/decision", message.topic());
+                assertTrue(message.payload().contains("\"decision\":\"" + expected.name() + "\""), message.payload());
+                assertTrue(message.payload().contains("\"version\":46"), message.payload());
+            }
+        }
+        given().get("/q/metrics").then().body(containsString("linesight_classifier_decisions_total{camera=\"cam-d0\""));
+
+        // The MQTT broker dies: frames are still classified, with decisions, on Kafka; MQTT sends are retried, then dropped.
+        LocalInfra local = InfraResource.localInfra().orElse(null);
+        Assumptions.assumeTrue(local != null, "the MQTT broker is not this JVM's to kill");
+        double droppedBefore = mqttOutcome("dropped");
+        local.kill("mqtt");
+        while (local.isRunning("mqtt")) {
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        List<String> during = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            during.add(sendFrame("cam-d0", ImageSamples.neuImage(CLASSES.get(i % 3), 190 + i)).frameId());
+        }
+        awaitPredictions(new HashSet<>(during)).values()
+                .forEach(p -> assertTrue(p.getDecision() != Decision.DECISION_UNSPECIFIED, "decided without MQTT: " + p));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (mqttOutcome("dropped") < droppedBefore + during.size() && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        assertEquals(droppedBefore + during.size(), mqttOutcome("dropped"), "each decision MQTT did not take is counted once");
+        assertTrue(mqttOutcome("retried") > 0, "sends were retried before being dropped");
+
+        // Back: the client reconnects on its own and decisions flow again.
+        local.restart("mqtt");
+        try (MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), "linesight/+/+/decision")) {
+            TimeUnit.SECONDS.sleep(2);
+            List<String> after = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                after.add(sendFrame("cam-d1", ImageSamples.neuImage(CLASSES.get(i % 3), 200 + i)).frameId());
+            }
+            assertEquals(after.size(), line.await(m -> after.contains(frameIdOf(m)), after.size(), WAIT).size(),
+                    "decisions reach MQTT again after the broker's restart");
+        }
+    }
+
+    private static String frameIdOf(MqttSubscription.Received message) {
+        Matcher m = Pattern.compile("\"frame_id\":\"([^\"]+)\"").matcher(message.payload());
+        return m.find() ? m.group(1) : "";
+    }
+
+    /** linesight_classifier_decisions_mqtt_total{outcome}. */
+    private static double mqttOutcome(String outcome) {
+        Matcher m = Pattern.compile("linesight_classifier_decisions_mqtt_total\\{outcome=\"" + outcome + "\"} ([0-9.E]+)")
+                .matcher(given().get("/q/metrics").then().extract().asString());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     /** A copy of version folder {@code from} at {@code to} as {@code version} listing {@code files}, signed by {@code key} (none: unsigned). */
     private static ModelManifest forge(Path from, Path to, int version, List<ModelManifest.FileEntry> files,
             SigningKeys.SigningKey key) throws IOException {
@@ -363,7 +449,7 @@ class ClassifierTest {
     private static Sent sendFrame(String camera, byte[] image, String claimedSha256) {
         String id = UUID.randomUUID().toString();
         long now = System.currentTimeMillis();
-        Frame frame = Frame.newBuilder().setFrameId(id).setCameraId(camera).setContentType("image/jpeg")
+        Frame frame = Frame.newBuilder().setFrameId(id).setCameraId(camera).setLineId(LINE).setContentType("image/jpeg")
                 .setImage(ByteString.copyFrom(image)).setSha256(claimedSha256).setCapturedAtMs(now).setReceivedAtMs(now)
                 .build();
         return new Sent(id, camera, writer.send(Topic.FRAMES.topicName(), camera, frame.toByteArray()));

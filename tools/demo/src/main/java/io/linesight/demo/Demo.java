@@ -8,6 +8,7 @@ import io.linesight.localstack.Credentials;
 import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.ServiceProcess;
+import io.linesight.proto.Decision;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
 import java.net.URI;
@@ -80,6 +81,14 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the split and the stream order (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--good-classes", split = ",", defaultValue = "crazing", description = {"Classes that count as good parts for"
+            + " OK / NG / RECHECK (default: ${DEFAULT-VALUE}:", "NEU holds only defect classes, so one stands in for good)."})
+    List<String> goodClasses;
+
+    @Option(names = "--escape-target", defaultValue = "0.02", description = "Share of defective parts that may be called OK"
+            + " (default: ${DEFAULT-VALUE}; the demo's audit is too small to show the services' 0.005).")
+    double escapeTarget;
+
     @Option(names = "--work", defaultValue = ".demo", description = "Folder for infrastructure, registry, logs and reports (default: ${DEFAULT-VALUE}).")
     Path work;
 
@@ -127,7 +136,8 @@ public final class Demo implements Callable<Integer> {
                 System.out.println("bootstrap: training version 1 on the labelled share (kept for the next run)");
                 ServiceProcess.trainingCliInteractive("train", "--data", split.bootstrapDir().toString(), "--registry",
                         registry.toString(), "--model", MODEL, "--epochs", "15", "--input-size", "64", "--width", "16",
-                        "--stem", "imagenet", "--val-fraction", "0.2", "--lr", "0.05", "--report", work.resolve("bootstrap-report").toString());
+                        "--stem", "imagenet", "--val-fraction", "0.2", "--lr", "0.05", "--report", work.resolve("bootstrap-report").toString(),
+                        "--good-classes", String.join(",", goodClasses), "--escape-target", Double.toString(escapeTarget));
             }
             int bootstrapVersion = new ModelRegistry(registry).versions(MODEL).get(0);
             int newestBefore = Collections.max(new ModelRegistry(registry).versions(MODEL));
@@ -137,7 +147,8 @@ public final class Demo implements Callable<Integer> {
 
             system = LineSightSystem.launch(MODEL, addresses, work, bootstrapVersion, Map.of("LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "60",
                     "LINESIGHT_TRAINER_MIN_HOLDOUT", "30", "LINESIGHT_TRAINER_CHECK_INTERVAL", "5s", "LINESIGHT_TRAINER_MAX_INTERVAL", "2m",
-                    "LINESIGHT_TRAINER_EPOCHS", "8", "LINESIGHT_TRAINER_LEARNING_RATE", "0.02"),
+                    "LINESIGHT_TRAINER_EPOCHS", "8", "LINESIGHT_TRAINER_LEARNING_RATE", "0.02",
+                    "LINESIGHT_TRAINER_GOOD_CLASSES", String.join(",", goodClasses), "LINESIGHT_TRAINER_ESCAPE_TARGET", Double.toString(escapeTarget)),
                     Map.of("LINESIGHT_AUDIT_RATE", Double.toString(auditRate)), Map.of());
             ServiceProcess ingest = system.ingest;
             ServiceProcess trainer = system.trainer;
@@ -181,8 +192,13 @@ public final class Demo implements Callable<Integer> {
             figures.put("bootstrapMacroRecall", bootstrapScore.get("macroRecall").asDouble());
             figures.put("finalMacroRecall", finalScore.get("macroRecall").asDouble());
             figures.put("recentAuditAccuracy", timeline.recentAuditAccuracy(100));
+            figures.put("goodClasses", goodClasses);
+            figures.put("escapeTarget", escapeTarget);
+            for (String decision : List.of("OK", "NG", "RECHECK")) {
+                figures.put("decisions" + decision, timeline.decisions(decision));
+            }
             Path report = Report.write(work.resolve("report-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
-                    timeline, figures, finalScore);
+                    timeline, figures, finalScore, escapeTarget);
             System.out.printf("%nnever-streamed slice (%d images): bootstrap v%d accuracy %.3f -> final v%d accuracy %.3f%n",
                     split.holdoutCount(), bootstrapVersion, bootstrapScore.get("accuracy").asDouble(), finalVersion,
                     finalScore.get("accuracy").asDouble());
@@ -320,7 +336,8 @@ public final class Demo implements Callable<Integer> {
                     }
                     timeline.add(new Timeline.Observed(p.getPredictedAtMs(), p.getModelVersion(),
                             label.equals(p.getTopK(0).getClassName()), audited.getOrDefault(p.getFrameId(), false),
-                            p.getPredictedAtMs() - sentAt.getOrDefault(p.getFrameId(), p.getPredictedAtMs())));
+                            p.getPredictedAtMs() - sentAt.getOrDefault(p.getFrameId(), p.getPredictedAtMs()),
+                            p.getDecision() == Decision.DECISION_UNSPECIFIED ? "" : p.getDecision().name(), goodClasses.contains(label)));
                 }
             }
         }
@@ -340,9 +357,11 @@ public final class Demo implements Callable<Integer> {
         }
         long elapsed = (System.currentTimeMillis() - timeline.startMs()) / 1000;
         double audit = timeline.recentAuditAccuracy(100);
-        return String.format("t+%3ds (%3ds left) | sent %5d classified %5d (%.1f/s) | serving v%d | audit accuracy (last 100) %s | labels %d/%d%s",
+        return String.format("t+%3ds (%3ds left) | sent %5d classified %5d (%.1f/s) | OK %d NG %d RECHECK %d | serving v%d"
+                + " | audit accuracy (last 100) %s | labels %d/%d%s",
                 elapsed, Math.max(0, (endMs - System.currentTimeMillis()) / 1000), sent.get(), timeline.count(),
-                timeline.count() / (double) Math.max(1, elapsed), timeline.servingVersion(),
+                timeline.count() / (double) Math.max(1, elapsed), timeline.decisions("OK"), timeline.decisions("NG"),
+                timeline.decisions("RECHECK"), timeline.servingVersion(),
                 Double.isNaN(audit) ? "–" : String.format("%.2f", audit), labelled.size(), budget, training);
     }
 

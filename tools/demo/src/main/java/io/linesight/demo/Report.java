@@ -24,9 +24,11 @@ final class Report {
     private Report() {
     }
 
-    static Path write(Path dir, Timeline timeline, Map<String, Object> figures, JsonNode finalEvaluation) throws IOException {
+    static Path write(Path dir, Timeline timeline, Map<String, Object> figures, JsonNode finalEvaluation, double escapeTarget)
+            throws IOException {
         Files.createDirectories(dir);
         accuracyChart(timeline).ifPresent(chart -> Charts.savePng(chart, dir.resolve("accuracy.png")));
+        Charts.savePng(decisionChart(timeline, escapeTarget), dir.resolve("decisions.png"));
         List<XYChart> throughputAndLatency = throughputAndLatencyCharts(timeline);
         Charts.savePng(throughputAndLatency.get(0), dir.resolve("throughput.png"));
         Charts.savePng(throughputAndLatency.get(1), dir.resolve("latency.png"));
@@ -35,6 +37,7 @@ final class Report {
         }
         return ReportFolder.write(dir, "LineSight demo report", figures, figures, List.of(
                 new ReportFolder.Section("Accuracy over time (version changes marked)", "accuracy.png"),
+                new ReportFolder.Section("Decisions: escape and false-reject rates over time, with the target", "decisions.png"),
                 new ReportFolder.Section("Final version on the never-streamed slice", "confusion.png"),
                 new ReportFolder.Section("Throughput", "throughput.png"),
                 new ReportFolder.Section("Latency", "latency.png")));
@@ -71,6 +74,51 @@ final class Report {
         }
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
         return Optional.of(chart);
+    }
+
+    /**
+     * Escape rate (defective parts decided OK, of the defective parts) and false-reject rate (good parts decided NG, of
+     * the good ones) in 60 s windows, from the demo's ground truth of every frame, beside the escape target.
+     */
+    private static XYChart decisionChart(Timeline timeline, double escapeTarget) {
+        List<Timeline.Observed> decided = timeline.predictions().stream().filter(o -> !o.decision().isEmpty()).toList();
+        List<Double> t = new ArrayList<>();
+        List<Double> escapes = new ArrayList<>();
+        List<Double> falseRejects = new ArrayList<>();
+        List<Double> rechecks = new ArrayList<>();
+        long window = 60_000;
+        if (!decided.isEmpty()) {
+            long end = decided.get(decided.size() - 1).atMs();
+            for (long to = timeline.startMs() + window; to < end + window; to += window / 3) {
+                long last = to;
+                List<Timeline.Observed> in = decided.stream().filter(o -> o.atMs() >= last - window && o.atMs() < last).toList();
+                List<Timeline.Observed> defects = in.stream().filter(o -> !o.good()).toList();
+                List<Timeline.Observed> goods = in.stream().filter(Timeline.Observed::good).toList();
+                t.add((to - timeline.startMs()) / 1000.0);
+                escapes.add(share(defects, "OK"));
+                falseRejects.add(share(goods, "NG"));
+                rechecks.add(share(in, "RECHECK"));
+            }
+        }
+        if (t.isEmpty()) {
+            t.add(0.0);
+            escapes.add(0.0);
+            falseRejects.add(0.0);
+            rechecks.add(0.0);
+        }
+        XYChart chart = new XYChartBuilder().width(1000).height(380).title("Decisions (60 s windows, every frame's true class)")
+                .xAxisTitle("seconds").yAxisTitle("rate").build();
+        chart.addSeries("escape rate (defect called OK)", t, escapes).setMarker(SeriesMarkers.CIRCLE);
+        chart.addSeries("false-reject rate (good called NG)", t, falseRejects).setMarker(SeriesMarkers.DIAMOND);
+        chart.addSeries("RECHECK share", t, rechecks).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("escape target", List.of(t.get(0), t.get(t.size() - 1)), List.of(escapeTarget, escapeTarget))
+                .setMarker(SeriesMarkers.NONE).setLineColor(Color.RED);
+        chart.getStyler().setYAxisMin(0.0);
+        return chart;
+    }
+
+    private static double share(List<Timeline.Observed> of, String decision) {
+        return of.isEmpty() ? Double.NaN : of.stream().filter(o -> o.decision().equals(decision)).count() / (double) of.size();
     }
 
     /** Predictions per second and capture-to-prediction latency (p50, p99) in 10 s windows, each on its own chart. */

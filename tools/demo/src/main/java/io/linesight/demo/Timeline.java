@@ -5,7 +5,8 @@ import java.util.List;
 
 /** Everything the demo observed, in time order: predictions (with ground truth) and version changes. */
 final class Timeline {
-    record Observed(long atMs, int version, boolean correct, boolean audit, long latencyMs) {
+    /** One prediction; {@code decision} is OK, NG or RECHECK (empty when the version makes none), {@code good} the truth. */
+    record Observed(long atMs, int version, boolean correct, boolean audit, long latencyMs, String decision, boolean good) {
     }
 
     record VersionChange(long atMs, int version) {
@@ -45,6 +46,11 @@ final class Timeline {
         List<Observed> audits = predictions.stream().filter(Observed::audit).toList();
         List<Observed> recent = audits.subList(Math.max(0, audits.size() - n), audits.size());
         return recent.isEmpty() ? Double.NaN : recent.stream().filter(Observed::correct).count() / (double) recent.size();
+    }
+
+    /** Predictions per decision (OK, NG, RECHECK) so far. */
+    synchronized long decisions(String decision) {
+        return predictions.stream().filter(o -> o.decision().equals(decision)).count();
     }
 
     synchronized int count() {
