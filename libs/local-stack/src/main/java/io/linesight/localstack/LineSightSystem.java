@@ -15,6 +15,9 @@ import java.util.Map;
  */
 public final class LineSightSystem implements AutoCloseable {
     public static final List<String> CLASSES = List.of("crazing", "inclusion", "scratches");
+    /** The class these systems count as good parts (NEU has only defects: one stands in), and their escape target. */
+    public static final String GOOD_CLASS = "crazing";
+    static final String ESCAPE_TARGET = "0.05";
     public static final Duration WAIT = Duration.ofMinutes(3);
 
     public final ServiceProcess ingest;
@@ -68,9 +71,14 @@ public final class LineSightSystem implements AutoCloseable {
         if (!Files.exists(registry.resolve(model).resolve("1"))) {
             ServiceProcess.trainingCli("train", "--data", data.toString(), "--registry", registry.toString(), "--model", model,
                     "--epochs", "0", "--input-size", "32", "--width", "8", "--stem", "cifar", "--limit-per-class", "2",
-                    "--val-fraction", "0.05", "--no-report");
+                    "--val-fraction", "0.05", "--no-report", "--good-classes", GOOD_CLASS, "--escape-target", ESCAPE_TARGET);
         }
-        return launch(model, infra, work, 1, trainerSettings, Map.of("LINESIGHT_AUDIT_RATE", "0.5"), extraEnv);
+        Map<String, String> trainer = null;
+        if (trainerSettings != null) {
+            trainer = new HashMap<>(Map.of("LINESIGHT_TRAINER_GOOD_CLASSES", GOOD_CLASS, "LINESIGHT_TRAINER_ESCAPE_TARGET", ESCAPE_TARGET));
+            trainer.putAll(trainerSettings);
+        }
+        return launch(model, infra, work, 1, trainer, Map.of("LINESIGHT_AUDIT_RATE", "0.5"), extraEnv);
     }
 
     /**

@@ -20,6 +20,7 @@ import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
 import io.linesight.common.registry.SigningKeys;
 import io.linesight.localstack.LocalInfra;
+import io.linesight.localstack.MqttSubscription;
 import io.linesight.localstack.ServiceProcess;
 import io.linesight.localstack.SigningKeyFiles;
 import io.linesight.proto.Frame;
@@ -41,10 +42,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -136,6 +140,7 @@ public final class ClassifierBench {
             costs = new PipelineCosts(httpPort, classifier.pid(), Map.of("Kafka", local.pid(LocalInfra.broker(1)).orElseThrow(),
                     "Redis", local.pid("redis").orElseThrow()));
 
+            MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), "linesight/+/+/decision");
             List<byte[]> small = BenchFrames.neu(1800);
             List<byte[]> large = BenchFrames.upscaled(small.subList(0, 700), 640, 480);
             // JIT, first Kafka fetches and Redis connections warm up on frames of both sizes that are not measured
@@ -173,6 +178,12 @@ public final class ClassifierBench {
             for (Pipeline p : List.of(smallRun, largeRun)) {
                 PipelineCosts.print(p.name(), p.full().count(), p.before(), p.after());
             }
+            Latencies decided = heard(line, smallRun.halfIds());
+            line.close();
+            System.out.printf("(g) decisions on MQTT (QoS 1, heard by mosquitto_sub), 200x200 at 50%% load: capture -> decision p50 %.0f ms,"
+                    + " p99 %.0f ms over %d of %d frames; capture -> prediction on Kafka p50 %.0f ms, p99 %.0f ms%n",
+                    decided.percentile(50), decided.percentile(99), decided.count(), smallRun.halfIds().size(),
+                    smallRun.half().percentile(50), smallRun.half().percentile(99));
             System.out.println("(f) ratios");
             double bareAtBatch = bare.get(batchSize);
             System.out.printf("    pipeline / bare model at batch %d (200x200)  %.2f   (target >= 0.9)%n", batchSize,
@@ -242,7 +253,7 @@ public final class ClassifierBench {
         return frames.stream().mapToInt(f -> f.length).average().orElse(0) / 1024;
     }
 
-    private record Pipeline(String name, double capacity, Latencies full, Latencies half, PipelineCosts.Snapshot before,
+    private record Pipeline(String name, double capacity, Latencies full, Latencies half, List<String> halfIds, PipelineCosts.Snapshot before,
             PipelineCosts.Snapshot after) {
     }
 
@@ -257,8 +268,23 @@ public final class ClassifierBench {
         Latencies full = send(burst, 0, name + " at 100%", ids);
         PipelineCosts.Snapshot after = costs.take();
         double capacity = steadyRate(ids);
-        Latencies half = send(images.subList(images.size() / 2, images.size()), capacity / 2, name + " at 50%");
-        return new Pipeline(name, capacity, full, half, before, after);
+        List<String> halfIds = new ArrayList<>();
+        Latencies half = send(images.subList(images.size() / 2, images.size()), capacity / 2, name + " at 50%", halfIds);
+        return new Pipeline(name, capacity, full, half, halfIds, before, after);
+    }
+
+    /** Capture -> heard on MQTT for these frames, from the decisions the subscription received. */
+    private Latencies heard(MqttSubscription line, List<String> ids) throws InterruptedException {
+        Pattern frameId = Pattern.compile("\"frame_id\":\"([^\"]+)\"");
+        Set<String> wanted = Set.copyOf(ids);
+        Latencies latencies = new Latencies();
+        for (MqttSubscription.Received message : line.await(m -> true, Integer.MAX_VALUE, Duration.ofSeconds(2))) {
+            Matcher m = frameId.matcher(message.payload());
+            if (m.find() && wanted.contains(m.group(1))) {
+                latencies.add(message.receivedAtMs() - sentAt.get(m.group(1)));
+            }
+        }
+        return latencies;
     }
 
     private SwapRun swapRun(List<byte[]> images, double rate) throws Exception {
