@@ -26,9 +26,9 @@ public final class OperatingPoints {
     /** What the plant chose: its good classes, the escape rate it accepts, and the confidence of the bound. */
     public record Target(Set<String> goodClasses, double escapeRate, double confidence) {
         public Target {
-            if (goodClasses.isEmpty() || !(escapeRate > 0 && escapeRate < 1) || !(confidence > 0 && confidence < 1)) {
+            if (goodClasses.isEmpty() || !(escapeRate > 0 && escapeRate < 1) || !(confidence >= 0.5 && confidence < 1)) {
                 throw new IllegalArgumentException("an operating point needs good classes, an escape rate in (0, 1) and a"
-                        + " confidence in (0, 1); got " + goodClasses + ", " + escapeRate + ", " + confidence);
+                        + " confidence in [0.5, 1); got " + goodClasses + ", " + escapeRate + ", " + confidence);
             }
         }
 
@@ -37,6 +37,9 @@ public final class OperatingPoints {
             List<String> unknown = goodClasses.stream().filter(g -> !classes.contains(g)).sorted().toList();
             if (!unknown.isEmpty()) {
                 throw new IllegalArgumentException("good classes " + unknown + " are not classes of the model " + classes);
+            }
+            if (goodClasses.containsAll(classes)) {
+                throw new IllegalArgumentException("every class of the model " + classes + " is a good class: nothing could be rejected");
             }
             boolean[] good = new boolean[classes.size()];
             for (int c = 0; c < good.length; c++) {
@@ -52,17 +55,36 @@ public final class OperatingPoints {
     public record Decision(Call call, int classIndex, double threshold) {
     }
 
-    /** The decision for one row of calibrated probabilities. */
+    /** The decision for one row of calibrated probabilities; a NaN anywhere in the row is a RECHECK. */
     public static Decision decide(float[] probabilities, int offset, int classes, boolean[] good, double[] thresholds) {
         int top = argMax(probabilities, offset, classes);
         double threshold = thresholds[top];
-        Call call = probabilities[offset + top] < threshold ? Call.RECHECK : good[top] ? Call.OK : Call.NG;
+        boolean finite = true;
+        for (int c = 0; c < classes; c++) {
+            finite &= Float.isFinite(probabilities[offset + c]);
+        }
+        Call call = !finite || !(probabilities[offset + top] >= threshold) ? Call.RECHECK : good[top] ? Call.OK : Call.NG;
         return new Decision(call, top, threshold);
     }
 
-    /** Thresholds in class order from an operating point (classes it does not name decide at 0). */
+    /**
+     * Thresholds in class order from an operating point, checked as one read from a manifest must be: good classes that
+     * are classes of the model (not all of them), and a threshold in [0, NEVER] for every class.
+     */
     public static double[] thresholds(OperatingPoint point, List<String> classes) {
-        return classes.stream().mapToDouble(c -> point.thresholds().getOrDefault(c, 0.0)).toArray();
+        if (point.goodClasses() == null || point.thresholds() == null) {
+            throw new IllegalArgumentException("an operating point needs good classes and thresholds");
+        }
+        new Target(Set.copyOf(point.goodClasses()), point.escapeTarget(), point.confidence()).goodMask(classes);
+        double[] thresholds = new double[classes.size()];
+        for (int c = 0; c < thresholds.length; c++) {
+            Double t = point.thresholds().get(classes.get(c));
+            if (t == null || !(t >= 0 && t <= NEVER)) {
+                throw new IllegalArgumentException("class " + classes.get(c) + " has threshold " + t + ", not one in [0, " + NEVER + "]");
+            }
+            thresholds[c] = t;
+        }
+        return thresholds;
     }
 
     /**
@@ -72,6 +94,11 @@ public final class OperatingPoints {
     public static OperatingPoint fit(float[] probabilities, int[] labels, List<String> classes, Target target) {
         int n = classes.size();
         boolean[] good = target.goodMask(classes);
+        for (float p : probabilities) {
+            if (!Float.isFinite(p)) {
+                throw new IllegalArgumentException("probabilities must be finite to fit an operating point; found " + p);
+            }
+        }
         int defects = 0;
         // Defective parts whose top class is good: the confidence each would pass at.
         float[] escaping = new float[labels.length];
@@ -104,24 +131,52 @@ public final class OperatingPoints {
             byClass[c] = good[c] ? goodThreshold : 0;
             thresholds.put(classes.get(c), byClass[c]);
         }
+        Observed cost = observe(probabilities, labels, n, good, byClass);
+        return new OperatingPoint(classes.stream().filter(target.goodClasses()::contains).toList(), thresholds,
+                target.escapeRate(), target.confidence(), defects, cost.goods(), cost.escapes(), cost.escapeRate(),
+                upperBound(cost.escapes(), defects, target.confidence()), cost.falseRejectRate(), cost.recheckShare(),
+                rate(escapingCount, defects), boundMet, defectsNeeded(target));
+    }
+
+    /** What thresholds do on labelled parts: escapes of the defects, false rejects of the goods, RECHECKs of all. */
+    public record Observed(int parts, int defects, int escapes, int goods, int falseRejects, int rechecks) {
+        public double escapeRate() {
+            return rate(escapes, defects);
+        }
+
+        public double falseRejectRate() {
+            return rate(falseRejects, goods);
+        }
+
+        public double recheckShare() {
+            return rate(rechecks, parts);
+        }
+    }
+
+    /** The decisions of an operating point on calibrated {@code probabilities} with their true {@code labels}. */
+    public static Observed observe(float[] probabilities, int[] labels, List<String> classes, OperatingPoint point) {
+        boolean[] good = new Target(Set.copyOf(point.goodClasses()), point.escapeTarget(), point.confidence()).goodMask(classes);
+        return observe(probabilities, labels, classes.size(), good, thresholds(point, classes));
+    }
+
+    private static Observed observe(float[] probabilities, int[] labels, int n, boolean[] good, double[] thresholds) {
+        int defects = 0;
         int escapes = 0;
         int goods = 0;
         int falseRejects = 0;
         int rechecks = 0;
         for (int i = 0; i < labels.length; i++) {
-            Call call = decide(probabilities, i * n, n, good, byClass).call();
+            Call call = decide(probabilities, i * n, n, good, thresholds).call();
             rechecks += call == Call.RECHECK ? 1 : 0;
             if (good[labels[i]]) {
                 goods++;
                 falseRejects += call == Call.NG ? 1 : 0;
             } else {
+                defects++;
                 escapes += call == Call.OK ? 1 : 0;
             }
         }
-        return new OperatingPoint(classes.stream().filter(target.goodClasses()::contains).toList(), thresholds,
-                target.escapeRate(), target.confidence(), defects, goods, escapes, rate(escapes, defects),
-                upperBound(escapes, defects, target.confidence()), rate(falseRejects, goods), rate(rechecks, labels.length),
-                rate(escapingCount, defects), boundMet, defectsNeeded(target));
+        return new Observed(labels.length, defects, escapes, goods, falseRejects, rechecks);
     }
 
     /** One line for logs and reports: the thresholds, what they cost and whether the bound was shown. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.linesight.common.OperatingPoints.Call;
 import io.linesight.common.OperatingPoints.Target;
 import io.linesight.common.registry.ModelManifest.OperatingPoint;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -76,6 +77,32 @@ class OperatingPointsTest {
                 new Target(Set.of("ok"), 0.005, 0.95));
         assertEquals(OperatingPoints.NEVER, noDefects.thresholds().get("ok"));
         assertEquals(1, noDefects.recheckShare());
+    }
+
+    @Test
+    void aNanProbabilityIsARecheckNeverAPass() {
+        OperatingPoints.Decision decision = OperatingPoints.decide(new float[] {Float.NaN, Float.NaN, Float.NaN}, 0, 3, GOOD,
+                new double[] {0, 0, 0});
+        assertEquals(Call.RECHECK, decision.call());
+        assertEquals(Call.RECHECK, OperatingPoints.decide(new float[] {0.9f, Float.NaN, 0.1f}, 0, 3, GOOD, new double[] {0, 0, 0}).call());
+        assertThrows(IllegalArgumentException.class, () -> OperatingPoints.fit(new float[] {Float.NaN, 0, 0}, new int[] {1}, CLASSES,
+                new Target(Set.of("ok"), 0.005, 0.95)));
+    }
+
+    @Test
+    void thresholdsReadFromAManifestMustFitTheModel() {
+        OperatingPoint fitted = OperatingPoints.fit(new float[] {0.9f, 0.1f, 0, 0.2f, 0.8f, 0}, new int[] {0, 1}, CLASSES,
+                new Target(Set.of("ok"), 0.005, 0.95));
+        assertEquals(3, OperatingPoints.thresholds(fitted, CLASSES).length);
+        Map<String, Double> missing = new HashMap<>(fitted.thresholds());
+        missing.remove("ok");
+        for (Map<String, Double> bad : List.of(missing, Map.of("ok", Double.NaN, "scratch", 0.0, "dent", 0.0),
+                Map.of("ok", 0.5, "scratch", -1.0, "dent", 0.0))) {
+            OperatingPoint forged = new OperatingPoint(fitted.goodClasses(), bad, 0.005, 0.95, 1, 1, 0, 0, 0, 0, 0, 0, true, 1);
+            assertThrows(IllegalArgumentException.class, () -> OperatingPoints.thresholds(forged, CLASSES), bad.toString());
+        }
+        OperatingPoint allGood = new OperatingPoint(CLASSES, fitted.thresholds(), 0.005, 0.95, 1, 1, 0, 0, 0, 0, 0, 0, true, 1);
+        assertThrows(IllegalArgumentException.class, () -> OperatingPoints.thresholds(allGood, CLASSES));
     }
 
     @Test

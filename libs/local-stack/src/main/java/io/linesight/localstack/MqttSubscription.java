@@ -51,7 +51,7 @@ public final class MqttSubscription implements AutoCloseable {
             while ((line = lines.readLine()) != null) {
                 if (line.contains("received SUBACK")) {
                     subscribed.countDown();
-                } else if (!line.startsWith("Client ") && line.indexOf(' ') > 0) {
+                } else if (!line.startsWith("Client ") && !line.startsWith("Subscribed ") && line.indexOf(' ') > 0) {
                     int space = line.indexOf(' ');
                     synchronized (received) {
                         received.add(new Received(line.substring(0, space), line.substring(space + 1), System.currentTimeMillis()));

@@ -86,12 +86,21 @@ public record Evaluation(int count, double accuracy, double macroRecall, double 
 
     /** The OK / NG / RECHECK thresholds of these labels, on the probabilities a classifier serves at {@code temperature}. */
     public ModelManifest.OperatingPoint operatingPoint(double temperature, OperatingPoints.Target target) {
+        return OperatingPoints.fit(served(temperature), labels, classes, target);
+    }
+
+    /** What a version's operating point decides on these labels, on the probabilities a classifier serves. */
+    public OperatingPoints.Observed decisions(double temperature, ModelManifest.OperatingPoint point) {
+        return OperatingPoints.observe(served(temperature), labels, classes, point);
+    }
+
+    private float[] served(double temperature) {
         int n = classes.size();
         float[] served = probabilities.clone();
         for (int i = 0; i < labels.length; i++) {
             TemperatureScaling.apply(served, i * n, n, temperature);
         }
-        return OperatingPoints.fit(served, labels, classes, target);
+        return served;
     }
 
     /** The figures a manifest keeps as holdout metrics. */

@@ -15,8 +15,10 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -27,9 +29,9 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
  * Writes each decision to the MQTT topic linesight/&lt;line&gt;/&lt;camera&gt;/decision (QoS 1, JSON) for the line
- * controller. linesight.predictions on Kafka stays the record: a send the broker refuses (down, disconnected) is
- * retried until the decision is {@code linesight.decisions.max-age} old, then counted as dropped; classification
- * never waits for MQTT.
+ * controller. linesight.predictions on Kafka stays the record: a send the MQTT client refuses (broker down,
+ * disconnected) is retried until {@code linesight.decisions.max-age} after it was decided (this host's clock), and a
+ * decision not written by then is counted as dropped, exactly once; classification never waits for MQTT.
  */
 @ApplicationScoped
 public class DecisionPublisher {
@@ -38,9 +40,9 @@ public class DecisionPublisher {
     private static final long RETRY_MS = 250;
 
     private final Emitter<String> decisions;
-    private final Duration maxAge;
+    private final long maxAgeNanos;
     private final AtomicInteger pending = new AtomicInteger();
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "decision-retry"));
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "decision-retry"));
     private final Timer captureToDecision;
     private final Counter sent;
     private final Counter retried;
@@ -49,9 +51,9 @@ public class DecisionPublisher {
     DecisionPublisher(MeterRegistry registry, @ConfigProperty(name = "linesight.decisions.max-age") Duration maxAge,
             @Channel("decisions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * MAX_PENDING) Emitter<String> decisions) {
         this.decisions = decisions;
-        this.maxAge = maxAge;
+        this.maxAgeNanos = maxAge.toNanos();
         this.captureToDecision = ClassifierMetrics.timer(registry, "linesight.classifier.capture.to.decision",
-                "Camera capture -> decision acknowledged by the MQTT broker");
+                "Camera capture -> decision written to the MQTT broker's connection");
         this.sent = mqttOutcome(registry, "sent");
         this.retried = mqttOutcome(registry, "retried");
         this.dropped = mqttOutcome(registry, "dropped");
@@ -59,11 +61,11 @@ public class DecisionPublisher {
 
     private static Counter mqttOutcome(MeterRegistry registry, String outcome) {
         return Counter.builder("linesight.classifier.decisions.mqtt").tag("outcome", outcome)
-                .description("Decisions sent to the MQTT broker, retried, or dropped").register(registry);
+                .description("Decisions written to the MQTT broker's connection, retried, or dropped").register(registry);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        retries.shutdownNow();
+        timers.shutdownNow();
     }
 
     /** Hands the prediction's decision to MQTT without waiting; a prediction without one is not sent. */
@@ -77,14 +79,45 @@ public class DecisionPublisher {
             return;
         }
         String topic = "linesight/" + topicLevel(frame.getLineId()) + "/" + topicLevel(frame.getCameraId()) + "/decision";
-        send(topic, json(prediction, frame), frame.getCapturedAtMs());
+        Outbound decision = new Outbound(topic, json(prediction, frame), frame.getCapturedAtMs(), System.nanoTime() + maxAgeNanos);
+        // A send the connector holds back (no connection yet) neither succeeds nor fails: the deadline settles it.
+        schedule(() -> decision.settle(false), maxAgeNanos);
+        send(decision);
     }
 
-    private void send(String topic, String payload, long capturedAtMs) {
+    /** One decision on its way: sent or dropped once, whatever its attempts do. */
+    private final class Outbound {
+        final String topic;
+        final String payload;
+        final long capturedAtMs;
+        final long deadlineNanos;
+        private final AtomicBoolean settled = new AtomicBoolean();
+
+        Outbound(String topic, String payload, long capturedAtMs, long deadlineNanos) {
+            this.topic = topic;
+            this.payload = payload;
+            this.capturedAtMs = capturedAtMs;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        void settle(boolean written) {
+            if (settled.compareAndSet(false, true)) {
+                pending.decrementAndGet();
+                if (written) {
+                    sent.increment();
+                    captureToDecision.record(Math.max(0, System.currentTimeMillis() - capturedAtMs), TimeUnit.MILLISECONDS);
+                } else {
+                    dropped.increment();
+                }
+            }
+        }
+    }
+
+    private void send(Outbound decision) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            decisions.send(Message.of(payload, Metadata.of(new SendingMqttMessageMetadata(topic, MqttQoS.AT_LEAST_ONCE, false)),
-                    () -> {
+            decisions.send(Message.of(decision.payload,
+                    Metadata.of(new SendingMqttMessageMetadata(decision.topic, MqttQoS.AT_LEAST_ONCE, false)), () -> {
                         done.complete(null);
                         return CompletableFuture.completedFuture(null);
                     }, failure -> {
@@ -95,19 +128,24 @@ public class DecisionPublisher {
             done.completeExceptionally(refused);
         }
         done.whenComplete((ok, failure) -> {
-            long age = System.currentTimeMillis() - capturedAtMs;
             if (failure == null) {
-                pending.decrementAndGet();
-                sent.increment();
-                captureToDecision.record(Math.max(0, age), TimeUnit.MILLISECONDS);
-            } else if (age + RETRY_MS < maxAge.toMillis() && !retries.isShutdown()) {
+                decision.settle(true);
+            } else if (!decision.settled.get() && decision.deadlineNanos - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(RETRY_MS)) {
                 retried.increment();
-                retries.schedule(() -> send(topic, payload, capturedAtMs), RETRY_MS, TimeUnit.MILLISECONDS);
+                schedule(() -> send(decision), TimeUnit.MILLISECONDS.toNanos(RETRY_MS));
             } else {
-                pending.decrementAndGet();
-                dropped.increment();
+                decision.settle(false);
             }
         });
+    }
+
+    /** Runs the task later; at shutdown the decision stays as it is (the process is going). */
+    private void schedule(Runnable task, long delayNanos) {
+        try {
+            timers.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            // nothing more is sent once the classifier stops
+        }
     }
 
     /** What the line controller reads: ids, the decision, its class and confidence, the version and the capture time. */

@@ -29,6 +29,7 @@ import io.linesight.proto.FrameDeserializer;
 import io.linesight.proto.MalformedRecords;
 import io.linesight.proto.ModelFile;
 import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
 import io.linesight.testsupport.InfraResource;
@@ -314,6 +315,19 @@ class ClassifierTest {
         ModelManifest.OperatingPoint point = ModelRegistry.readManifest(Path.of(System.getProperty("test.fixture.registry"))
                 .resolve(MODEL).resolve("2")).operatingPoint();
         assertEquals(List.of("crazing"), point.goodClasses());
+        // A pointer that lowers the good class's threshold (to pass more parts) is not the signed manifest's: refused.
+        Path registry = Path.of(System.getProperty("test.fixture.registry"));
+        ModelVersion honest = ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, 2),
+                ServingPointers.artifactUri(registry.toUri().toString(), MODEL, 2), ModelStatus.SERVING);
+        double refusedBefore = refusals().getOrDefault("signature", 0.0);
+        writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, honest.toBuilder().setOperatingPoint(honest.getOperatingPoint()
+                .toBuilder().putThresholds("crazing", 0.0).setBoundMet(true)).build().toByteArray());
+        long refusedBy = System.nanoTime() + WAIT.toNanos();
+        while (refusals().getOrDefault("signature", 0.0) <= refusedBefore && System.nanoTime() < refusedBy) {
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        assertEquals(refusedBefore + 1, refusals().getOrDefault("signature", 0.0), "the forged operating point is refused");
+        assertEquals(46, servingVersion());
         LocalInfra.Addresses infra = InfraResource.addresses();
         List<String> frames = new ArrayList<>();
         Map<String, Prediction> predictions;

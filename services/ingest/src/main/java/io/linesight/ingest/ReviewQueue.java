@@ -126,7 +126,8 @@ public class ReviewQueue {
      */
     @Incoming("predictions")
     void onPrediction(Prediction prediction) {
-        if (prediction == null || prediction.getTopKCount() == 0 || prediction.getCached()) {
+        // A cached answer repeats one already queued, unless the line is holding its part: every RECHECK is queued.
+        if (prediction == null || prediction.getTopKCount() == 0 || (prediction.getCached() && prediction.getDecision() != Decision.RECHECK)) {
             return;
         }
         bestEffort(prediction.getFrameId(), () -> {
@@ -203,6 +204,10 @@ public class ReviewQueue {
         for (String frameId : sets.zrange(set, 0, -1)) {
             if (items.size() >= limit) {
                 return;
+            }
+            // A frame redelivered with another decision may sit in both sets: hand it out once.
+            if (items.stream().anyMatch(i -> i.frameId().equals(frameId))) {
+                continue;
             }
             FrameIndex.Entry entry = live(frameId, set);
             if (entry == null || entry.audit()) {

@@ -144,6 +144,7 @@ function render(item) {
   $('frame-image').removeAttribute('src');
   const audit = item.kind === 'AUDIT';
   $('kind').textContent = audit ? 'AUDIT — blind: choose the class yourself (the model\'s answer is hidden)'
+    : item.decision === 'RECHECK' ? 'RECHECK — the line holds this part until you decide (v' + item.modelVersion + ')'
     : 'REVIEW — the model was unsure (v' + item.modelVersion + ')';
   $('kind').className = 'kind ' + (audit ? 'audit' : 'review');
   $('camera').textContent = 'camera ' + item.cameraId + ' · frame ' + item.frameId.slice(0, 8);

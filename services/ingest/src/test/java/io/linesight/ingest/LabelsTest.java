@@ -14,6 +14,7 @@ import io.linesight.localstack.Credentials;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.proto.ClassScore;
+import io.linesight.proto.Decision;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelDeserializer;
 import io.linesight.proto.LabelSource;
@@ -169,20 +170,26 @@ class LabelsTest {
     }
 
     @Test
-    void reviewQueueShowsAuditFramesBlindAndUncertainPredictionsWithTopK() throws Exception {
+    void reviewQueueShowsRecheckPartsFirstThenAuditFramesBlindThenUncertainPredictionsWithTopK() throws Exception {
         String audit = null;
         String review = null;
-        for (int i = 10; i < 40 && (audit == null || review == null); i++) {
+        String recheck = null;
+        for (int i = 10; i < 60 && (audit == null || review == null || recheck == null); i++) {
             JsonPath frame = postFrame("cam-q", "pitted_surface", i);
             if (frame.getBoolean("audit")) {
                 audit = audit == null ? frame.getString("frameId") : audit;
             } else if (review == null) {
                 review = frame.getString("frameId");
+            } else if (recheck == null) {
+                recheck = frame.getString("frameId");
             }
         }
         Prediction uncertain = servedBy(review, 4, "crazing", 0.01f);
+        // More confident than the uncertain one, but the line is holding the part: it comes first.
+        Prediction held = servedBy(recheck, 4, "crazing", 0.6f, Decision.RECHECK);
         try (TopicWriter writer = new TopicWriter()) {
             writer.send(Topic.PREDICTIONS.topicName(), "cam-q", uncertain.toByteArray());
+            writer.send(Topic.PREDICTIONS.topicName(), "cam-q", held.toByteArray());
         }
 
         String auditId = audit;
@@ -200,10 +207,18 @@ class LabelsTest {
         assertEquals("REVIEW", reviewItem.get("kind"));
         assertEquals("crazing", ((List<Map<String, Object>>) reviewItem.get("topK")).get(0).get("className"));
         assertTrue(items.indexOf(auditItem) < items.indexOf(reviewItem), "audit items come first");
+        String recheckId = recheck;
+        Map<String, Object> recheckItem = items.stream().filter(i -> recheckId.equals(i.get("frameId"))).findFirst().orElseThrow();
+        assertEquals("RECHECK", recheckItem.get("decision"));
+        assertNull(reviewItem.get("decision"), "a version without an operating point decides nothing");
+        assertTrue(items.indexOf(recheckItem) < items.indexOf(auditItem), "RECHECK parts come before everything");
 
+        label(recheckId, "scratches", "REVIEW").statusCode(202);
+        assertEquals(Decision.RECHECK, awaitLabel(recheckId, LabelSource.REVIEW).getServedDecision(), "the label names the decision it judges");
         label(reviewId, "crazing", "REVIEW").statusCode(202);
         List<Map<String, Object>> after = given().header("Authorization", Credentials.OPERATOR.devAuthorization()).get("/api/v1/review/queue?limit=500").then().extract().jsonPath().getList("$");
-        assertTrue(after.stream().noneMatch(i -> reviewId.equals(i.get("frameId"))), "a labelled frame leaves the queue");
+        assertTrue(after.stream().noneMatch(i -> reviewId.equals(i.get("frameId")) || recheckId.equals(i.get("frameId"))),
+                "a labelled frame leaves the queue");
     }
 
     @Test
@@ -294,8 +309,13 @@ class LabelsTest {
 
     /** What the classifier writes once per frame (its first prediction), as the labels API reads it. */
     private Prediction servedBy(String frameId, int version, String top, float probability) {
+        return servedBy(frameId, version, top, probability, Decision.DECISION_UNSPECIFIED);
+    }
+
+    private Prediction servedBy(String frameId, int version, String top, float probability, Decision decision) {
         Prediction prediction = Prediction.newBuilder().setFrameId(frameId).setModelName("defects").setModelVersion(version)
-                .addTopK(ClassScore.newBuilder().setClassName(top).setProbability(probability)).build();
+                .addTopK(ClassScore.newBuilder().setClassName(top).setProbability(probability)).setDecision(decision)
+                .setPredictedAtMs(System.currentTimeMillis()).build();
         redis.value(byte[].class).set(RedisKeys.firstPrediction(frameId), prediction.toByteArray());
         return prediction;
     }

@@ -138,6 +138,10 @@ public class FineTuner {
         Path servingDir = promoter.registry().versionDir(serving.getModelName(), serving.getVersion());
         ModelManifest manifest = ModelRegistry.verify(servingDir);
         ResNetSpec spec = ModelVersions.spec(manifest);
+        String decisionsProblem = promoter.decisionsProblem(spec.classes());
+        if (decisionsProblem != null) {
+            return skipped(decisionsProblem + ": no version could be decided with; nothing trained");
+        }
 
         TrainingData data = TrainingData.of(store.entries(), spec.classes(), config.maxSamplesPerClass());
         if (!data.toPrune().isEmpty()) {

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,8 +57,21 @@ public class VersionPromoter {
         this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
         this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
         this.lease = lease;
-        this.decisions = trainer.goodClasses().filter(g -> !g.isEmpty())
-                .map(g -> new OperatingPoints.Target(g, trainer.escapeTarget(), trainer.escapeConfidence())).orElse(null);
+        Set<String> good = trainer.goodClasses().orElse(Set.of()).stream().map(String::trim).filter(c -> !c.isEmpty())
+                .collect(Collectors.toSet());
+        this.decisions = good.isEmpty() ? null : new OperatingPoints.Target(good, trainer.escapeTarget(), trainer.escapeConfidence());
+    }
+
+    /** Why versions of a model with these classes cannot get the configured operating point, or null when they can. */
+    String decisionsProblem(List<String> classes) {
+        try {
+            if (decisions != null) {
+                decisions.goodMask(classes);
+            }
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "linesight.trainer.good-classes: " + e.getMessage();
+        }
     }
 
     ModelRegistry registry() {

@@ -1,5 +1,6 @@
 package io.linesight.training.cli;
 
+import io.linesight.common.OperatingPoints;
 import io.linesight.common.TemperatureScaling;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Evaluates a version's serving model (what the classifier runs) on an image folder and prints",
-                "accuracy, per-class precision/recall, macro-recall and the confusion matrix as JSON."})
+                "accuracy, per-class precision/recall, macro-recall and the confusion matrix as JSON; with an operating",
+                "point, what its OK / NG / RECHECK decisions do on these images."})
 final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
@@ -61,6 +63,15 @@ final class EvaluateCommand implements Callable<Integer> {
             System.err.printf("calibration: expected calibration error %.4f raw, %.4f at the version's temperature %.3f"
                     + " (refitted on these images: T %.3f, %.4f)%n", refit.eceBefore(), TemperatureScaling.ece(evaluation.probabilities(),
                     evaluation.labels(), manifest.classes().size(), temperature), temperature, refit.temperature(), refit.eceAfter());
+            ModelManifest.OperatingPoint point = manifest.operatingPoint();
+            if (point != null) {
+                OperatingPoints.Observed seen = evaluation.decisions(temperature, point);
+                System.err.printf("decisions on these images: escape rate %.4f (%d of %d defects; the version states %.4f, %.0f %%"
+                        + " upper bound %.4f, target %.4f), false rejects %.4f (%d of %d goods), RECHECK %.4f of %d%n",
+                        seen.escapeRate(), seen.escapes(), seen.defects(), point.escapeRate(), point.confidence() * 100,
+                        point.escapeUpperBound(), point.escapeTarget(), seen.falseRejectRate(), seen.falseRejects(), seen.goods(),
+                        seen.recheckShare(), seen.parts());
+            }
         }
         return 0;
     }
