@@ -47,9 +47,13 @@ class DeploymentFilesIT {
         JsonNode compose = PrometheusServer.YAML.readTree(tool(ROOT, "docker-compose", "-f", "docker-compose.yml", "config"));
         JsonNode services = compose.get("services");
         List<String> brokers = List.of("kafka-1", "kafka-2", "kafka-3");
-        for (String name : List.of("kafka-1", "kafka-2", "kafka-3", "redis", "prometheus", "grafana", "ingest", "classifier",
+        for (String name : List.of("kafka-1", "kafka-2", "kafka-3", "redis", "mqtt", "prometheus", "grafana", "ingest", "classifier",
                 "classifier-gpu", "trainer", "trainer-standby")) {
             assertTrue(services.has(name), "compose has no " + name);
+        }
+        for (String classifier : List.of("classifier", "classifier-gpu")) {
+            assertEquals("mqtt", services.get(classifier).at("/environment/LINESIGHT_MQTT_HOST").asText(),
+                    classifier + " sends decisions to the compose MQTT broker");
         }
         // A KRaft cluster of 3: every node a voter, Kafka's own topics replicated as LineSight's.
         for (String broker : brokers) {
