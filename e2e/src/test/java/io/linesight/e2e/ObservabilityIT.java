@@ -109,7 +109,7 @@ class ObservabilityIT {
         }
         ServiceProcess.trainingCli("train", "--data", system.registry.getParent().resolve("data").toString(), "--registry",
                 system.registry.toString(), "--model", system.model, "--from", "1", "--epochs", "0", "--val-fraction", "0.05",
-                "--limit-per-class", "2", "--no-report");
+                "--limit-per-class", "2", "--no-report", "--good-classes", LineSightSystem.GOOD_CLASS);
         system.promote(2);
         awaitServedBy(2);
         streamAndLabel(MIN_AUDIT_LABELS);
