@@ -116,13 +116,19 @@ public final class LineSightSystem implements AutoCloseable {
         ingestEnv.put("MP_MESSAGING_INCOMING_PREDICTIONS_GROUP_ID", "linesight-ingest-review-" + model);
         ServiceProcess ingest = ServiceProcess.service("ingest-" + model, "ingest", ServiceProcess.freePort(), ingestEnv);
         LineSightSystem system = new LineSightSystem(ingest, classifier, trainer, model, registry, artifactBase, keys, infra, extraEnv);
-        if (trainer != null) {
-            trainer.awaitHealthy("/q/health/ready", WAIT);
+        try {
+            if (trainer != null) {
+                trainer.awaitHealthy("/q/health/ready", WAIT);
+            }
+            ingest.awaitHealthy("/q/health/ready", WAIT);
+            system.promote(version);
+            classifier.awaitHealthy("/q/health/ready", WAIT);
+            return system;
+        } catch (Exception | AssertionError e) {
+            // A service that never got ready must not leave the others running (and writing their logs) behind.
+            system.close();
+            throw e;
         }
-        ingest.awaitHealthy("/q/health/ready", WAIT);
-        system.promote(version);
-        classifier.awaitHealthy("/q/health/ready", WAIT);
-        return system;
     }
 
     @Override

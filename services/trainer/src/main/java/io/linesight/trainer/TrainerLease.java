@@ -27,6 +27,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -82,6 +83,8 @@ public class TrainerLease {
     private volatile long confirmedAtNanos;
     private volatile String lastError;
     private volatile String memberId;
+    /** The other member the coordinator last named as the lease's owner; null when it named none. */
+    private volatile String suspectedOwner;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "trainer-lease-confirm");
@@ -276,10 +279,18 @@ public class TrainerLease {
             ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
                     .get(Math.max(1000, timeout.toMillis() / 2), TimeUnit.MILLISECONDS);
             boolean member = description.members().stream().anyMatch(m -> m.consumerId().equals(me));
-            boolean someoneElse = description.members().stream()
-                    .anyMatch(m -> !m.consumerId().equals(me) && m.assignment().topicPartitions().contains(lease));
-            if (someoneElse) {
-                lost("the group coordinator names another member as the partition's owner");
+            String owner = description.members().stream()
+                    .filter(m -> !m.consumerId().equals(me) && m.assignment().topicPartitions().contains(lease))
+                    .map(MemberDescription::consumerId).findFirst().orElse(null);
+            // Evidence twice over: a coordinator still loading the group after a broker start may answer once with a
+            // member that is gone. Not confirmed in between, so the lease pauses meanwhile.
+            String suspected = suspectedOwner;
+            suspectedOwner = owner;
+            if (owner != null && owner.equals(suspected)) {
+                lost("the group coordinator names member " + owner + " as the partition's owner, twice (this replica is " + me + ")");
+            } else if (owner != null) {
+                LOG.warnf("Trainer lease: the group coordinator names member %s as the partition's owner (this replica is %s);"
+                        + " asking again before giving it up", owner, me);
             } else if (member) {
                 if (System.nanoTime() - confirmedAtNanos >= timeout.toNanos()) {
                     LOG.info("Trainer lease: the group coordinator confirms it again; active again");

@@ -352,7 +352,8 @@ final class VersionFaults {
     private static ModelManifest with(ModelManifest m, int version, List<String> classes, int inputSize, List<ModelManifest.FileEntry> files) {
         return new ModelManifest(m.modelName(), version, m.version(), classes, inputSize, m.inputChannels(), m.architecture(),
                 m.preprocessing(), m.holdoutMetrics(), m.lineage(), System.currentTimeMillis(), files, m.calibration(),
-                m.operatingPoint());
+                // Thresholds name classes: other classes would be refused for them before the fault under test.
+                classes.equals(m.classes()) ? m.operatingPoint() : null);
     }
 
     private static void flipByte(Path file) throws IOException {
