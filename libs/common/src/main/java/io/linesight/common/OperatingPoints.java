@@ -1,7 +1,9 @@
 package io.linesight.common;
 
 import io.linesight.common.registry.ModelManifest.OperatingPoint;
+import io.linesight.proto.Decision;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,12 @@ public final class OperatingPoints {
             }
         }
 
+        /** A target for the named good classes (trimmed, blanks dropped); null when none is named: no decisions. */
+        public static Target named(Collection<String> goodClasses, double escapeRate, double confidence) {
+            Set<String> named = goodClasses.stream().map(String::trim).filter(c -> !c.isEmpty()).collect(Collectors.toSet());
+            return named.isEmpty() ? null : new Target(named, escapeRate, confidence);
+        }
+
         /** The good classes of this target that the model outputs, or an error naming the ones it does not. */
         public boolean[] goodMask(List<String> classes) {
             List<String> unknown = goodClasses.stream().filter(g -> !classes.contains(g)).sorted().toList();
@@ -49,42 +57,44 @@ public final class OperatingPoints {
         }
     }
 
-    public enum Call { OK, NG, RECHECK }
-
-    /** One part's decision: the call, the class that made it (the top class for RECHECK) and that class's threshold. */
-    public record Decision(Call call, int classIndex, double threshold) {
+    /** One part's decision, the class that made it (the top class for RECHECK) and that class's threshold. */
+    public record Verdict(Decision decision, int classIndex, double threshold) {
     }
 
-    /** The decision for one row of calibrated probabilities; a NaN anywhere in the row is a RECHECK. */
-    public static Decision decide(float[] probabilities, int offset, int classes, boolean[] good, double[] thresholds) {
-        int top = argMax(probabilities, offset, classes);
-        double threshold = thresholds[top];
-        boolean finite = true;
-        for (int c = 0; c < classes; c++) {
-            finite &= Float.isFinite(probabilities[offset + c]);
-        }
-        Call call = !finite || !(probabilities[offset + top] >= threshold) ? Call.RECHECK : good[top] ? Call.OK : Call.NG;
-        return new Decision(call, top, threshold);
-    }
-
-    /**
-     * Thresholds in class order from an operating point, checked as one read from a manifest must be: good classes that
-     * are classes of the model (not all of them), and a threshold in [0, NEVER] for every class.
-     */
-    public static double[] thresholds(OperatingPoint point, List<String> classes) {
-        if (point.goodClasses() == null || point.thresholds() == null) {
-            throw new IllegalArgumentException("an operating point needs good classes and thresholds");
-        }
-        new Target(Set.copyOf(point.goodClasses()), point.escapeTarget(), point.confidence()).goodMask(classes);
-        double[] thresholds = new double[classes.size()];
-        for (int c = 0; c < thresholds.length; c++) {
-            Double t = point.thresholds().get(classes.get(c));
-            if (t == null || !(t >= 0 && t <= NEVER)) {
-                throw new IllegalArgumentException("class " + classes.get(c) + " has threshold " + t + ", not one in [0, " + NEVER + "]");
+    /** Which classes are good and each class's threshold, in the model's class order: what decides a part. */
+    public record Rule(boolean[] good, double[] thresholds) {
+        /**
+         * The rule of an operating point, checked as one read from a manifest must be: good classes that are classes of
+         * the model (not all of them), and a threshold in [0, NEVER] for every class.
+         */
+        public static Rule of(OperatingPoint point, List<String> classes) {
+            if (point.goodClasses() == null || point.thresholds() == null) {
+                throw new IllegalArgumentException("an operating point needs good classes and thresholds");
             }
-            thresholds[c] = t;
+            boolean[] good = new Target(Set.copyOf(point.goodClasses()), point.escapeTarget(), point.confidence()).goodMask(classes);
+            double[] thresholds = new double[classes.size()];
+            for (int c = 0; c < thresholds.length; c++) {
+                Double t = point.thresholds().get(classes.get(c));
+                if (t == null || !(t >= 0 && t <= NEVER)) {
+                    throw new IllegalArgumentException("class " + classes.get(c) + " has threshold " + t + ", not one in [0, " + NEVER + "]");
+                }
+                thresholds[c] = t;
+            }
+            return new Rule(good, thresholds);
         }
-        return thresholds;
+
+        /** The decision for the row of calibrated probabilities at {@code offset}; a NaN anywhere in it is a RECHECK. */
+        public Verdict decide(float[] probabilities, int offset) {
+            int classes = thresholds.length;
+            int top = topClass(probabilities, offset, classes);
+            boolean finite = true;
+            for (int c = 0; c < classes; c++) {
+                finite &= Float.isFinite(probabilities[offset + c]);
+            }
+            Decision decision = !finite || !(probabilities[offset + top] >= thresholds[top]) ? Decision.RECHECK
+                    : good[top] ? Decision.OK : Decision.NG;
+            return new Verdict(decision, top, thresholds[top]);
+        }
     }
 
     /**
@@ -106,7 +116,7 @@ public final class OperatingPoints {
         for (int i = 0; i < labels.length; i++) {
             if (!good[labels[i]]) {
                 defects++;
-                int top = argMax(probabilities, i * n, n);
+                int top = topClass(probabilities, i * n, n);
                 if (good[top]) {
                     escaping[escapingCount++] = probabilities[i * n + top];
                 }
@@ -131,7 +141,7 @@ public final class OperatingPoints {
             byClass[c] = good[c] ? goodThreshold : 0;
             thresholds.put(classes.get(c), byClass[c]);
         }
-        Observed cost = observe(probabilities, labels, n, good, byClass);
+        Observed cost = observe(probabilities, labels, new Rule(good, byClass));
         return new OperatingPoint(classes.stream().filter(target.goodClasses()::contains).toList(), thresholds,
                 target.escapeRate(), target.confidence(), defects, cost.goods(), cost.escapes(), cost.escapeRate(),
                 upperBound(cost.escapes(), defects, target.confidence()), cost.falseRejectRate(), cost.recheckShare(),
@@ -153,27 +163,23 @@ public final class OperatingPoints {
         }
     }
 
-    /** The decisions of an operating point on calibrated {@code probabilities} with their true {@code labels}. */
-    public static Observed observe(float[] probabilities, int[] labels, List<String> classes, OperatingPoint point) {
-        boolean[] good = new Target(Set.copyOf(point.goodClasses()), point.escapeTarget(), point.confidence()).goodMask(classes);
-        return observe(probabilities, labels, classes.size(), good, thresholds(point, classes));
-    }
-
-    private static Observed observe(float[] probabilities, int[] labels, int n, boolean[] good, double[] thresholds) {
+    /** What a rule decides on calibrated {@code probabilities} with their true {@code labels}. */
+    public static Observed observe(float[] probabilities, int[] labels, Rule rule) {
+        int n = rule.thresholds().length;
         int defects = 0;
         int escapes = 0;
         int goods = 0;
         int falseRejects = 0;
         int rechecks = 0;
         for (int i = 0; i < labels.length; i++) {
-            Call call = decide(probabilities, i * n, n, good, thresholds).call();
-            rechecks += call == Call.RECHECK ? 1 : 0;
-            if (good[labels[i]]) {
+            Decision decision = rule.decide(probabilities, i * n).decision();
+            rechecks += decision == Decision.RECHECK ? 1 : 0;
+            if (rule.good()[labels[i]]) {
                 goods++;
-                falseRejects += call == Call.NG ? 1 : 0;
+                falseRejects += decision == Decision.NG ? 1 : 0;
             } else {
                 defects++;
-                escapes += call == Call.OK ? 1 : 0;
+                escapes += decision == Decision.OK ? 1 : 0;
             }
         }
         return new Observed(labels.length, defects, escapes, goods, falseRejects, rechecks);
@@ -238,7 +244,8 @@ public final class OperatingPoints {
         return of == 0 ? 0 : count / (double) of;
     }
 
-    private static int argMax(float[] values, int offset, int length) {
+    /** The index of the highest of {@code length} values from {@code offset} (the first of equal ones). */
+    public static int topClass(float[] values, int offset, int length) {
         int best = 0;
         for (int i = 1; i < length; i++) {
             if (values[offset + i] > values[offset + best]) {

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.linesight.common.OperatingPoints.Call;
+import io.linesight.common.OperatingPoints.Rule;
 import io.linesight.common.OperatingPoints.Target;
 import io.linesight.common.registry.ModelManifest.OperatingPoint;
+import io.linesight.proto.Decision;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,10 @@ class OperatingPointsTest {
 
     @Test
     void aPartIsOkNgOrRecheckByItsTopClassAndThreshold() {
-        double[] thresholds = {0.9, 0, 0};
-        assertEquals(Call.OK, OperatingPoints.decide(new float[] {0.95f, 0.03f, 0.02f}, 0, 3, GOOD, thresholds).call());
-        assertEquals(Call.RECHECK, OperatingPoints.decide(new float[] {0.6f, 0.3f, 0.1f}, 0, 3, GOOD, thresholds).call());
-        OperatingPoints.Decision reject = OperatingPoints.decide(new float[] {0.2f, 0.3f, 0.5f}, 0, 3, GOOD, thresholds);
-        assertEquals(new OperatingPoints.Decision(Call.NG, 2, 0), reject);
+        Rule rule = new Rule(GOOD, new double[] {0.9, 0, 0});
+        assertEquals(Decision.OK, rule.decide(new float[] {0.95f, 0.03f, 0.02f}, 0).decision());
+        assertEquals(Decision.RECHECK, rule.decide(new float[] {0.6f, 0.3f, 0.1f}, 0).decision());
+        assertEquals(new OperatingPoints.Verdict(Decision.NG, 2, 0), rule.decide(new float[] {0.2f, 0.3f, 0.5f}, 0));
     }
 
     @Test
@@ -81,10 +81,9 @@ class OperatingPointsTest {
 
     @Test
     void aNanProbabilityIsARecheckNeverAPass() {
-        OperatingPoints.Decision decision = OperatingPoints.decide(new float[] {Float.NaN, Float.NaN, Float.NaN}, 0, 3, GOOD,
-                new double[] {0, 0, 0});
-        assertEquals(Call.RECHECK, decision.call());
-        assertEquals(Call.RECHECK, OperatingPoints.decide(new float[] {0.9f, Float.NaN, 0.1f}, 0, 3, GOOD, new double[] {0, 0, 0}).call());
+        Rule rule = new Rule(GOOD, new double[] {0, 0, 0});
+        assertEquals(Decision.RECHECK, rule.decide(new float[] {Float.NaN, Float.NaN, Float.NaN}, 0).decision());
+        assertEquals(Decision.RECHECK, rule.decide(new float[] {0.9f, Float.NaN, 0.1f}, 0).decision());
         assertThrows(IllegalArgumentException.class, () -> OperatingPoints.fit(new float[] {Float.NaN, 0, 0}, new int[] {1}, CLASSES,
                 new Target(Set.of("ok"), 0.005, 0.95)));
     }
@@ -93,16 +92,16 @@ class OperatingPointsTest {
     void thresholdsReadFromAManifestMustFitTheModel() {
         OperatingPoint fitted = OperatingPoints.fit(new float[] {0.9f, 0.1f, 0, 0.2f, 0.8f, 0}, new int[] {0, 1}, CLASSES,
                 new Target(Set.of("ok"), 0.005, 0.95));
-        assertEquals(3, OperatingPoints.thresholds(fitted, CLASSES).length);
+        assertEquals(3, Rule.of(fitted, CLASSES).thresholds().length);
         Map<String, Double> missing = new HashMap<>(fitted.thresholds());
         missing.remove("ok");
         for (Map<String, Double> bad : List.of(missing, Map.of("ok", Double.NaN, "scratch", 0.0, "dent", 0.0),
                 Map.of("ok", 0.5, "scratch", -1.0, "dent", 0.0))) {
             OperatingPoint forged = new OperatingPoint(fitted.goodClasses(), bad, 0.005, 0.95, 1, 1, 0, 0, 0, 0, 0, 0, true, 1);
-            assertThrows(IllegalArgumentException.class, () -> OperatingPoints.thresholds(forged, CLASSES), bad.toString());
+            assertThrows(IllegalArgumentException.class, () -> Rule.of(forged, CLASSES), bad.toString());
         }
         OperatingPoint allGood = new OperatingPoint(CLASSES, fitted.thresholds(), 0.005, 0.95, 1, 1, 0, 0, 0, 0, 0, 0, true, 1);
-        assertThrows(IllegalArgumentException.class, () -> OperatingPoints.thresholds(allGood, CLASSES));
+        assertThrows(IllegalArgumentException.class, () -> Rule.of(allGood, CLASSES));
     }
 
     @Test
@@ -133,11 +132,11 @@ class OperatingPointsTest {
             OperatingPoint point = OperatingPoints.fit(audit.probabilities, audit.labels, CLASSES, target);
             assertTrue(point.boundMet());
             assertTrue(point.argmaxEscapeRate() > 0.05, "the test needs a model that escapes: " + point.argmaxEscapeRate());
-            double[] thresholds = OperatingPoints.thresholds(point, CLASSES);
-            double populationRate = population.escapeRate(thresholds);
+            Rule rule = Rule.of(point, CLASSES);
+            double populationRate = population.escapeRate(rule);
             populationAboveBound += populationRate > point.escapeUpperBound() ? 1 : 0;
             populationAboveTarget += populationRate > target.escapeRate() ? 1 : 0;
-            heldOutAboveBound += Parts.draw(20_000, random).escapeRate(thresholds) > point.escapeUpperBound() ? 1 : 0;
+            heldOutAboveBound += Parts.draw(20_000, random).escapeRate(rule) > point.escapeUpperBound() ? 1 : 0;
         }
         System.out.printf("operating points: of %d fits, %d exceed their bound on the population, %d the target, %d on a"
                 + " held-out audit%n", fits, populationAboveBound, populationAboveTarget, heldOutAboveBound);
@@ -167,16 +166,8 @@ class OperatingPointsTest {
             return new Parts(p, labels);
         }
 
-        double escapeRate(double[] thresholds) {
-            int defects = 0;
-            int escapes = 0;
-            for (int i = 0; i < labels.length; i++) {
-                if (labels[i] != 0) {
-                    defects++;
-                    escapes += OperatingPoints.decide(probabilities, i * 3, 3, GOOD, thresholds).call() == Call.OK ? 1 : 0;
-                }
-            }
-            return escapes / (double) defects;
+        double escapeRate(Rule rule) {
+            return OperatingPoints.observe(probabilities, labels, rule).escapeRate();
         }
     }
 }

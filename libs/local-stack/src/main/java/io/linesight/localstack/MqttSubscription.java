@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a line controller hears: Debian's {@code mosquitto_sub} subscribed (QoS 1) to a topic filter, every message kept
@@ -19,6 +21,11 @@ import java.util.function.Predicate;
 public final class MqttSubscription implements AutoCloseable {
     /** One message: its topic, its payload as text and when it arrived (this host's clock). */
     public record Received(String topic, String payload, long receivedAtMs) {
+        /** A string field of a flat JSON payload, or "" when it has none. */
+        public String field(String name) {
+            Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\":\"([^\"]*)\"").matcher(payload);
+            return m.find() ? m.group(1) : "";
+        }
     }
 
     private final Process process;

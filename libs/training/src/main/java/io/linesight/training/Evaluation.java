@@ -36,7 +36,7 @@ public record Evaluation(int count, double accuracy, double macroRecall, double 
             System.arraycopy(probabilities, 0, all, from * n, (to - from) * n);
             for (int i = from; i < to; i++) {
                 labels[i] = set.label(i);
-                predictions[i] = argMax(probabilities, (i - from) * n, n);
+                predictions[i] = OperatingPoints.topClass(probabilities, (i - from) * n, n);
                 confusion[labels[i]][predictions[i]]++;
                 lossSum -= Math.log(Math.max(probabilities[(i - from) * n + labels[i]], 1e-7));
             }
@@ -91,7 +91,7 @@ public record Evaluation(int count, double accuracy, double macroRecall, double 
 
     /** What a version's operating point decides on these labels, on the probabilities a classifier serves. */
     public OperatingPoints.Observed decisions(double temperature, ModelManifest.OperatingPoint point) {
-        return OperatingPoints.observe(served(temperature), labels, classes, point);
+        return OperatingPoints.observe(served(temperature), labels, OperatingPoints.Rule.of(point, classes));
     }
 
     private float[] served(double temperature) {
@@ -110,15 +110,5 @@ public record Evaluation(int count, double accuracy, double macroRecall, double 
         summary.put("macro_recall", macroRecall);
         summary.put("count", (double) count);
         return summary;
-    }
-
-    static int argMax(float[] values, int offset, int length) {
-        int best = 0;
-        for (int i = 1; i < length; i++) {
-            if (values[offset + i] > values[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -1,5 +1,6 @@
 package io.linesight.classifier;
 
+import io.linesight.common.DecisionTopics;
 import io.linesight.proto.Decision;
 import io.linesight.proto.Frame;
 import io.linesight.proto.Prediction;
@@ -14,9 +15,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +29,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
- * Writes each decision to the MQTT topic linesight/&lt;line&gt;/&lt;camera&gt;/decision (QoS 1, JSON) for the line
+ * Writes each decision to its MQTT topic (DecisionTopics: linesight/&lt;line&gt;/&lt;camera&gt;/decision, QoS 1, JSON) for the line
  * controller. linesight.predictions on Kafka stays the record: a send the MQTT client refuses (broker down,
  * disconnected) is retried until {@code linesight.decisions.max-age} after it was decided (this host's clock), and a
  * decision not written by then is counted as dropped, exactly once; classification never waits for MQTT.
@@ -42,7 +43,7 @@ public class DecisionPublisher {
     private final Emitter<String> decisions;
     private final long maxAgeNanos;
     private final AtomicInteger pending = new AtomicInteger();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "decision-retry"));
+    private final ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> new Thread(r, "decision-retry"));
     private final Timer captureToDecision;
     private final Counter sent;
     private final Counter retried;
@@ -52,6 +53,8 @@ public class DecisionPublisher {
             @Channel("decisions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * MAX_PENDING) Emitter<String> decisions) {
         this.decisions = decisions;
         this.maxAgeNanos = maxAge.toNanos();
+        // A settled decision's deadline leaves the queue at once: at 100 frames/s, 2 s of deadlines would otherwise wait.
+        timers.setRemoveOnCancelPolicy(true);
         this.captureToDecision = ClassifierMetrics.timer(registry, "linesight.classifier.capture.to.decision",
                 "Camera capture -> decision written to the MQTT broker's connection");
         this.sent = mqttOutcome(registry, "sent");
@@ -78,10 +81,9 @@ public class DecisionPublisher {
             dropped.increment();
             return;
         }
-        String topic = "linesight/" + topicLevel(frame.getLineId()) + "/" + topicLevel(frame.getCameraId()) + "/decision";
-        Outbound decision = new Outbound(topic, json(prediction, frame), frame.getCapturedAtMs(), System.nanoTime() + maxAgeNanos);
+        Outbound decision = new Outbound(DecisionTopics.of(frame.getLineId(), frame.getCameraId()), json(prediction, frame), frame.getCapturedAtMs(), System.nanoTime() + maxAgeNanos);
         // A send the connector holds back (no connection yet) neither succeeds nor fails: the deadline settles it.
-        schedule(() -> decision.settle(false), maxAgeNanos);
+        decision.deadline = schedule(() -> decision.settle(false), maxAgeNanos);
         send(decision);
     }
 
@@ -92,6 +94,7 @@ public class DecisionPublisher {
         final long capturedAtMs;
         final long deadlineNanos;
         private final AtomicBoolean settled = new AtomicBoolean();
+        volatile Future<?> deadline;
 
         Outbound(String topic, String payload, long capturedAtMs, long deadlineNanos) {
             this.topic = topic;
@@ -102,6 +105,10 @@ public class DecisionPublisher {
 
         void settle(boolean written) {
             if (settled.compareAndSet(false, true)) {
+                Future<?> timer = deadline;
+                if (timer != null) {
+                    timer.cancel(false);
+                }
                 pending.decrementAndGet();
                 if (written) {
                     sent.increment();
@@ -139,12 +146,12 @@ public class DecisionPublisher {
         });
     }
 
-    /** Runs the task later; at shutdown the decision stays as it is (the process is going). */
-    private void schedule(Runnable task, long delayNanos) {
+    /** Runs the task later; null at shutdown, when the decision stays as it is (the process is going). */
+    private Future<?> schedule(Runnable task, long delayNanos) {
         try {
-            timers.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            return timers.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException shuttingDown) {
-            // nothing more is sent once the classifier stops
+            return null;
         }
     }
 
@@ -157,10 +164,5 @@ public class DecisionPublisher {
                 .put("threshold", prediction.getDecisionThreshold()).put("escape_target", prediction.getEscapeTarget())
                 .put("model", prediction.getModelName()).put("version", prediction.getModelVersion())
                 .put("captured_at_ms", frame.getCapturedAtMs()).put("predicted_at_ms", prediction.getPredictedAtMs()).encode();
-    }
-
-    /** An MQTT topic level from an id read off Kafka: wildcards and separators become '_', an empty id "unassigned". */
-    static String topicLevel(String id) {
-        return id == null || id.isEmpty() ? "unassigned" : id.replaceAll("[^A-Za-z0-9._:-]", "_");
     }
 }

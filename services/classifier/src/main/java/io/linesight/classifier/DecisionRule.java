@@ -2,13 +2,11 @@ package io.linesight.classifier;
 
 import io.linesight.common.OperatingPoints;
 import io.linesight.common.registry.ModelManifest;
-import io.linesight.proto.Decision;
 import io.linesight.proto.Prediction;
 import java.util.List;
-import java.util.Set;
 
 /** The OK / NG / RECHECK rule of one serving version: its signed manifest's operating point (OperatingPoints). */
-record DecisionRule(List<String> classes, boolean[] good, double[] thresholds, double escapeTarget) {
+record DecisionRule(List<String> classes, OperatingPoints.Rule rule, double escapeTarget) {
     /**
      * Null when the version names no good class: its predictions carry no decision. An operating point that does not fit
      * the model (unknown or only good classes, a threshold missing or outside [0, NEVER]) refuses the version.
@@ -20,10 +18,7 @@ record DecisionRule(List<String> classes, boolean[] good, double[] thresholds, d
         }
         List<String> classes = manifest.classes();
         try {
-            double[] thresholds = OperatingPoints.thresholds(point, classes);
-            boolean[] good = new OperatingPoints.Target(Set.copyOf(point.goodClasses()), point.escapeTarget(), point.confidence())
-                    .goodMask(classes);
-            return new DecisionRule(classes, good, thresholds, point.escapeTarget());
+            return new DecisionRule(classes, OperatingPoints.Rule.of(point, classes), point.escapeTarget());
         } catch (IllegalArgumentException e) {
             throw new ModelRejectedException("operating_point", "version " + manifest.version() + ": " + e.getMessage());
         }
@@ -31,12 +26,8 @@ record DecisionRule(List<String> classes, boolean[] good, double[] thresholds, d
 
     /** Sets the decision, its class, threshold and target on the answer for these calibrated probabilities. */
     void apply(float[] probabilities, Prediction.Builder answer) {
-        OperatingPoints.Decision decision = OperatingPoints.decide(probabilities, 0, probabilities.length, good, thresholds);
-        answer.setDecision(switch (decision.call()) {
-            case OK -> Decision.OK;
-            case NG -> Decision.NG;
-            case RECHECK -> Decision.RECHECK;
-        }).setDecisionClass(classes.get(decision.classIndex())).setDecisionThreshold((float) decision.threshold())
-                .setEscapeTarget(escapeTarget);
+        OperatingPoints.Verdict verdict = rule.decide(probabilities, 0);
+        answer.setDecision(verdict.decision()).setDecisionClass(classes.get(verdict.classIndex()))
+                .setDecisionThreshold((float) verdict.threshold()).setEscapeTarget(escapeTarget);
     }
 }

@@ -32,14 +32,15 @@ public class PredictionPublisher {
     private final Counter cachedHits;
     private final Timer produce;
     private final DecisionPublisher decisionPublisher;
-    private final MeterRegistry registry;
+    private final Counter.MeterProvider<Counter> decisions;
 
     PredictionPublisher(DeadLetters deadLetters, DecisionPublisher decisionPublisher, MeterRegistry registry,
             @Channel("predictions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> predictions,
             @Channel("frames-dlq") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024) Emitter<Frame> frameDeadLetters) {
         this.deadLetters = deadLetters;
         this.decisionPublisher = decisionPublisher;
-        this.registry = registry;
+        this.decisions = Counter.builder("linesight.classifier.decisions").description("Decisions, by camera, model version and decision")
+                .withRegistry(registry);
         this.predictions = predictions;
         this.frameDeadLetters = frameDeadLetters;
         this.captureToPrediction = ClassifierMetrics.timer(registry, "linesight.classifier.capture.to.prediction",
@@ -73,9 +74,8 @@ public class PredictionPublisher {
     /** linesight.classifier.decisions{camera, version, decision}: what the line was told, per camera and version. */
     private void countDecision(Prediction prediction) {
         if (prediction.getDecision() != Decision.DECISION_UNSPECIFIED) {
-            Counter.builder("linesight.classifier.decisions").description("Decisions, by camera, model version and decision")
-                    .tag("camera", prediction.getCameraId()).tag("version", Integer.toString(prediction.getModelVersion()))
-                    .tag("decision", prediction.getDecision().name()).register(registry).increment();
+            decisions.withTags("camera", prediction.getCameraId(), "version", Integer.toString(prediction.getModelVersion()),
+                    "decision", prediction.getDecision().name()).increment();
         }
     }
 

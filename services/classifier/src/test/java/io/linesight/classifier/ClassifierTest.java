@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
+import io.linesight.common.DecisionTopics;
 import io.linesight.common.FileTrees;
 import io.linesight.common.RedisKeys;
 import io.linesight.common.Sha256;
@@ -327,27 +328,38 @@ class ClassifierTest {
             TimeUnit.MILLISECONDS.sleep(200);
         }
         assertEquals(refusedBefore + 1, refusals().getOrDefault("signature", 0.0), "the forged operating point is refused");
+        // Signed by the trusted key, but its thresholds name a class the model does not have: refused too.
+        ModelManifest.OperatingPoint alien = new ModelManifest.OperatingPoint(List.of("rust"), Map.of("rust", 0.5), 0.05, 0.95,
+                1, 1, 0, 0, 0, 0, 0, 0, false, 59);
+        ModelManifest v47 = forge(registry.resolve(MODEL).resolve("2"), registry.resolve(MODEL).resolve("47"), 47, null, alien,
+                SigningKeys.signingKey("target/fixture-keys/signing-key.pem"));
+        double misfitBefore = refusals().getOrDefault("operating_point", 0.0);
+        announce(v47, registry.toUri().toString());
+        while (refusals().getOrDefault("operating_point", 0.0) <= misfitBefore && System.nanoTime() < refusedBy) {
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        assertEquals(misfitBefore + 1, refusals().getOrDefault("operating_point", 0.0), "thresholds that do not fit the model are refused");
         assertEquals(46, servingVersion());
         LocalInfra.Addresses infra = InfraResource.addresses();
         List<String> frames = new ArrayList<>();
         Map<String, Prediction> predictions;
-        try (MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), "linesight/+/+/decision")) {
+        try (MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), DecisionTopics.ALL)) {
             for (int i = 0; i < 30; i++) {
                 frames.add(sendFrame("cam-d" + (i % 2), ImageSamples.neuImage(CLASSES.get(i % 3), 150 + i)).frameId());
             }
             predictions = awaitPredictions(new HashSet<>(frames));
             Map<String, MqttSubscription.Received> heard = new HashMap<>();
-            line.await(m -> frames.contains(frameIdOf(m)), frames.size(), WAIT).forEach(m -> heard.put(frameIdOf(m), m));
+            line.await(m -> frames.contains(m.field("frame_id")), frames.size(), WAIT).forEach(m -> heard.put(m.field("frame_id"), m));
             assertEquals(new HashSet<>(frames), heard.keySet(), "every decision reached the MQTT subscriber");
             for (Prediction p : predictions.values()) {
                 ClassScore top = p.getTopK(0);
                 double threshold = point.thresholds().get(top.getClassName());
                 Decision expected = top.getProbability() < threshold ? Decision.RECHECK
-                        : top.getClassName().equals("crazing") ? Decision.OK : Decision.NG;
+                        : point.goodClasses().contains(top.getClassName()) ? Decision.OK : Decision.NG;
                 assertEquals(expected, p.getDecision(), "decision of " + p);
                 assertEquals(top.getClassName(), p.getDecisionClass());
                 assertEquals((float) threshold, p.getDecisionThreshold());
-                assertEquals(0.05, p.getEscapeTarget());
+                assertEquals(point.escapeTarget(), p.getEscapeTarget());
                 MqttSubscription.Received message = heard.get(p.getFrameId());
                 assertEquals("linesight/" + LINE + "/" + p.getCameraId() + "/decision", message.topic());
                 assertTrue(message.payload().contains("\"decision\":\"" + expected.name() + "\""), message.payload());
@@ -379,20 +391,15 @@ class ClassifierTest {
 
         // Back: the client reconnects on its own and decisions flow again.
         local.restart("mqtt");
-        try (MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), "linesight/+/+/decision")) {
+        try (MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), DecisionTopics.ALL)) {
             TimeUnit.SECONDS.sleep(2);
             List<String> after = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 after.add(sendFrame("cam-d1", ImageSamples.neuImage(CLASSES.get(i % 3), 200 + i)).frameId());
             }
-            assertEquals(after.size(), line.await(m -> after.contains(frameIdOf(m)), after.size(), WAIT).size(),
+            assertEquals(after.size(), line.await(m -> after.contains(m.field("frame_id")), after.size(), WAIT).size(),
                     "decisions reach MQTT again after the broker's restart");
         }
-    }
-
-    private static String frameIdOf(MqttSubscription.Received message) {
-        Matcher m = Pattern.compile("\"frame_id\":\"([^\"]+)\"").matcher(message.payload());
-        return m.find() ? m.group(1) : "";
     }
 
     /** linesight_classifier_decisions_mqtt_total{outcome}. */
@@ -405,13 +412,18 @@ class ClassifierTest {
     /** A copy of version folder {@code from} at {@code to} as {@code version} listing {@code files}, signed by {@code key} (none: unsigned). */
     private static ModelManifest forge(Path from, Path to, int version, List<ModelManifest.FileEntry> files,
             SigningKeys.SigningKey key) throws IOException {
+        return forge(from, to, version, files, ModelRegistry.readManifest(from).operatingPoint(), key);
+    }
+
+    private static ModelManifest forge(Path from, Path to, int version, List<ModelManifest.FileEntry> files,
+            ModelManifest.OperatingPoint operatingPoint, SigningKeys.SigningKey key) throws IOException {
         ModelManifest good = ModelRegistry.readManifest(from);
         FileTrees.deleteRecursively(to);
         FileTrees.copyRecursively(from, to);
         Files.delete(to.resolve(ManifestSignature.FILE_NAME));
         ModelManifest forged = new ModelManifest(good.modelName(), version, good.parentVersion(), good.classes(), good.inputSize(),
                 good.inputChannels(), good.architecture(), good.preprocessing(), good.holdoutMetrics(), good.lineage(),
-                good.createdAtMs(), files == null ? good.files() : files, good.calibration(), good.operatingPoint());
+                good.createdAtMs(), files == null ? good.files() : files, good.calibration(), operatingPoint);
         ModelRegistry.JSON.writeValue(to.resolve(ModelManifest.FILE_NAME).toFile(), forged);
         if (key != null) {
             ManifestSignature.sign(to, key);

@@ -185,8 +185,9 @@ class LabelsTest {
             }
         }
         Prediction uncertain = servedBy(review, 4, "crazing", 0.01f);
-        // More confident than the uncertain one, but the line is holding the part: it comes first.
-        Prediction held = servedBy(recheck, 4, "crazing", 0.6f, Decision.RECHECK);
+        // More confident than the uncertain one, but the line is holding the part: it comes first, even answered from
+        // the cache (a repeated image), which otherwise never queues a frame twice.
+        Prediction held = servedBy(recheck, 4, "crazing", 0.6f, Decision.RECHECK).toBuilder().setCached(true).build();
         try (TopicWriter writer = new TopicWriter()) {
             writer.send(Topic.PREDICTIONS.topicName(), "cam-q", uncertain.toByteArray());
             writer.send(Topic.PREDICTIONS.topicName(), "cam-q", held.toByteArray());

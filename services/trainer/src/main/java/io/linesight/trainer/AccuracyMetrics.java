@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.OperatingPoints;
 import io.linesight.proto.Decision;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
@@ -18,6 +19,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +64,8 @@ public class AccuracyMetrics {
 
     @Inject
     AccuracyMetrics(MeterRegistry registry, TrainerConfig config) {
-        this(registry, config.goodClasses().orElse(Set.of()));
+        this(registry, Optional.ofNullable(OperatingPoints.Target.named(config.goodClasses().orElse(Set.of()), config.escapeTarget(),
+                config.escapeConfidence())).map(OperatingPoints.Target::goodClasses).orElse(Set.of()));
     }
 
     AccuracyMetrics(MeterRegistry registry, Set<String> goodClasses) {

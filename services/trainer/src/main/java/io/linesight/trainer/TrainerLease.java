@@ -322,6 +322,7 @@ public class TrainerLease {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty() && !held && running) {
+                suspectedOwner = null;
                 confirmedAtNanos = System.nanoTime();
                 held = true;
                 Thread taking = new Thread(TrainerLease.this::take, "trainer-lease-take");

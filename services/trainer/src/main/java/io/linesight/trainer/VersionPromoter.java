@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -57,9 +56,8 @@ public class VersionPromoter {
         this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
         this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
         this.lease = lease;
-        Set<String> good = trainer.goodClasses().orElse(Set.of()).stream().map(String::trim).filter(c -> !c.isEmpty())
-                .collect(Collectors.toSet());
-        this.decisions = good.isEmpty() ? null : new OperatingPoints.Target(good, trainer.escapeTarget(), trainer.escapeConfidence());
+        this.decisions = OperatingPoints.Target.named(trainer.goodClasses().orElse(Set.of()), trainer.escapeTarget(),
+                trainer.escapeConfidence());
     }
 
     /** Why versions of a model with these classes cannot get the configured operating point, or null when they can. */

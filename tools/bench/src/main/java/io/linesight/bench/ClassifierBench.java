@@ -10,6 +10,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import com.google.protobuf.ByteString;
 import io.linesight.common.CpuInfo;
+import io.linesight.common.DecisionTopics;
 import io.linesight.common.ResNet18Cost;
 import io.linesight.common.ServingSignature;
 import io.linesight.common.Sha256;
@@ -47,8 +48,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -140,7 +139,7 @@ public final class ClassifierBench {
             costs = new PipelineCosts(httpPort, classifier.pid(), Map.of("Kafka", local.pid(LocalInfra.broker(1)).orElseThrow(),
                     "Redis", local.pid("redis").orElseThrow()));
 
-            MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), "linesight/+/+/decision");
+            MqttSubscription line = MqttSubscription.start(infra.mqttHost(), infra.mqttPort(), DecisionTopics.ALL);
             List<byte[]> small = BenchFrames.neu(1800);
             List<byte[]> large = BenchFrames.upscaled(small.subList(0, 700), 640, 480);
             // JIT, first Kafka fetches and Redis connections warm up on frames of both sizes that are not measured
@@ -275,14 +274,10 @@ public final class ClassifierBench {
 
     /** Capture -> heard on MQTT for these frames, from the decisions the subscription received. */
     private Latencies heard(MqttSubscription line, List<String> ids) throws InterruptedException {
-        Pattern frameId = Pattern.compile("\"frame_id\":\"([^\"]+)\"");
         Set<String> wanted = Set.copyOf(ids);
         Latencies latencies = new Latencies();
-        for (MqttSubscription.Received message : line.await(m -> true, Integer.MAX_VALUE, Duration.ofSeconds(2))) {
-            Matcher m = frameId.matcher(message.payload());
-            if (m.find() && wanted.contains(m.group(1))) {
-                latencies.add(message.receivedAtMs() - sentAt.get(m.group(1)));
-            }
+        for (MqttSubscription.Received message : line.await(m -> wanted.contains(m.field("frame_id")), wanted.size(), Duration.ofSeconds(10))) {
+            latencies.add(message.receivedAtMs() - sentAt.get(message.field("frame_id")));
         }
         return latencies;
     }

@@ -1,6 +1,7 @@
 package io.linesight.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.linesight.common.Defaults;
 import io.linesight.common.FileTrees;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelRegistry;
@@ -81,12 +82,12 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the split and the stream order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--good-classes", split = ",", defaultValue = "crazing", description = {"Classes that count as good parts for"
+    @Option(names = "--good-classes", split = ",", defaultValue = LineSightSystem.GOOD_CLASS, description = {"Classes that count as good parts for"
             + " OK / NG / RECHECK (default: ${DEFAULT-VALUE}:", "NEU holds only defect classes, so one stands in for good)."})
     List<String> goodClasses;
 
     @Option(names = "--escape-target", defaultValue = "0.02", description = "Share of defective parts that may be called OK"
-            + " (default: ${DEFAULT-VALUE}; the demo's audit is too small to show the services' 0.005).")
+            + " (default: ${DEFAULT-VALUE}; the demo's audit is too small to show the services' " + Defaults.ESCAPE_TARGET + ").")
     double escapeTarget;
 
     @Option(names = "--work", defaultValue = ".demo", description = "Folder for infrastructure, registry, logs and reports (default: ${DEFAULT-VALUE}).")

@@ -28,19 +28,22 @@ final class Report {
             throws IOException {
         Files.createDirectories(dir);
         accuracyChart(timeline).ifPresent(chart -> Charts.savePng(chart, dir.resolve("accuracy.png")));
-        Charts.savePng(decisionChart(timeline, escapeTarget), dir.resolve("decisions.png"));
+        Optional<XYChart> decisions = decisionChart(timeline, escapeTarget);
+        decisions.ifPresent(chart -> Charts.savePng(chart, dir.resolve("decisions.png")));
         List<XYChart> throughputAndLatency = throughputAndLatencyCharts(timeline);
         Charts.savePng(throughputAndLatency.get(0), dir.resolve("throughput.png"));
         Charts.savePng(throughputAndLatency.get(1), dir.resolve("latency.png"));
         if (finalEvaluation != null) {
             Charts.savePng(confusionChart(finalEvaluation), dir.resolve("confusion.png"));
         }
-        return ReportFolder.write(dir, "LineSight demo report", figures, figures, List.of(
-                new ReportFolder.Section("Accuracy over time (version changes marked)", "accuracy.png"),
-                new ReportFolder.Section("Decisions: escape and false-reject rates over time, with the target", "decisions.png"),
-                new ReportFolder.Section("Final version on the never-streamed slice", "confusion.png"),
-                new ReportFolder.Section("Throughput", "throughput.png"),
-                new ReportFolder.Section("Latency", "latency.png")));
+        List<ReportFolder.Section> sections = new ArrayList<>();
+        sections.add(new ReportFolder.Section("Accuracy over time (version changes marked)", "accuracy.png"));
+        if (decisions.isPresent()) {
+            sections.add(new ReportFolder.Section("Decisions: escape and false-reject rates over time, with the target", "decisions.png"));
+        }
+        sections.addAll(List.of(new ReportFolder.Section("Final version on the never-streamed slice", "confusion.png"),
+                new ReportFolder.Section("Throughput", "throughput.png"), new ReportFolder.Section("Latency", "latency.png")));
+        return ReportFolder.write(dir, "LineSight demo report", figures, figures, sections);
     }
 
     private static Optional<XYChart> accuracyChart(Timeline timeline) {
@@ -78,33 +81,27 @@ final class Report {
 
     /**
      * Escape rate (defective parts decided OK, of the defective parts) and false-reject rate (good parts decided NG, of
-     * the good ones) in 60 s windows, from the demo's ground truth of every frame, beside the escape target.
+     * the good ones) in 60 s windows, from the demo's ground truth of every frame, beside the escape target; none when
+     * no version made decisions.
      */
-    private static XYChart decisionChart(Timeline timeline, double escapeTarget) {
+    private static Optional<XYChart> decisionChart(Timeline timeline, double escapeTarget) {
         List<Timeline.Observed> decided = timeline.predictions().stream().filter(o -> !o.decision().isEmpty()).toList();
+        if (decided.isEmpty()) {
+            return Optional.empty();
+        }
         List<Double> t = new ArrayList<>();
         List<Double> escapes = new ArrayList<>();
         List<Double> falseRejects = new ArrayList<>();
         List<Double> rechecks = new ArrayList<>();
         long window = 60_000;
-        if (!decided.isEmpty()) {
-            long end = decided.get(decided.size() - 1).atMs();
-            for (long to = timeline.startMs() + window; to < end + window; to += window / 3) {
-                long last = to;
-                List<Timeline.Observed> in = decided.stream().filter(o -> o.atMs() >= last - window && o.atMs() < last).toList();
-                List<Timeline.Observed> defects = in.stream().filter(o -> !o.good()).toList();
-                List<Timeline.Observed> goods = in.stream().filter(Timeline.Observed::good).toList();
-                t.add((to - timeline.startMs()) / 1000.0);
-                escapes.add(share(defects, "OK"));
-                falseRejects.add(share(goods, "NG"));
-                rechecks.add(share(in, "RECHECK"));
-            }
-        }
-        if (t.isEmpty()) {
-            t.add(0.0);
-            escapes.add(0.0);
-            falseRejects.add(0.0);
-            rechecks.add(0.0);
+        long end = decided.get(decided.size() - 1).atMs();
+        for (long to = timeline.startMs() + window; to < end + window; to += window / 3) {
+            long last = to;
+            List<Timeline.Observed> in = decided.stream().filter(o -> o.atMs() >= last - window && o.atMs() < last).toList();
+            t.add((to - timeline.startMs()) / 1000.0);
+            escapes.add(share(in.stream().filter(o -> !o.good()).toList(), "OK"));
+            falseRejects.add(share(in.stream().filter(Timeline.Observed::good).toList(), "NG"));
+            rechecks.add(share(in, "RECHECK"));
         }
         XYChart chart = new XYChartBuilder().width(1000).height(380).title("Decisions (60 s windows, every frame's true class)")
                 .xAxisTitle("seconds").yAxisTitle("rate").build();
@@ -114,7 +111,7 @@ final class Report {
         chart.addSeries("escape target", List.of(t.get(0), t.get(t.size() - 1)), List.of(escapeTarget, escapeTarget))
                 .setMarker(SeriesMarkers.NONE).setLineColor(Color.RED);
         chart.getStyler().setYAxisMin(0.0);
-        return chart;
+        return Optional.of(chart);
     }
 
     private static double share(List<Timeline.Observed> of, String decision) {

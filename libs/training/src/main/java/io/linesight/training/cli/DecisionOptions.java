@@ -3,7 +3,6 @@ package io.linesight.training.cli;
 import io.linesight.common.Defaults;
 import io.linesight.common.OperatingPoints;
 import java.util.List;
-import java.util.Set;
 import picocli.CommandLine.Option;
 
 /** The OK / NG / RECHECK target a published version is fitted for: the trainer's own settings. */
@@ -22,7 +21,6 @@ final class DecisionOptions {
 
     /** The target, or null when no good class is named. */
     OperatingPoints.Target targetOrNull() {
-        List<String> named = goodClasses == null ? List.of() : goodClasses.stream().map(String::trim).filter(c -> !c.isEmpty()).toList();
-        return named.isEmpty() ? null : new OperatingPoints.Target(Set.copyOf(named), escapeTarget, escapeConfidence);
+        return OperatingPoints.Target.named(goodClasses == null ? List.of() : goodClasses, escapeTarget, escapeConfidence);
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine;
         description = {"Trains ResNet18 on TensorFlow Java, keeps versions in a model registry and tells the",
                 "classifiers which version serves (linesight.model-versions).", ""},
         subcommands = {TrainCommand.class, EvaluateCommand.class, ClassifyCommand.class, ExportCommand.class, ListCommand.class, PromoteCommand.class,
-                RollbackCommand.class, FixtureCommand.class, KeysCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                RollbackCommand.class, FixtureCommand.class, SplitCommand.class, KeysCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class TrainingCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
