@@ -1,6 +1,7 @@
 package io.linesight.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.common.Topic;
@@ -42,7 +43,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The operator review page in Debian's headless Chromium against the running services: log-in, keyboard
- * labelling of a blind AUDIT item and of a REVIEW item (each puts the right Label on linesight.labels), undo.
+ * labelling of a blind AUDIT item and of a REVIEW item (each puts the right Label on linesight.labels), undo, and the
+ * REVIEW item's heatmap over the frame.
  */
 class ReviewPageIT {
     private static final String MODEL = "review";
@@ -92,6 +94,7 @@ class ReviewPageIT {
         boolean auditDone = false;
         boolean reviewDone = false;
         boolean undoDone = false;
+        boolean heatmapDone = false;
         for (int round = 0; round < truth.size() && !(auditDone && reviewDone && undoDone); round++) {
             WebElement item = currentItem();
             String frameId = item.getAttribute("data-frame-id");
@@ -101,8 +104,13 @@ class ReviewPageIT {
             if ("AUDIT".equals(kind)) {
                 assertTrue(browser.findElements(By.cssSelector("#predictions li")).isEmpty(), "AUDIT items are shown blind");
                 assertTrue(text("kind").contains("blind"), text("kind"));
+                assertFalse(browser.findElement(By.id("heatmap")).isDisplayed(), "AUDIT items are shown without the model's map");
             } else {
                 assertEquals(3, browser.findElements(By.cssSelector("#predictions li")).size(), "REVIEW items show the top 3");
+                if (!heatmapDone) {
+                    assertHeatmapCoversTheImageAndToggles();
+                    heatmapDone = true;
+                }
             }
             if (round == 0) {
                 Files.createDirectories(ARTIFACTS);
@@ -129,6 +137,42 @@ class ReviewPageIT {
         }
         assertTrue(auditDone && reviewDone && undoDone, "audit " + auditDone + ", review " + reviewDone + ", undo " + undoDone);
         Files.write(ARTIFACTS.resolve("review-page-after.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    /**
+     * The served activation map is drawn over the frame: the canvas has the image's box to the pixel, one canvas pixel
+     * per cell (scaled up by the browser), each with the alpha its cell asks for; h hides it and shows it again.
+     */
+    @SuppressWarnings("unchecked")
+    private void assertHeatmapCoversTheImageAndToggles() {
+        await(() -> browser.findElement(By.id("heatmap")).isDisplayed());
+        Map<String, Object> drawn = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript("""
+                const image = document.getElementById('frame-image').getBoundingClientRect();
+                const canvas = document.getElementById('heatmap');
+                const box = canvas.getBoundingClientRect();
+                const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+                return { map: state.current.heatmap, canvasWidth: canvas.width, canvasHeight: canvas.height,
+                  alpha: Array.from(pixels).filter((value, i) => i % 4 === 3), imageWidth: image.width,
+                  offsets: [box.left - image.left, box.top - image.top, box.width - image.width, box.height - image.height] };""");
+        Map<String, Object> map = (Map<String, Object>) drawn.get("map");
+        List<Long> cells = (List<Long>) map.get("cells");
+        List<Long> alpha = (List<Long>) drawn.get("alpha");
+        assertEquals(map.get("width"), map.get("height"), "the model saw a square: " + map);
+        assertEquals(map.get("width"), drawn.get("canvasWidth"));
+        assertEquals(map.get("height"), drawn.get("canvasHeight"));
+        assertEquals(cells.size(), alpha.size());
+        assertEquals(255L, cells.stream().mapToLong(Long::longValue).max().orElseThrow(), "the peak cell is at 255: " + cells);
+        for (int i = 0; i < cells.size(); i++) {
+            assertEquals(Math.round(cells.get(i) * 0.6), alpha.get(i), 1, "cell " + i + " of " + cells);
+        }
+        assertTrue(((Number) drawn.get("imageWidth")).doubleValue() > 100, "the frame is shown large: " + drawn.get("imageWidth"));
+        for (Object offset : (List<Object>) drawn.get("offsets")) {
+            assertEquals(0, ((Number) offset).doubleValue(), 1, "the map's box is the image's box: " + drawn.get("offsets"));
+        }
+        press("h");
+        await(() -> !browser.findElement(By.id("heatmap")).isDisplayed());
+        press("h");
+        await(() -> browser.findElement(By.id("heatmap")).isDisplayed());
     }
 
     private void logIn(String user, String password) {

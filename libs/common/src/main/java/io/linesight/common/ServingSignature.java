@@ -16,10 +16,27 @@ public final class ServingSignature {
     public static final String PROBABILITIES = "probabilities";
     public static final String LOGITS = "logits";
     public static final String EMBEDDING = "embedding";
+    /**
+     * The top class's activation map (CAM): layer4's features weighted by that class's fc weights, [n, size/32,
+     * size/32] (size/8 with the CIFAR stem). Its mean plus the class's fc bias is the class's logit.
+     */
+    public static final String ACTIVATION_MAP = "activation_map";
     /** Outputs in the order DJL returns them when it loses their names: sorted by name. */
-    public static final List<String> OUTPUTS_BY_NAME = List.of(EMBEDDING, LOGITS, PROBABILITIES);
-    public static final int PROBABILITIES_INDEX = OUTPUTS_BY_NAME.indexOf(PROBABILITIES);
+    public static final List<String> OUTPUTS_BY_NAME = List.of(ACTIVATION_MAP, EMBEDDING, LOGITS, PROBABILITIES);
 
     private ServingSignature() {
+    }
+
+    /**
+     * Where the probabilities are among {@code outputs} unnamed outputs: last by name, in exports with an activation
+     * map and in those from before it.
+     */
+    public static int probabilitiesIndex(int outputs) {
+        return outputs - 1;
+    }
+
+    /** Where the activation map is among unnamed outputs, or -1 for exports from before it. */
+    public static int activationMapIndex(int outputs) {
+        return outputs == OUTPUTS_BY_NAME.size() ? OUTPUTS_BY_NAME.indexOf(ACTIVATION_MAP) : -1;
     }
 }

@@ -134,17 +134,21 @@ public class BatchInference {
                     pixels.add(item.rgb().length == 3 * size * size ? item.rgb() : preparation.decode(item.pending(), size).rgb());
                 }
                 long start = System.nanoTime();
-                List<float[]> probabilities = model.predict(pixels);
+                List<ModelAnswer> answers = model.predict(pixels);
                 long inferenceMicros = (System.nanoTime() - start) / 1000;
                 inferenceTime.record(inferenceMicros, TimeUnit.MICROSECONDS);
                 ClassifierMetrics.recordFrames(inferenceShare, inferenceMicros * 1000 / toInfer.size(), toInfer.size());
                 for (int i = 0; i < toInfer.size(); i++) {
                     PreparedFrame item = toInfer.get(i);
+                    float[] probabilities = answers.get(i).probabilities();
                     Prediction.Builder answer = Prediction.newBuilder().setModelName(version.getModelName())
                             .setModelVersion(version.getVersion())
-                            .addAllTopK(TopK.of(probabilities.get(i), version.getClassesList(), topK));
+                            .addAllTopK(TopK.of(probabilities, version.getClassesList(), topK));
+                    if (answers.get(i).activationMap() != null) {
+                        answer.setActivationMap(answers.get(i).activationMap());
+                    }
                     if (model.decisions() != null) {
-                        model.decisions().apply(probabilities.get(i), answer);
+                        model.decisions().apply(probabilities, answer);
                     }
                     fresh.add(publisher.publish(answer, item.pending(), item.preprocessMicros(), inferenceMicros, false));
                     handed.add(item.pending());

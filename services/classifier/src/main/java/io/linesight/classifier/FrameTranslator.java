@@ -7,8 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
+import com.google.protobuf.ByteString;
+import io.linesight.common.ActivationMaps;
 import io.linesight.common.ServingSignature;
 import io.linesight.common.TemperatureScaling;
+import io.linesight.proto.ActivationMap;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,11 +20,12 @@ import java.util.List;
 /**
  * Model input and output of the serving signature for a whole batch: uint8 RGB pixels at the input size in, as one
  * [n, size, size, 3] tensor (scaling and normalisation are inside the graph), class probabilities out, calibrated by
- * the version's temperature (TemperatureScaling, from its signed manifest). One tensor each way per batch, instead
+ * the version's temperature (TemperatureScaling, from its signed manifest), with the top class's activation map in
+ * 8 bits (ActivationMaps) where the export has one. One tensor each way per batch, instead
  * of one per image stacked and split again by TensorFlow ops. Decoding and resizing happen before, in the shared
  * Images path, so they can run in parallel with inference.
  */
-final class FrameTranslator implements Translator<List<byte[]>, List<float[]>> {
+final class FrameTranslator implements Translator<List<byte[]>, List<ModelAnswer>> {
     private final int size;
     private final double temperature;
 
@@ -46,19 +50,33 @@ final class FrameTranslator implements Translator<List<byte[]>, List<float[]>> {
     }
 
     @Override
-    public List<float[]> processOutput(TranslatorContext ctx, NDList outputs) {
-        NDArray probabilities = outputs.get(ServingSignature.PROBABILITIES);
-        if (probabilities == null) {
-            probabilities = outputs.get(ServingSignature.PROBABILITIES_INDEX);
-        }
+    public List<ModelAnswer> processOutput(TranslatorContext ctx, NDList outputs) {
+        NDArray probabilities = output(outputs, ServingSignature.PROBABILITIES, ServingSignature.probabilitiesIndex(outputs.size()));
+        NDArray maps = output(outputs, ServingSignature.ACTIVATION_MAP, ServingSignature.activationMapIndex(outputs.size()));
         int classes = (int) probabilities.getShape().get(1);
         float[] values = probabilities.toFloatArray();
-        List<float[]> perImage = new ArrayList<>(values.length / classes);
-        for (int from = 0; from < values.length; from += classes) {
+        int images = values.length / classes;
+        float[] mapValues = maps == null ? null : maps.toFloatArray();
+        int height = maps == null ? 0 : (int) maps.getShape().get(1);
+        int width = maps == null ? 0 : (int) maps.getShape().get(2);
+        List<ModelAnswer> perImage = new ArrayList<>(images);
+        for (int i = 0; i < images; i++) {
+            int from = i * classes;
             TemperatureScaling.apply(values, from, classes, temperature);
-            perImage.add(Arrays.copyOfRange(values, from, from + classes));
+            ActivationMap map = mapValues == null ? null : ActivationMap.newBuilder().setWidth(width).setHeight(height)
+                    .setCells(ByteString.copyFrom(ActivationMaps.quantise(mapValues, i * width * height, width * height))).build();
+            perImage.add(new ModelAnswer(Arrays.copyOfRange(values, from, from + classes), map));
         }
         return perImage;
+    }
+
+    /** An output by name, or by its place when DJL lost the names; null when this export lacks it. */
+    private static NDArray output(NDList outputs, String name, int index) {
+        NDArray named = outputs.get(name);
+        if (named != null || outputs.stream().anyMatch(array -> array.getName() != null)) {
+            return named;
+        }
+        return index < 0 ? null : outputs.get(index);
     }
 
     /** The input already is the batch: DJL's default STACK would add a second batch dimension. */

@@ -27,16 +27,16 @@ final class ServingModel {
     @SuppressWarnings("unchecked")
     private static final Class<List<byte[]>> IMAGES = (Class<List<byte[]>>) (Class<?>) List.class;
     @SuppressWarnings("unchecked")
-    private static final Class<List<float[]>> PROBABILITIES = (Class<List<float[]>>) (Class<?>) List.class;
+    private static final Class<List<ModelAnswer>> ANSWERS = (Class<List<ModelAnswer>>) (Class<?>) List.class;
     private final ModelVersion version;
     private final String manifestSha256;
     private final DecisionRule decisions;
-    private final ZooModel<List<byte[]>, List<float[]>> model;
-    private final Predictor<List<byte[]>, List<float[]>> predictor;
+    private final ZooModel<List<byte[]>, List<ModelAnswer>> model;
+    private final Predictor<List<byte[]>, List<ModelAnswer>> predictor;
     private final AtomicInteger references = new AtomicInteger(1);
 
     private ServingModel(ModelVersion version, String manifestSha256, DecisionRule decisions,
-            ZooModel<List<byte[]>, List<float[]>> model) {
+            ZooModel<List<byte[]>, List<ModelAnswer>> model) {
         this.version = version;
         this.manifestSha256 = manifestSha256;
         this.decisions = decisions;
@@ -62,11 +62,11 @@ final class ServingModel {
         } catch (IOException e) {
             throw new ModelRejectedException("missing_files", "cannot read the manifest of version " + version.getVersion(), e);
         }
-        Criteria<List<byte[]>, List<float[]>> criteria = Criteria.builder().setTypes(IMAGES, PROBABILITIES)
+        Criteria<List<byte[]>, List<ModelAnswer>> criteria = Criteria.builder().setTypes(IMAGES, ANSWERS)
                 .optModelPath(servingDir).optEngine("TensorFlow").optDevice(device)
                 .optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
                 .optTranslator(new FrameTranslator(version.getInputSize(), temperature)).build();
-        ZooModel<List<byte[]>, List<float[]>> model;
+        ZooModel<List<byte[]>, List<ModelAnswer>> model;
         try {
             model = criteria.loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
@@ -80,10 +80,10 @@ final class ServingModel {
             List<byte[]> blank = Collections.nCopies(warmupBatch, new byte[size * size * 3]);
             // Two passes: the first builds TensorFlow's kernels, the second proves they run at full speed.
             for (int i = 0; i < 2; i++) {
-                for (float[] probabilities : serving.predict(blank)) {
-                    if (probabilities.length != version.getClassesCount()) {
+                for (ModelAnswer answer : serving.predict(blank)) {
+                    if (answer.probabilities().length != version.getClassesCount()) {
                         throw new ModelRejectedException("class_count", "version " + version.getVersion() + " outputs "
-                                + probabilities.length + " classes but its manifest lists " + version.getClassesCount());
+                                + answer.probabilities().length + " classes but its manifest lists " + version.getClassesCount());
                     }
                 }
             }
@@ -102,7 +102,7 @@ final class ServingModel {
      * A fully convolutional network runs on any image size, so the probe below would accept a manifest that
      * misstates it (and serve at the wrong resolution): the signature's declared [batch, H, W, 3] must match.
      */
-    private static void checkDeclaredInput(ZooModel<List<byte[]>, List<float[]>> model, ModelVersion version) throws ModelRejectedException {
+    private static void checkDeclaredInput(ZooModel<List<byte[]>, List<ModelAnswer>> model, ModelVersion version) throws ModelRejectedException {
         Shape declared;
         try {
             PairList<String, Shape> inputs = model.describeInput();
@@ -138,8 +138,8 @@ final class ServingModel {
         return decisions;
     }
 
-    /** Probabilities per image, in the order of the input. */
-    List<float[]> predict(List<byte[]> rgbImages) throws TranslateException {
+    /** Answers per image, in the order of the input. */
+    List<ModelAnswer> predict(List<byte[]> rgbImages) throws TranslateException {
         return predictor.predict(rgbImages);
     }
 

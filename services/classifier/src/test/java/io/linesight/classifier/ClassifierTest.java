@@ -23,6 +23,7 @@ import io.linesight.common.registry.SigningKeys;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.MqttSubscription;
+import io.linesight.proto.ActivationMap;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.Decision;
 import io.linesight.proto.Frame;
@@ -134,7 +135,19 @@ class ClassifierTest {
             assertTrue(CLASSES.containsAll(prediction.getTopKList().stream().map(ClassScore::getClassName).toList()));
             assertTrue(prediction.getTopK(0).getProbability() >= prediction.getTopK(1).getProbability());
             assertTrue(prediction.getTimings().getInferenceUs() > 0);
+            // The fixture's input is 32 with the CIFAR stem (stride 8): a 4 x 4 map of the top class, peak at 255.
+            ActivationMap map = prediction.getActivationMap();
+            assertEquals(4, map.getWidth());
+            assertEquals(4, map.getHeight());
+            assertEquals(16, map.getCells().size());
+            int peak = 0;
+            for (byte cell : map.getCells().toByteArray()) {
+                peak = Math.max(peak, cell & 0xff);
+            }
+            assertTrue(peak == 255 || map.getCells().equals(ByteString.copyFrom(new byte[16])), "peak " + peak + " in " + map);
         }
+        assertTrue(predictions.values().stream().map(p -> p.getActivationMap().getCells()).distinct().count() > 1,
+                "maps follow the image");
     }
 
     @Test

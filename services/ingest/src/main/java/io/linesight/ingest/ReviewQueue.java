@@ -1,10 +1,12 @@
 package io.linesight.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.linesight.common.ActivationMaps;
 import io.linesight.common.RedisKeys;
+import io.linesight.proto.ActivationMap;
 import io.linesight.proto.ClassScore;
-import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Decision;
+import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Prediction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,9 +63,26 @@ public class ReviewQueue {
 
     /**
      * One item of the queue; AUDIT items carry no model answer, so operators are not anchored by it. {@code decision} is
-     * the prediction's (OK, NG, RECHECK), null for AUDIT items and versions that make none.
+     * the prediction's (OK, NG, RECHECK), null for AUDIT items and versions that make none; {@code heatmap} is the top
+     * class's activation map, null for AUDIT items, models without one and malformed ones.
      */
-    public record Item(String frameId, String kind, String cameraId, Integer modelVersion, List<Score> topK, String decision) {
+    public record Item(String frameId, String kind, String cameraId, Integer modelVersion, List<Score> topK, String decision,
+            Heatmap heatmap) {
+    }
+
+    /** An activation map for the page: row-major cells 0..255 over the whole frame. */
+    public record Heatmap(int width, int height, int[] cells) {
+        static Heatmap of(Prediction prediction) {
+            ActivationMap map = prediction.getActivationMap();
+            if (!prediction.hasActivationMap() || !ActivationMaps.wellFormed(map.getWidth(), map.getHeight(), map.getCells().size())) {
+                return null;
+            }
+            int[] cells = new int[map.getCells().size()];
+            for (int i = 0; i < cells.length; i++) {
+                cells[i] = map.getCells().byteAt(i) & 0xff;
+            }
+            return new Heatmap(map.getWidth(), map.getHeight(), cells);
+        }
     }
 
     public record Score(String className, float probability) {
@@ -192,7 +211,7 @@ public class ReviewQueue {
             }
             FrameIndex.Entry entry = live(frameId, AUDIT_KEY);
             if (entry != null && claim(frameId, reviewer)) {
-                items.add(new Item(frameId, "AUDIT", entry.camera(), null, null, null));
+                items.add(new Item(frameId, "AUDIT", entry.camera(), null, null, null, null));
             }
         }
         answered(UNCERTAIN_KEY, limit, reviewer, items);
@@ -217,7 +236,8 @@ public class ReviewQueue {
             if (prediction != null && claim(frameId, reviewer)) {
                 items.add(new Item(frameId, "REVIEW", entry.camera(), prediction.getModelVersion(),
                         prediction.getTopKList().stream().map(ReviewQueue::score).toList(),
-                        prediction.getDecision() == Decision.DECISION_UNSPECIFIED ? null : prediction.getDecision().name()));
+                        prediction.getDecision() == Decision.DECISION_UNSPECIFIED ? null : prediction.getDecision().name(),
+                        Heatmap.of(prediction)));
             }
         }
     }

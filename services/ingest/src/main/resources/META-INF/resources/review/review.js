@@ -11,8 +11,11 @@ const CLAIM_RENEW_MS = 30000;
 const REVIEW_SESSION = Array.from({ length: 4 }, () => Math.random().toString(36).slice(2, 10)).join('');
 const $ = (id) => document.getElementById(id);
 
+const HEATMAP_OPACITY = 0.6;     // alpha of the map's peak cell; a cell at or below zero is transparent
+
 const state = {
   auth: null,
+  showHeatmap: true,            // toggled with h
   user: null,
   classes: [],
   queue: [],
@@ -127,6 +130,7 @@ async function showNext() {
   render(item);
   try {
     $('frame-image').src = await imageUrl(item);
+    drawHeatmap(item);
   } catch (e) {
     if (e.status === 410 || e.status === 404) {
       toast('Frame ' + item.frameId.slice(0, 8) + ' has expired — skipped.');
@@ -149,6 +153,8 @@ function render(item) {
   $('kind').className = 'kind ' + (audit ? 'audit' : 'review');
   $('camera').textContent = 'camera ' + item.cameraId + ' · frame ' + item.frameId.slice(0, 8);
   $('enter-help').hidden = audit;
+  $('heatmap').hidden = true;
+  $('heatmap-help').hidden = !item.heatmap;
   const predictions = $('predictions');
   predictions.replaceChildren();
   predictions.hidden = audit;
@@ -174,6 +180,29 @@ function render(item) {
   });
 }
 
+// The top class's activation map over the frame: cell (row, column) of the grid covers the same share of the image,
+// since the model saw the whole frame scaled to its square input. Yellow to red with rising evidence.
+function drawHeatmap(item) {
+  const canvas = $('heatmap');
+  const map = item.heatmap;
+  if (!map || state.current !== item) { return; }
+  canvas.width = map.width;
+  canvas.height = map.height;
+  const context = canvas.getContext('2d');
+  const pixels = context.createImageData(map.width, map.height);
+  map.cells.forEach((cell, i) => {
+    pixels.data.set([255, 255 - cell, 0, Math.round(cell * HEATMAP_OPACITY)], 4 * i);
+  });
+  context.putImageData(pixels, 0, 0);
+  canvas.hidden = !state.showHeatmap;
+}
+
+function toggleHeatmap() {
+  state.showHeatmap = !state.showHeatmap;
+  if (state.current && state.current.heatmap) { $('heatmap').hidden = !state.showHeatmap; }
+  toast(state.showHeatmap ? 'Heatmap shown — h to hide' : 'Heatmap hidden — h to show');
+}
+
 function choose(label) {
   const item = state.current;
   if (!item) { return; }
@@ -197,7 +226,7 @@ function undo() {
   $('item').hidden = false;
   $('empty').hidden = true;
   render(pending.item);
-  imageUrl(pending.item).then((url) => { $('frame-image').src = url; }, () => {});
+  imageUrl(pending.item).then((url) => { $('frame-image').src = url; drawHeatmap(pending.item); }, () => {});
   toast('Undone: ' + pending.label + ' was not sent.');
 }
 
@@ -223,6 +252,7 @@ async function send(pending, keepalive = false) {
 document.addEventListener('keydown', (event) => {
   if ($('review').hidden || event.target.tagName === 'INPUT') { return; }
   if (event.key === 'z' || event.key === 'Z') { undo(); return; }
+  if (event.key === 'h' || event.key === 'H') { toggleHeatmap(); return; }
   if (event.key === 'Enter' && state.current && state.current.kind === 'REVIEW' && state.current.topK && state.current.topK.length) {
     choose(state.current.topK[0].className);
     return;

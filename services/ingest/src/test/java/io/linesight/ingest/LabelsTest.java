@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.linesight.common.RedisKeys;
 import io.linesight.common.Topic;
 import io.linesight.localstack.Credentials;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.localstack.LocalInfra;
+import io.linesight.proto.ActivationMap;
 import io.linesight.proto.ClassScore;
 import io.linesight.proto.Decision;
 import io.linesight.proto.Label;
@@ -184,10 +186,14 @@ class LabelsTest {
                 recheck = frame.getString("frameId");
             }
         }
-        Prediction uncertain = servedBy(review, 4, "crazing", 0.01f);
+        // Its activation map states 3 x 3 cells but holds 4: a malformed record is not drawn.
+        Prediction uncertain = recordedFirst(servedBy(review, 4, "crazing", 0.01f).toBuilder().setActivationMap(ActivationMap.newBuilder()
+                .setWidth(3).setHeight(3).setCells(ByteString.copyFrom(new byte[] {1, 2, 3, 4}))).build());
         // More confident than the uncertain one, but the line is holding the part: it comes first, even answered from
         // the cache (a repeated image), which otherwise never queues a frame twice.
-        Prediction held = servedBy(recheck, 4, "crazing", 0.6f, Decision.RECHECK).toBuilder().setCached(true).build();
+        Prediction held = recordedFirst(servedBy(recheck, 4, "crazing", 0.6f, Decision.RECHECK).toBuilder().setCached(true)
+                .setActivationMap(ActivationMap.newBuilder().setWidth(2).setHeight(2).setCells(ByteString.copyFrom(new byte[] {0, 9, (byte) 255, 40})))
+                .build());
         try (TopicWriter writer = new TopicWriter()) {
             writer.send(Topic.PREDICTIONS.topicName(), "cam-q", uncertain.toByteArray());
             writer.send(Topic.PREDICTIONS.topicName(), "cam-q", held.toByteArray());
@@ -213,6 +219,10 @@ class LabelsTest {
         assertEquals("RECHECK", recheckItem.get("decision"));
         assertNull(reviewItem.get("decision"), "a version without an operating point decides nothing");
         assertTrue(items.indexOf(recheckItem) < items.indexOf(auditItem), "RECHECK parts come before everything");
+        assertEquals(Map.of("width", 2, "height", 2, "cells", List.of(0, 9, 255, 40)), recheckItem.get("heatmap"),
+                "the page gets the activation map as unsigned cells");
+        assertNull(reviewItem.get("heatmap"), "a map whose size does not match its cells is dropped");
+        assertNull(auditItem.get("heatmap"), "audit items are shown without the model's map");
 
         label(recheckId, "scratches", "REVIEW").statusCode(202);
         assertEquals(Decision.RECHECK, awaitLabel(recheckId, LabelSource.REVIEW).getServedDecision(), "the label names the decision it judges");
@@ -317,7 +327,12 @@ class LabelsTest {
         Prediction prediction = Prediction.newBuilder().setFrameId(frameId).setModelName("defects").setModelVersion(version)
                 .addTopK(ClassScore.newBuilder().setClassName(top).setProbability(probability)).setDecision(decision)
                 .setPredictedAtMs(System.currentTimeMillis()).build();
-        redis.value(byte[].class).set(RedisKeys.firstPrediction(frameId), prediction.toByteArray());
+        return recordedFirst(prediction);
+    }
+
+    /** Stores the frame's first prediction, as the classifier does. */
+    private Prediction recordedFirst(Prediction prediction) {
+        redis.value(byte[].class).set(RedisKeys.firstPrediction(prediction.getFrameId()), prediction.toByteArray());
         return prediction;
     }
 

@@ -17,6 +17,7 @@ import org.tensorflow.op.random.RandomStandardNormal;
 import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
 
 /**
@@ -45,8 +46,8 @@ final class ResNet18Graph {
     record Param(Variable<TFloat32> variable, Kind kind) {
     }
 
-    /** Outputs of one forward pass. */
-    record Forward(Operand<TFloat32> logits, Operand<TFloat32> embedding, List<Op> statUpdates) {
+    /** Outputs of one forward pass; {@code features} is layer4's [n, h, w, channels] output. */
+    record Forward(Operand<TFloat32> features, Operand<TFloat32> logits, Operand<TFloat32> embedding, List<Op> statUpdates) {
     }
 
     private final Ops tf;
@@ -110,7 +111,7 @@ final class ResNet18Graph {
         Variable<TFloat32> weight = param("fc.weight", Shape.of(in, spec.numClasses()), Kind.WEIGHT, uniform(bound));
         Variable<TFloat32> bias = param("fc.bias", Shape.of(spec.numClasses()), Kind.PARAMETER, uniform(bound));
         Operand<TFloat32> logits = tf.nn.biasAdd(tf.linalg.matMul(embedding, weight), bias);
-        return new Forward(logits, embedding, statUpdates);
+        return new Forward(layer4, logits, embedding, statUpdates);
     }
 
     /** The whole network in inference mode. */
@@ -124,7 +125,21 @@ final class ResNet18Graph {
                 .output(ServingSignature.PROBABILITIES, tf.withName(ServingSignature.PROBABILITIES).nn.softmax(forward.logits()))
                 .output(ServingSignature.LOGITS, tf.withName(ServingSignature.LOGITS).identity(forward.logits()))
                 .output(ServingSignature.EMBEDDING, tf.withName(ServingSignature.EMBEDDING).identity(forward.embedding()))
+                .output(ServingSignature.ACTIVATION_MAP, tf.withName(ServingSignature.ACTIVATION_MAP).identity(activationMap(forward)))
                 .build();
+    }
+
+    /**
+     * The class activation map of each image's top class, [n, h, w]: layer4's features weighted by that class's fc
+     * weight column. The logit is its mean plus the bias (the pool and fc are linear), so the map shows where the
+     * evidence for the answer lies.
+     */
+    private Operand<TFloat32> activationMap(Forward forward) {
+        Operand<TInt64> top = tf.math.argMax(forward.logits(), tf.constant(1));
+        Operand<TFloat32> perClass = tf.linalg.transpose(params.get("fc.weight").variable(), tf.constant(new int[] {1, 0}));
+        Operand<TFloat32> weights = tf.reshape(tf.gather(perClass, top, tf.constant(0)),
+                tf.constant(new long[] {-1, 1, 1, spec.embeddingSize()}));
+        return tf.sum(tf.math.mul(forward.features(), weights), tf.constant(3));
     }
 
     private Operand<TFloat32> stem(Operand<TFloat32> x, boolean training, List<Op> statUpdates) {

@@ -40,8 +40,15 @@ public final class ResNetModel implements AutoCloseable {
     public record StepResult(float loss, float accuracy, float gradientNorm) {
     }
 
-    /** Row-major [batch, classes] probabilities and logits, [batch, embedding] embeddings. */
-    public record Outputs(int batch, float[] probabilities, float[] logits, float[] embeddings) {
+    /**
+     * Row-major [batch, classes] probabilities and logits, [batch, embedding] embeddings, and [batch, side, side]
+     * activation maps of the top class (empty for exports from before them).
+     */
+    public record Outputs(int batch, float[] probabilities, float[] logits, float[] embeddings, float[] activationMaps) {
+        /** Cells along one side of an image's activation map (0 when there is none). */
+        public int mapSide() {
+            return (int) Math.round(Math.sqrt((double) activationMaps.length / batch));
+        }
     }
 
     private final ResNetSpec spec;
@@ -147,7 +154,9 @@ public final class ResNetModel implements AutoCloseable {
     public Outputs predict(byte[] images, int batch) {
         try (TUint8 imageTensor = images(images, batch);
                 Result result = session.run(signatures.get(ServingSignature.KEY), Map.of(ServingSignature.INPUT, imageTensor))) {
-            return new Outputs(batch, floats(result, ServingSignature.PROBABILITIES), floats(result, ServingSignature.LOGITS), floats(result, ServingSignature.EMBEDDING));
+            float[] maps = result.get(ServingSignature.ACTIVATION_MAP).map(map -> toFloats((TFloat32) map)).orElse(new float[0]);
+            return new Outputs(batch, floats(result, ServingSignature.PROBABILITIES), floats(result, ServingSignature.LOGITS),
+                    floats(result, ServingSignature.EMBEDDING), maps);
         }
     }
 
@@ -227,7 +236,7 @@ public final class ResNetModel implements AutoCloseable {
     }
 
     /**
-     * An inference-only SavedModel (serving_default: images -> probabilities, logits, embedding) holding
+     * An inference-only SavedModel (serving_default: images -> probabilities, logits, embedding, activation_map) holding
      * the current weights and no optimizer state: a fresh inference graph restored from a checkpoint.
      */
     public void exportServing(Path dir) throws IOException {

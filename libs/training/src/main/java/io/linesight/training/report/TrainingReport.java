@@ -1,8 +1,10 @@
 package io.linesight.training.report;
 
 import io.linesight.charts.Charts;
+import io.linesight.charts.Heatmaps;
 import io.linesight.charts.ImageGrid;
 import io.linesight.charts.ReportFolder;
+import io.linesight.common.ActivationMaps;
 import io.linesight.training.Evaluation;
 import io.linesight.training.TrainingLoop;
 import io.linesight.training.data.ImageSet;
@@ -67,7 +69,7 @@ public final class TrainingReport {
                 misclassified.add(Map.of("image", validationSet.name(i), "true", validation.classes().get(truth),
                         "predicted", validation.classes().get(predicted)));
                 if (tiles.size() < MAX_MISCLASSIFIED) {
-                    tiles.add(new ImageGrid.Tile(rgb(validationSet.pixels(i), validationSet.imageSize()),
+                    tiles.add(new ImageGrid.Tile(explained(model, validationSet.pixels(i), validationSet.imageSize()),
                             validation.classes().get(truth) + " → " + validation.classes().get(predicted)));
                 }
             }
@@ -101,7 +103,7 @@ public final class TrainingReport {
                 new ReportFolder.Section("Learning rate", "learning-rate.png"),
                 new ReportFolder.Section("Validation confusion matrix", "confusion.png"),
                 new ReportFolder.Section("conv1 filters (each scaled to its own range)", "conv1-filters.png"),
-                new ReportFolder.Section("Misclassified validation images (true → predicted)", "misclassified.png")));
+                new ReportFolder.Section("Misclassified validation images (true → predicted), with the predicted class's activation map", "misclassified.png")));
     }
 
     private static XYChart curves(String title, String yTitle, List<TrainingLoop.EpochResult> epochs, int bestEpoch,
@@ -128,6 +130,14 @@ public final class TrainingReport {
             marker.setMarker(SeriesMarkers.NONE).setLineColor(Color.GRAY);
         }
         return chart;
+    }
+
+    /** The image with the wrong answer's activation map over it (bare, for a model without maps). */
+    private static BufferedImage explained(ResNetModel model, byte[] pixels, int size) {
+        ResNetModel.Outputs outputs = model.predict(pixels, 1);
+        int side = outputs.mapSide();
+        BufferedImage image = rgb(pixels, size);
+        return side == 0 ? image : Heatmaps.overlay(image, ActivationMaps.quantise(outputs.activationMaps(), 0, side * side), side, side);
     }
 
     /** One tile per conv1 output channel: its k x k x 3 weights, min-max scaled to 0..255. */

@@ -73,6 +73,38 @@ class ResNetModelTest {
         }
     }
 
+    /**
+     * The activation map is the top class's evidence by place: its mean plus that class's fc bias is the class's logit
+     * (global average pooling and fc are linear), and it has one cell per layer4 position (input / 8 with the CIFAR
+     * stem, input / 32 with ImageNet's).
+     */
+    @Test
+    void activationMapAveragesToTheTopLogitAndScalesWithTheInput() {
+        byte[] images = TestImages.random(4, 32, 4);
+        try (ResNetModel model = ResNetModel.create(TINY, 9, 2)) {
+            model.trainStep(Strategy.FULL, images, new int[] {0, 1, 2, 0}, 0.1f, 1e-4f, 0f);
+            ResNetModel.Outputs outputs = model.predict(images, 4);
+            assertEquals(4, outputs.mapSide(), "32 / 8 with the CIFAR stem");
+            float[] bias = model.variable("fc.bias");
+            int cells = 16;
+            for (int i = 0; i < 4; i++) {
+                int top = 0;
+                for (int c = 1; c < 3; c++) {
+                    top = outputs.logits()[i * 3 + c] > outputs.logits()[i * 3 + top] ? c : top;
+                }
+                double mean = 0;
+                for (int j = 0; j < cells; j++) {
+                    mean += outputs.activationMaps()[i * cells + j] / (double) cells;
+                }
+                assertEquals(outputs.logits()[i * 3 + top], mean + bias[top], 1e-4, "image " + i);
+            }
+        }
+        ResNetSpec imagenetStem = new ResNetSpec(List.of("a", "b"), 64, 8, false);
+        try (ResNetModel model = ResNetModel.create(imagenetStem, 9, 2)) {
+            assertEquals(2, model.predict(TestImages.random(1, 64, 5), 1).mapSide(), "64 / 32 with ImageNet's stem");
+        }
+    }
+
     @Test
     void headOnlyTrainingLeavesEveryBackboneVariableBitIdentical() {
         byte[] images = TestImages.random(6, 32, 2);
