@@ -56,6 +56,9 @@ public final class ServiceProcess implements AutoCloseable {
         all.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         all.put("OPT_OUT_TRACKING", "true");
         all.put("TF_CPP_MIN_LOG_LEVEL", "2");
+        if (module.equals("trainer")) {
+            training(all);
+        }
         return start(name, port, List.of(java(), "-Xmx1g", "-jar", jar.toString()), all);
     }
 
@@ -74,6 +77,7 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> command = trainingCommand(args);
         Map<String, String> all = new HashMap<>(env);
         all.put("TF_CPP_MIN_LOG_LEVEL", "2");
+        training(all);
         ServiceProcess cli = start("training-cli-" + args[0], 0, command, all);
         cli.awaitExit(args);
     }
@@ -82,6 +86,7 @@ public final class ServiceProcess implements AutoCloseable {
     public static void trainingCliInteractive(String... args) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(trainingCommand(args)).inheritIO();
         builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+        training(builder.environment());
         if (builder.start().waitFor() != 0) {
             throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed");
         }
@@ -97,12 +102,21 @@ public final class ServiceProcess implements AutoCloseable {
     public static String trainingCliOutput(String... args) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(trainingCommand(args)).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+        training(builder.environment());
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
             throw new IllegalStateException("training CLI " + String.join(" ", args) + " failed");
         }
         return out;
+    }
+
+    /**
+     * TensorFlow Java's oneDNN at AVX2 unless the caller chose an ISA: its AVX-512 training kernels corrupt the native
+     * heap on some shapes (found on an Intel Xeon with AMX and AVX512_FP16). Inference (the classifier) is left alone.
+     */
+    private static void training(Map<String, String> env) {
+        env.putIfAbsent("ONEDNN_MAX_CPU_ISA", System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "AVX2"));
     }
 
     private static List<String> trainingCommand(String... args) throws IOException {
