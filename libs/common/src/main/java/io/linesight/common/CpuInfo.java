@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -80,6 +81,29 @@ public record CpuInfo(String model, int cores, double clockHz, String clockSourc
         }
         double mhz = field(cpuinfo, "cpu MHz").map(v -> Double.parseDouble(v.trim())).orElse(Double.NaN);
         return new CpuInfo(model, cores, mhz * 1e6, "cpu MHz (current clock: no base clock is published here)", flags);
+    }
+
+    /**
+     * The CPU as oneDNN uses it under {@code ONEDNN_MAX_CPU_ISA} (null, blank, ALL or DEFAULT: uncapped). A cap below
+     * AVX-512 drops the AVX-512 and AMX units; an AVX-512 cap without AMX drops AMX, and bf16 unless it names it.
+     */
+    public CpuInfo cappedAt(String oneDnnMaxIsa) {
+        String cap = oneDnnMaxIsa == null ? "" : oneDnnMaxIsa.trim().toUpperCase(Locale.ROOT);
+        if (cap.isEmpty() || cap.equals("ALL") || cap.equals("DEFAULT")) {
+            return this;
+        }
+        boolean avx512 = cap.startsWith("AVX512") || cap.startsWith("AVX10");
+        boolean amx = avx512 && cap.contains("AMX");
+        boolean bf16 = amx || cap.contains("BF16");
+        Set<String> kept = new TreeSet<>();
+        for (String flag : flags) {
+            boolean dropped = (flag.startsWith("avx512") && !avx512) || (flag.startsWith("amx") && !amx)
+                    || (flag.equals("avx512_bf16") && !bf16);
+            if (!dropped) {
+                kept.add(flag);
+            }
+        }
+        return new CpuInfo(model + " [oneDNN capped at " + oneDnnMaxIsa.trim() + "]", cores, clockHz, clockSource, kept);
     }
 
     /** The widest FP32 vector unit: AVX-512, AVX2 with FMA, AVX or SSE. */

@@ -31,6 +31,22 @@ class CpuInfoTest {
     }
 
     @Test
+    void oneDnnsIsaCapSetsTheLimit() {
+        CpuInfo cpu = CpuInfo.parse(XEON, 2, null);
+        CpuInfo avx2 = cpu.cappedAt("AVX2");
+        assertEquals("AVX2+FMA", avx2.isa());
+        assertEquals(2 * 2.6e9 * 32, avx2.fp32PeakFlops(), 1);
+        assertEquals(0, avx2.bf16FlopPerCycle(), "no AMX under an AVX2 cap");
+        assertTrue(avx2.describe().contains("capped at AVX2"), avx2.describe());
+        assertEquals(64, cpu.cappedAt("AVX512_CORE").fp32FlopPerCycle());
+        assertEquals(0, cpu.cappedAt("AVX512_CORE").bf16FlopPerCycle());
+        assertEquals(128, cpu.cappedAt("AVX512_CORE_BF16").bf16FlopPerCycle());
+        assertEquals(1024, cpu.cappedAt("AVX512_CORE_AMX").bf16FlopPerCycle());
+        assertEquals(cpu, cpu.cappedAt("ALL"));
+        assertEquals(cpu, cpu.cappedAt(null));
+    }
+
+    @Test
     void zen3WithoutClockInItsNameUsesSysfsThenTheCurrentClock() {
         assertEquals(2.0e9, CpuInfo.parse(EPYC, 2, 2_000_000.0).clockHz(), 1);
         CpuInfo cpu = CpuInfo.parse(EPYC, 2, null);

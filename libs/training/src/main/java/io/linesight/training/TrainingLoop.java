@@ -32,14 +32,6 @@ public final class TrainingLoop {
      */
     public record Options(Strategy strategy, int epochs, int batchSize, LearningRateSchedule schedule, float weightDecay,
             float clipNorm, boolean balanced, Augmentation augmentation, long seed, int patience, boolean keepBestEpoch) {
-        public Options {
-            // Found here: full training on an odd batch corrupts the native heap with oneDNN's AVX-512 kernels (an Intel
-            // Xeon with AMX; fine with ONEDNN_MAX_CPU_ISA=AVX2). Refused up front rather than crashing a trainer.
-            if (batchSize < 2 || batchSize % 2 != 0) {
-                throw new IllegalArgumentException("batch size " + batchSize + ": use an even size of 2 or more "
-                        + "(oneDNN's AVX-512 training kernels crash on odd batches)");
-            }
-        }
     }
 
     /** One epoch's figures (validation figures NaN without a validation set). */

@@ -2,7 +2,6 @@ package io.linesight.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.localstack.ImageSamples;
@@ -81,13 +80,5 @@ class TrainingLoopTest {
             }
         }
         return items;
-    }
-
-    @Test
-    void oddBatchesAreRefusedBeforeTheyReachOneDnn() {
-        LearningRateSchedule constant = new LearningRateSchedule(LearningRateSchedule.Kind.CONSTANT, 0.1f, 0);
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new TrainingLoop.Options(
-                Strategy.FULL, 1, 15, constant, 0f, 0f, true, Augmentation.SHIFT_FLIP, 5, 0, false));
-        assertTrue(refused.getMessage().contains("even"), refused.getMessage());
     }
 }

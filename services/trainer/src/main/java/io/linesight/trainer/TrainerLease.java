@@ -84,7 +84,7 @@ public class TrainerLease {
     private volatile String lastError;
     private volatile String memberId;
     /** The other member the coordinator last named as the lease's owner; null when it named none. */
-    private volatile String suspectedOwner;
+    private final OwnerEvidence ownerEvidence = new OwnerEvidence();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "trainer-lease-confirm");
@@ -282,11 +282,7 @@ public class TrainerLease {
             String owner = description.members().stream()
                     .filter(m -> !m.consumerId().equals(me) && m.assignment().topicPartitions().contains(lease))
                     .map(MemberDescription::consumerId).findFirst().orElse(null);
-            // Evidence twice over: a coordinator still loading the group after a broker start may answer once with a
-            // member that is gone. Not confirmed in between, so the lease pauses meanwhile.
-            String suspected = suspectedOwner;
-            suspectedOwner = owner;
-            if (owner != null && owner.equals(suspected)) {
+            if (ownerEvidence.conclusive(owner)) {
                 lost("the group coordinator names member " + owner + " as the partition's owner, twice (this replica is " + me + ")");
             } else if (owner != null) {
                 LOG.warnf("Trainer lease: the group coordinator names member %s as the partition's owner (this replica is %s);"
@@ -318,11 +314,32 @@ public class TrainerLease {
         return active();
     }
 
+    /**
+     * Evidence twice over: a coordinator still loading the group after a broker start may answer once with a member
+     * that is gone. Only two answers in a row naming the same other owner end the lease; the lease is not confirmed in
+     * between, so it pauses meanwhile.
+     */
+    static final class OwnerEvidence {
+        private String suspected;
+
+        /** Whether this answer, naming {@code owner} as the partition's other owner (null: none), ends the lease. */
+        synchronized boolean conclusive(String owner) {
+            boolean twice = owner != null && owner.equals(suspected);
+            suspected = owner;
+            return twice;
+        }
+
+        /** A new hold starts without suspicion. */
+        synchronized void reset() {
+            suspected = null;
+        }
+    }
+
     private final class Listener implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty() && !held && running) {
-                suspectedOwner = null;
+                ownerEvidence.reset();
                 confirmedAtNanos = System.nanoTime();
                 held = true;
                 Thread taking = new Thread(TrainerLease.this::take, "trainer-lease-take");

@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
             "(e.g. ImageNet weights): width and stem come from the file; fc is replaced when its class count differs."})
     Path pretrained;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Images per step, an even number (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")

@@ -105,6 +105,20 @@ class ResNetModelTest {
         }
     }
 
+    /**
+     * Crashed the JVM (native heap corruption) with oneDNN's AVX-512 kernels on an Intel Xeon with AMX and AVX512_FP16;
+     * the build, ./run and the images cap oneDNN at AVX2 for training (ONEDNN_MAX_CPU_ISA), which this runs under.
+     */
+    @Test
+    void fullTrainingStepsOnOddBatchesRun() {
+        try (ResNetModel model = ResNetModel.create(TINY, 9, 2)) {
+            for (int batch : new int[] {3, 5}) {
+                float loss = model.trainStep(Strategy.FULL, TestImages.random(batch, 32, batch), new int[batch], 0.1f, 1e-4f, 0f).loss();
+                assertTrue(Float.isFinite(loss), "batch " + batch + ": loss " + loss);
+            }
+        }
+    }
+
     @Test
     void headOnlyTrainingLeavesEveryBackboneVariableBitIdentical() {
         byte[] images = TestImages.random(6, 32, 2);
