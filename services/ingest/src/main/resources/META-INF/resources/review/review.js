@@ -129,8 +129,7 @@ async function showNext() {
   }
   render(item);
   try {
-    $('frame-image').src = await imageUrl(item);
-    drawHeatmap(item);
+    show(item, await imageUrl(item));
   } catch (e) {
     if (e.status === 410 || e.status === 404) {
       toast('Frame ' + item.frameId.slice(0, 8) + ' has expired — skipped.');
@@ -154,6 +153,7 @@ function render(item) {
   $('camera').textContent = 'camera ' + item.cameraId + ' · frame ' + item.frameId.slice(0, 8);
   $('enter-help').hidden = audit;
   $('heatmap').hidden = true;
+  $('heatmap').dataset.frameId = '';
   $('heatmap-help').hidden = !item.heatmap;
   const predictions = $('predictions');
   predictions.replaceChildren();
@@ -180,12 +180,20 @@ function render(item) {
   });
 }
 
+// The frame and its map, unless the operator has moved on while its image downloaded: a late image must never appear
+// under another item's answer.
+function show(item, url) {
+  if (state.current !== item) { return; }
+  $('frame-image').src = url;
+  drawHeatmap(item);
+}
+
 // The top class's activation map over the frame: cell (row, column) of the grid covers the same share of the image,
 // since the model saw the whole frame scaled to its square input. Yellow to red with rising evidence.
 function drawHeatmap(item) {
   const canvas = $('heatmap');
   const map = item.heatmap;
-  if (!map || state.current !== item) { return; }
+  if (!map) { return; }
   canvas.width = map.width;
   canvas.height = map.height;
   const context = canvas.getContext('2d');
@@ -194,12 +202,14 @@ function drawHeatmap(item) {
     pixels.data.set([255, 255 - cell, 0, Math.round(cell * HEATMAP_OPACITY)], 4 * i);
   });
   context.putImageData(pixels, 0, 0);
+  canvas.dataset.frameId = item.frameId;
   canvas.hidden = !state.showHeatmap;
 }
 
 function toggleHeatmap() {
   state.showHeatmap = !state.showHeatmap;
-  if (state.current && state.current.heatmap) { $('heatmap').hidden = !state.showHeatmap; }
+  // Only a map drawn for the item on screen: before its image arrives the canvas still holds the previous one's.
+  if (state.current && $('heatmap').dataset.frameId === state.current.frameId) { $('heatmap').hidden = !state.showHeatmap; }
   toast(state.showHeatmap ? 'Heatmap shown — h to hide' : 'Heatmap hidden — h to show');
 }
 
@@ -226,7 +236,7 @@ function undo() {
   $('item').hidden = false;
   $('empty').hidden = true;
   render(pending.item);
-  imageUrl(pending.item).then((url) => { $('frame-image').src = url; drawHeatmap(pending.item); }, () => {});
+  imageUrl(pending.item).then((url) => show(pending.item, url), () => {});
   toast('Undone: ' + pending.label + ' was not sent.');
 }
 

@@ -222,7 +222,6 @@ class LabelsTest {
         assertEquals(Map.of("width", 2, "height", 2, "cells", List.of(0, 9, 255, 40)), recheckItem.get("heatmap"),
                 "the page gets the activation map as unsigned cells");
         assertNull(reviewItem.get("heatmap"), "a map whose size does not match its cells is dropped");
-        assertNull(auditItem.get("heatmap"), "audit items are shown without the model's map");
 
         label(recheckId, "scratches", "REVIEW").statusCode(202);
         assertEquals(Decision.RECHECK, awaitLabel(recheckId, LabelSource.REVIEW).getServedDecision(), "the label names the decision it judges");

@@ -83,7 +83,6 @@ public class TrainerLease {
     private volatile long confirmedAtNanos;
     private volatile String lastError;
     private volatile String memberId;
-    /** The other member the coordinator last named as the lease's owner; null when it named none. */
     private final OwnerEvidence ownerEvidence = new OwnerEvidence();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
