@@ -12,6 +12,7 @@ import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Frame;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
+import io.linesight.testsupport.InfraResource;
 import io.linesight.testsupport.TopicWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +54,10 @@ class ObservabilityIT {
     @BeforeAll
     static void startSystemAndPrometheus() throws Exception {
         // No automatic fine-tuning: the test starts the one run it needs.
-        system = Clients.system("obs", Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "5",
+        // A drift reference short enough to fill from the frames each camera sends after the swap.
+        system = LineSightSystem.start("obs", InfraResource.addresses(), Clients.WORK, Map.of("LINESIGHT_TRAINER_MIN_HOLDOUT", "5",
                 "LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "100000", "LINESIGHT_TRAINER_MAX_INTERVAL", "24h",
-                "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s"));
+                "LINESIGHT_TRAINER_CHECK_INTERVAL", "2s"), Map.of("LINESIGHT_DRIFT_REFERENCE_FRAMES", "4"));
         prometheus = PrometheusServer.start(Map.of("linesight-ingest", "127.0.0.1:" + system.ingest.port,
                 "linesight-classifier", "127.0.0.1:" + system.classifier.port, "linesight-trainer", "127.0.0.1:" + system.trainer.port));
     }

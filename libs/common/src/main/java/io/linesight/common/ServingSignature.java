@@ -28,15 +28,11 @@ public final class ServingSignature {
     }
 
     /**
-     * Where the probabilities are among {@code outputs} unnamed outputs: last by name, in exports with an activation
-     * map and in those from before it.
+     * Where output {@code name} is among {@code outputs} unnamed ones, or -1 when the export lacks it. Exports from before
+     * the activation map lack only that output, which sorts first.
      */
-    public static int probabilitiesIndex(int outputs) {
-        return outputs - 1;
-    }
-
-    /** Where the activation map is among unnamed outputs, or -1 for exports from before it. */
-    public static int activationMapIndex(int outputs) {
-        return outputs == OUTPUTS_BY_NAME.size() ? OUTPUTS_BY_NAME.indexOf(ACTIVATION_MAP) : -1;
+    public static int outputIndex(String name, int outputs) {
+        int index = OUTPUTS_BY_NAME.indexOf(name) - (OUTPUTS_BY_NAME.size() - outputs);
+        return index < 0 || OUTPUTS_BY_NAME.indexOf(name) < 0 ? -1 : index;
     }
 }

@@ -13,6 +13,11 @@ public final class TemperatureScaling {
     private static final double MIN_TEMPERATURE = 0.05;
     private static final double MAX_TEMPERATURE = 20;
     private static final int BINS = 15;
+    /**
+     * Images a temperature needs: on fewer, one parameter fits noise (the demo's bootstrap, 8 images: T 0.43 sharpened
+     * a model that then expected 0.87 accuracy and scored 0.41). Below it T stays 1.
+     */
+    static final int MIN_IMAGES = 30;
 
     private TemperatureScaling() {
     }
@@ -43,11 +48,15 @@ public final class TemperatureScaling {
 
     /**
      * Fits T on flat probabilities (count x classes, row-major) and true labels by golden-section search of the mean
-     * Brier score over log T in [0.05, 20]. An empty set gives T = 1.
+     * Brier score over log T in [0.05, 20]. Fewer than {@value #MIN_IMAGES} images give T = 1 (none: NaN errors).
      */
     public static Fit fit(float[] probabilities, int[] labels, int classes) {
         if (labels.length == 0) {
             return new Fit(1, Double.NaN, Double.NaN, 0);
+        }
+        if (labels.length < MIN_IMAGES) {
+            double ece = ece(probabilities, labels, classes, 1);
+            return new Fit(1, ece, ece, labels.length);
         }
         double lo = Math.log(MIN_TEMPERATURE);
         double hi = Math.log(MAX_TEMPERATURE);

@@ -33,6 +33,28 @@ class TemperatureScalingTest {
     }
 
     @Test
+    void tooFewImagesKeepTheModelsOwnProbabilities() {
+        int classes = 2;
+        int count = TemperatureScaling.MIN_IMAGES - 1;
+        float[] reported = new float[count * classes];
+        int[] labels = new int[count];
+        for (int n = 0; n < count; n++) {
+            reported[n * classes] = 0.6f; // always right and under-confident: a fit would sharpen it
+            reported[n * classes + 1] = 0.4f;
+        }
+        TemperatureScaling.Fit fit = TemperatureScaling.fit(reported, labels, classes);
+        assertEquals(1, fit.temperature());
+        assertEquals(count, fit.count());
+        assertEquals(fit.eceBefore(), fit.eceAfter());
+        float[] more = new float[(count + 1) * classes];
+        for (int n = 0; n <= count; n++) {
+            more[n * classes] = 0.6f;
+            more[n * classes + 1] = 0.4f;
+        }
+        assertTrue(TemperatureScaling.fit(more, new int[count + 1], classes).temperature() < 1, "from the minimum on, fitted");
+    }
+
+    @Test
     void scalingKeepsTheWinnerAndSumsToOne() {
         float[] p = {0.7f, 0.2f, 0.1f};
         TemperatureScaling.apply(p, 0, 3, 2);

@@ -25,7 +25,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The inference thread: one model call per prepared batch (DJL TensorFlow), with a reference on the serving version
- * held for the batch so a swap never closes it mid-call; answers go to PredictionPublisher and the cache.
+ * held for the batch so a swap never closes it mid-call; answers go to PredictionPublisher and the cache, and each
+ * inferred frame to CameraDrift.
  */
 @ApplicationScoped
 public class BatchInference {
@@ -35,6 +36,7 @@ public class BatchInference {
     private final FramePreparation preparation;
     private final PredictionPublisher publisher;
     private final PredictionCache cache;
+    private final CameraDrift drift;
     private final int topK;
     /** Two batches: one in inference, the next one decoding. */
     private final BlockingQueue<PreparedBatch> batches = new ArrayBlockingQueue<>(2);
@@ -46,11 +48,12 @@ public class BatchInference {
     private volatile boolean running = true;
 
     BatchInference(ModelManager models, FramePreparation preparation, PredictionPublisher publisher, PredictionCache cache,
-            ClassifierConfig config, MeterRegistry registry) {
+            CameraDrift drift, ClassifierConfig config, MeterRegistry registry) {
         this.models = models;
         this.preparation = preparation;
         this.publisher = publisher;
         this.cache = cache;
+        this.drift = drift;
         this.topK = config.topK();
         this.batchSize = DistributionSummary.builder("linesight.classifier.batch.size").publishPercentileHistogram()
                 .description("Frames per inference batch").register(registry);
@@ -154,6 +157,8 @@ public class BatchInference {
                     handed.add(item.pending());
                     cacheKeys.add(RedisKeys.cachedPrediction(version.getModelName(), model.manifestSha256(),
                             item.pending().imageSha256()));
+                    drift.observeSafely(item.pending().frame().getCameraId(), model.manifestSha256(), pixels.get(i), size,
+                            answers.get(i).embedding(), answer.getTopK(0).getProbability());
                 }
             } finally {
                 model.release();

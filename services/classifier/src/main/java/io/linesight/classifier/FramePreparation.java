@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 public class FramePreparation {
     private final ModelManager models;
     private final PredictionCache cache;
+    private final CameraDrift drift;
     private final PredictionPublisher publisher;
     private final DecodeBudget decodeBudget;
     private final FrameSizeLimit limit;
@@ -42,9 +43,10 @@ public class FramePreparation {
     private final Timer decoding;
     private final Timer resizing;
 
-    FramePreparation(ModelManager models, PredictionCache cache, PredictionPublisher publisher, DecodeBudget decodeBudget,
-            FrameSizeLimit limit, ClassifierConfig config, MeterRegistry registry) {
+    FramePreparation(ModelManager models, PredictionCache cache, PredictionPublisher publisher, CameraDrift drift,
+            DecodeBudget decodeBudget, FrameSizeLimit limit, ClassifierConfig config, MeterRegistry registry) {
         this.models = models;
+        this.drift = drift;
         this.cache = cache;
         this.publisher = publisher;
         this.decodeBudget = decodeBudget;
@@ -81,6 +83,7 @@ public class FramePreparation {
             Prediction hit = cached.get(i);
             if (hit != null) {
                 answered.add(publisher.publish(hit.toBuilder(), pending, 0, 0, true));
+                drift.seen(pending.frame().getCameraId(), System.nanoTime());
             } else {
                 misses.add(pending);
             }

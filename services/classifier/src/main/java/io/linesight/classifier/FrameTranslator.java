@@ -20,8 +20,8 @@ import java.util.List;
 /**
  * Model input and output of the serving signature for a whole batch: uint8 RGB pixels at the input size in, as one
  * [n, size, size, 3] tensor (scaling and normalisation are inside the graph), class probabilities out, calibrated by
- * the version's temperature (TemperatureScaling, from its signed manifest), with the top class's activation map in
- * 8 bits (ActivationMaps) where the export has one. One tensor each way per batch, instead
+ * the version's temperature (TemperatureScaling, from its signed manifest), with the embedding (for CameraDrift) and
+ * the top class's activation map in 8 bits (ActivationMaps) where the export has one. One tensor each way per batch, instead
  * of one per image stacked and split again by TensorFlow ops. Decoding and resizing happen before, in the shared
  * Images path, so they can run in parallel with inference.
  */
@@ -51,11 +51,14 @@ final class FrameTranslator implements Translator<List<byte[]>, List<ModelAnswer
 
     @Override
     public List<ModelAnswer> processOutput(TranslatorContext ctx, NDList outputs) {
-        NDArray probabilities = output(outputs, ServingSignature.PROBABILITIES, ServingSignature.probabilitiesIndex(outputs.size()));
-        NDArray maps = output(outputs, ServingSignature.ACTIVATION_MAP, ServingSignature.activationMapIndex(outputs.size()));
+        NDArray probabilities = output(outputs, ServingSignature.PROBABILITIES);
+        NDArray maps = output(outputs, ServingSignature.ACTIVATION_MAP);
+        NDArray embeddings = output(outputs, ServingSignature.EMBEDDING);
         int classes = (int) probabilities.getShape().get(1);
         float[] values = probabilities.toFloatArray();
         int images = values.length / classes;
+        float[] embeddingValues = embeddings == null ? new float[0] : embeddings.toFloatArray();
+        int embeddingSize = embeddingValues.length / images;
         float[] mapValues = maps == null ? null : maps.toFloatArray();
         int height = maps == null ? 0 : (int) maps.getShape().get(1);
         int width = maps == null ? 0 : (int) maps.getShape().get(2);
@@ -65,17 +68,19 @@ final class FrameTranslator implements Translator<List<byte[]>, List<ModelAnswer
             TemperatureScaling.apply(values, from, classes, temperature);
             ActivationMap map = mapValues == null ? null : ActivationMap.newBuilder().setWidth(width).setHeight(height)
                     .setCells(ByteString.copyFrom(ActivationMaps.quantise(mapValues, i * width * height, width * height))).build();
-            perImage.add(new ModelAnswer(Arrays.copyOfRange(values, from, from + classes), map));
+            perImage.add(new ModelAnswer(Arrays.copyOfRange(values, from, from + classes), map,
+                    Arrays.copyOfRange(embeddingValues, i * embeddingSize, (i + 1) * embeddingSize)));
         }
         return perImage;
     }
 
     /** An output by name, or by its place when DJL lost the names; null when this export lacks it. */
-    private static NDArray output(NDList outputs, String name, int index) {
+    private static NDArray output(NDList outputs, String name) {
         NDArray named = outputs.get(name);
         if (named != null || outputs.stream().anyMatch(array -> array.getName() != null)) {
             return named;
         }
+        int index = ServingSignature.outputIndex(name, outputs.size());
         return index < 0 ? null : outputs.get(index);
     }
 

@@ -8,6 +8,7 @@ import io.linesight.proto.PredictionTimings;
 import io.linesight.service.DeadLetters;
 import io.linesight.service.Relay;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
@@ -33,6 +34,7 @@ public class PredictionPublisher {
     private final Timer produce;
     private final DecisionPublisher decisionPublisher;
     private final Counter.MeterProvider<Counter> decisions;
+    private final DistributionSummary.MeterProvider<DistributionSummary> confidences;
 
     PredictionPublisher(DeadLetters deadLetters, DecisionPublisher decisionPublisher, MeterRegistry registry,
             @Channel("predictions") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> predictions,
@@ -40,6 +42,11 @@ public class PredictionPublisher {
         this.deadLetters = deadLetters;
         this.decisionPublisher = decisionPublisher;
         this.decisions = Counter.builder("linesight.classifier.decisions").description("Decisions, by camera, model version and decision")
+                .withRegistry(registry);
+        // The calibrated top probability's mean over a camera's frames is its expected accuracy: an estimate needing no
+        // labels (confidence-based performance estimation), shown beside the AUDIT accuracy.
+        this.confidences = DistributionSummary.builder("linesight.classifier.confidence")
+                .description("Calibrated probability of the top class, per published prediction; its mean estimates accuracy without labels")
                 .withRegistry(registry);
         this.predictions = predictions;
         this.frameDeadLetters = frameDeadLetters;
@@ -67,6 +74,10 @@ public class PredictionPublisher {
         Relay.send(predictions, prediction, prediction.getCameraId(), null, pending.message())
                 .whenComplete((acked, failure) -> produce.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS));
         countDecision(prediction);
+        if (prediction.getTopKCount() > 0) {
+            confidences.withTags("camera", prediction.getCameraId(), "version", Integer.toString(prediction.getModelVersion()))
+                    .record(prediction.getTopK(0).getProbability());
+        }
         decisionPublisher.publish(prediction, frame);
         return prediction;
     }

@@ -41,6 +41,8 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +63,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -148,6 +151,11 @@ class ClassifierTest {
         }
         assertTrue(predictions.values().stream().map(p -> p.getActivationMap().getCells()).distinct().count() > 1,
                 "maps follow the image");
+        // The label-free accuracy estimate of camera 0 is the mean top probability of its six predictions.
+        double topSum = predictions.values().stream().filter(p -> p.getCameraId().equals("cam-0"))
+                .mapToDouble(p -> p.getTopK(0).getProbability()).sum();
+        assertEquals(6, series("linesight_classifier_confidence_count", "camera=\"cam-0\",version=\"1\""));
+        assertEquals(topSum, series("linesight_classifier_confidence_sum", "camera=\"cam-0\",version=\"1\""), 1e-4);
     }
 
     @Test
@@ -413,6 +421,92 @@ class ClassifierTest {
             assertEquals(after.size(), line.await(m -> after.contains(m.field("frame_id")), after.size(), WAIT).size(),
                     "decisions reach MQTT again after the broker's restart");
         }
+    }
+
+    /**
+     * A camera whose lamp dims mid-stream is flagged alone: its drift score crosses 1 (the alert's threshold) within one
+     * window of frames (linesight.drift.window, 50), on the brightness signal; a healthy camera beside it stays below 1
+     * over the whole stream, reference included. Mirrored NEU images: contents no earlier test sent, so every frame is
+     * inferred, not answered from the cache.
+     */
+    @Test
+    @Order(10)
+    void aDimmingCameraIsFlaggedAloneWithinAWindow() throws Exception {
+        int reference = 200; // linesight.drift.reference-frames
+        int next = 0;
+        next = stream(next, reference, false);
+        assertTrue(Double.isNaN(drift("cam-drift-a")) || drift("cam-drift-a") < 1);
+        for (int chunk = 0; chunk < 4; chunk++) {
+            next = stream(next, 25, false);
+            assertTrue(drift("cam-drift-a") < 1, "healthy camera a: " + signals("cam-drift-a"));
+            assertTrue(drift("cam-drift-b") < 1, "healthy camera b: " + signals("cam-drift-b"));
+        }
+        int dimmed = 0;
+        while (dimmed < 50 && drift("cam-drift-a") < 1) {
+            next = stream(next, 10, true);
+            dimmed += 10;
+            assertTrue(drift("cam-drift-b") < 1, "the healthy camera stays quiet: " + drift("cam-drift-b"));
+        }
+        assertTrue(drift("cam-drift-a") >= 1, "dimmed camera a after " + dimmed + " frames: " + signals("cam-drift-a"));
+        System.out.printf("Drift: camera a flagged after %d dim frames (%s); camera b: %s%n", dimmed, signals("cam-drift-a"), signals("cam-drift-b"));
+        // A full window of dim frames: the brightness signal itself has moved, and camera b is still quiet.
+        stream(next, 50 - dimmed, true);
+        assertTrue(signal("cam-drift-a", "brightness") >= 1, "brightness moved: " + signals("cam-drift-a"));
+        assertTrue(drift("cam-drift-b") < 1, "the healthy camera stays quiet: " + signals("cam-drift-b"));
+        assertTrue(series("linesight_camera_brightness", "camera=\"cam-drift-a\"") < series("linesight_camera_brightness",
+                "camera=\"cam-drift-b\""), "camera a is darker now");
+    }
+
+    /**
+     * {@code count} frames to each of cam-drift-a (images mirrored left-right, dimmed to 40 % when asked) and cam-drift-b
+     * (mirrored top-bottom), from image {@code from} on; waits for their predictions.
+     */
+    private static int stream(int from, int count, boolean dimA) throws IOException {
+        Set<String> sent = new HashSet<>();
+        for (int i = from; i < from + count; i++) {
+            BufferedImage original = ImageIO.read(new ByteArrayInputStream(ImageSamples.neuImage(CLASSES.get(i % 3), i / 3 + 1)));
+            sent.add(sendFrame("cam-drift-a", ImageSamples.encode(transformed(original, true, dimA ? 0.4 : 1), "jpg")).frameId());
+            sent.add(sendFrame("cam-drift-b", ImageSamples.encode(transformed(original, false, 1), "jpg")).frameId());
+        }
+        awaitPredictions(sent);
+        return from + count;
+    }
+
+    private static BufferedImage transformed(BufferedImage image, boolean leftRight, double gain) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int rgb = image.getRGB(leftRight ? w - 1 - x : x, leftRight ? y : h - 1 - y);
+                int r = (int) (((rgb >> 16) & 0xff) * gain);
+                int g = (int) (((rgb >> 8) & 0xff) * gain);
+                int b = (int) ((rgb & 0xff) * gain);
+                out.setRGB(x, y, r << 16 | g << 8 | b);
+            }
+        }
+        return out;
+    }
+
+    /** linesight_drift_score of a camera, NaN when absent. */
+    private static double drift(String camera) {
+        return series("linesight_drift_score", "camera=\"" + camera + "\"");
+    }
+
+    private static double signal(String camera, String signal) {
+        return series("linesight_drift_signal", "camera=\"" + camera + "\",signal=\"" + signal + "\"");
+    }
+
+    /** A camera's drift signals, for failure messages. */
+    private static String signals(String camera) {
+        return Stream.of(CameraDrift.SIGNALS).map(s -> s + "=" + signal(camera, s)).collect(Collectors.joining(", "));
+    }
+
+    /** A metric series' value by its name and full label set, NaN when absent. */
+    private static double series(String name, String labels) {
+        Matcher m = Pattern.compile(Pattern.quote(name + "{" + labels + "} ") + "(\\S+)")
+                .matcher(given().get("/q/metrics").then().extract().asString());
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     /** linesight_classifier_decisions_mqtt_total{outcome}. */

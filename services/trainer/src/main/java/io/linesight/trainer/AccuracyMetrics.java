@@ -1,5 +1,6 @@
 package io.linesight.trainer;
 
+import io.linesight.common.AccuracyComparison.Tally;
 import io.linesight.common.OperatingPoints;
 import io.linesight.proto.Decision;
 import io.linesight.proto.Label;
@@ -163,6 +164,24 @@ public class AccuracyMetrics {
             }
         }
         return 0;
+    }
+
+    /** The serving version and its predecessor with their AUDIT tallies; empty until both exist. */
+    synchronized Optional<Standing> standing() {
+        int serving = servingVersion();
+        int previous = previousVersion();
+        if (serving == 0 || previous == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new Standing(serving, tally(serving), previous, tally(previous)));
+    }
+
+    record Standing(int serving, Tally servingTally, int previous, Tally previousTally) {
+    }
+
+    private Tally tally(int version) {
+        long[] totals = auditTotals.get(version);
+        return totals == null ? new Tally(0, 0) : new Tally(totals[1], totals[0]);
     }
 
     private double auditAccuracy(int version) {

@@ -34,6 +34,7 @@ public class SampleCollector {
     private final FrameReader frames;
     private final SampleStore store;
     private final AccuracyMetrics accuracy;
+    private final AutoRollback rollback;
     private final DeadLetters deadLetters;
     private final Emitter<TrainingSample> samples;
     private final Emitter<Label> labelDeadLetters;
@@ -48,13 +49,14 @@ public class SampleCollector {
     /** How long a label waits for a lease confirmation that lapsed (a busy coordinator) to come back. */
     private static final Duration LEASE_PAUSE = Duration.ofSeconds(30);
 
-    SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, DeadLetters deadLetters, MeterRegistry registry,
+    SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, AutoRollback rollback, DeadLetters deadLetters, MeterRegistry registry,
             TrainerLease lease, @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> labelDeadLetters,
             @Channel("labels-dlq-raw") Emitter<byte[]> rawDeadLetters) {
         this.lease = lease;
         this.frames = frames;
         this.store = store;
         this.accuracy = accuracy;
+        this.rollback = rollback;
         this.deadLetters = deadLetters;
         this.registry = registry;
         this.samples = samples;
@@ -75,6 +77,7 @@ public class SampleCollector {
             return deadLetters.malformed(message, rawDeadLetters, Topic.LABELS_DLQ);
         }
         accuracy.record(label);
+        rollback.check();
         FrameReader.Fetched fetched = frames.fetch(label.getFrameRef(), label.getFrameId());
         if (fetched.frame() == null) {
             return deadLetters.send(labelDeadLetters, label, label.getFrameId(), fetched.failure(), Topic.LABELS_DLQ, message);

@@ -2,6 +2,7 @@ package io.linesight.trainer;
 
 import io.linesight.common.OperatingPoints;
 import io.linesight.common.Topic;
+import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.common.registry.ServingPointers;
@@ -104,6 +105,23 @@ public class VersionPromoter {
         }
         applyRetention(model, version);
         return OptionalInt.of(version);
+    }
+
+    /**
+     * Makes {@code to} serve again instead of {@code from}: its ROLLED_BACK pointer, through the lease's fenced producer,
+     * once its files verify and its manifest is signed by this trainer's key (what classifiers trust; a version signed
+     * by a retired key is refused here rather than by every classifier). Nothing is written when {@code from} no
+     * longer serves (an operator acted first).
+     */
+    void rollBack(int from, int to) throws Exception {
+        ModelVersion current = serving.serving();
+        if (current == null || current.getVersion() != from) {
+            throw new IllegalStateException("version " + from + " no longer serves");
+        }
+        String model = current.getModelName();
+        ManifestSignature.verify(models.versionDir(model, to), List.of(signingKey.publicKey()));
+        ModelManifest manifest = ModelRegistry.verify(models.versionDir(model, to));
+        lease.publish(ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, to), ModelStatus.ROLLED_BACK));
     }
 
     /** After the pointer is out: a retention failure is logged, never turned into a failed promotion. */

@@ -47,12 +47,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoublePredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
@@ -94,7 +98,7 @@ class TrainerTest {
             for (int i = 0; i < 120; i++) {
                 String defect = CLASSES.get(i % 3);
                 byte[] image = ImageSamples.neuImage(defect, 1 + i / 3);
-                Label label = labelFor(writer, image, defect, i % 2 == 0 ? LabelSource.AUDIT : LabelSource.REVIEW,
+                Label label = labelFor(writer, image, defect, i % 2 == 0 ? LabelSource.AUDIT : LabelSource.REVIEW, 1,
                         i % 3 == 0 ? defect : CLASSES.get((i + 1) % 3));
                 writer.send(Topic.LABELS.topicName(), label.getFrameId(), label.toByteArray());
                 labels.add(label);
@@ -165,6 +169,53 @@ class TrainerTest {
         assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"promoted\"} 1.0"), metrics);
         assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"rejected\"} 1.0"), metrics);
         assertTrue(metrics.contains("linesight_trainer_runs_total{result=\"superseded\"} 1.0"), metrics);
+
+        // Version 2 serves again and gets every live AUDIT label wrong; version 1, before it, got 21 of 61 right. Not
+        // rolled back on 19 labels (linesight.rollback.min-audit-labels is 20 here); rolled back once, by the 20th of 40.
+        try (TopicWriter writer = new TopicWriter()) {
+            writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, 2),
+                    ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(), MODEL, 2), ModelStatus.SERVING).toByteArray());
+            awaitMetric("linesight_accuracy_audit_labels{role=\"previous\"}", v -> v >= 60);
+            sendWrongAuditLabels(writer, 2, 0, 19);
+            assertEquals(0, metric("linesight_trainer_rollbacks_total{outcome=\"rolled_back\"}"), "19 labels are too few");
+            sendWrongAuditLabels(writer, 2, 19, 40);
+        }
+        assertEquals(1, metric("linesight_trainer_rollbacks_total{outcome=\"rolled_back\"}"));
+        // The operator's rollback above and this one; none per later label (a short wait for a third that must not come).
+        List<ConsumerRecord<String, ModelVersion>> rollbacks = TopicReader.await(Topic.MODEL_VERSIONS.topicName(),
+                new ModelVersionDeserializer(), r -> r.value().getStatus() == ModelStatus.ROLLED_BACK, 3, Duration.ofSeconds(10));
+        assertEquals(2, rollbacks.size(), "one automatic rollback, not one per label");
+        ModelVersion rolledBack = rollbacks.get(1).value();
+        assertEquals(1, rolledBack.getVersion());
+        assertEquals(ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, 1), "unused", ModelStatus.ROLLED_BACK).getFilesList(),
+                rolledBack.getFilesList(), "version 1's own files");
+    }
+
+    /** AUDIT labels {@code from} to {@code to} (exclusive), all disagreeing with what {@code servedVersion} predicted; waits for their samples. */
+    private static void sendWrongAuditLabels(TopicWriter writer, int servedVersion, int from, int to) {
+        Set<String> keys = new HashSet<>();
+        for (int i = from; i < to; i++) {
+            String defect = CLASSES.get(i % 3);
+            Label label = labelFor(writer, ImageSamples.neuImage(defect, 200 + i / 3), defect, LabelSource.AUDIT, servedVersion,
+                    CLASSES.get((i + 1) % 3));
+            writer.send(Topic.LABELS.topicName(), label.getFrameId(), label.toByteArray());
+            keys.add(label.getFrameId() + "/AUDIT");
+        }
+        TopicReader.await(Topic.SAMPLES.topicName(), new TrainingSampleDeserializer(), r -> keys.contains(r.key()), keys.size(), WAIT);
+    }
+
+    /** A trainer metric by its full name and labels, NaN when absent. */
+    private static double metric(String series) {
+        Matcher m = Pattern.compile(Pattern.quote(series) + " (\\S+)").matcher(given().get("/q/metrics").then().extract().asString());
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private static void awaitMetric(String series, DoublePredicate wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!wanted.test(metric(series)) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue(wanted.test(metric(series)), series + " is " + metric(series));
     }
 
     @Test
@@ -172,22 +223,24 @@ class TrainerTest {
         given().contentType("application/json").body("{}").post("/api/v1/training/run").then().statusCode(401);
     }
 
-    private static Label labelFor(TopicWriter writer, byte[] image, String truth, LabelSource source, String predicted) {
+    private static Label labelFor(TopicWriter writer, byte[] image, String truth, LabelSource source, int servedVersion,
+            String predicted) {
         String frameId = UUID.randomUUID().toString();
         Frame frame = Frame.newBuilder().setFrameId(frameId).setCameraId("cam-1").setContentType("image/jpeg")
                 .setImage(ByteString.copyFrom(image)).setSha256(Sha256.hex(image)).setAudit(source == LabelSource.AUDIT).build();
         RecordMetadata where = writer.send(Topic.FRAMES.topicName(), "cam-1", frame.toByteArray());
         return Label.newBuilder().setFrameId(frameId).setLabel(truth).setSource(source).setOperatorId("op")
                 .setFrameRef(RecordRef.newBuilder().setTopic(where.topic()).setPartition(where.partition()).setOffset(where.offset()))
-                .setServedModelVersion(1).setPredictedClass(predicted).setCameraId("cam-1").build();
+                .setServedModelVersion(servedVersion).setPredictedClass(predicted).setCameraId("cam-1").build();
     }
 
-    /** Version 1: an untrained, seeded ResNet18 (width 8, 32x32), published like any version. */
+    /** Version 1: an untrained, seeded ResNet18 (width 8, 32x32), published and signed like any version. */
     private static void bootstrap(Path registry) throws IOException {
         FileTrees.deleteRecursively(registry);
         ResNetSpec spec = new ResNetSpec(CLASSES, 32, 8, true);
         try (ResNetModel model = ResNetModel.create(spec, 1, 2)) {
-            ModelVersions.publish(new RegistryPublisher(new ModelRegistry(registry)), MODEL, 1, 0, model,
+            ModelVersions.publish(new RegistryPublisher(new ModelRegistry(registry), SigningKeys.signingKey(TestSigningKey.SIGNING.toString())),
+                    MODEL, 1, 0, model,
                     Evaluation.fromConfusion(CLASSES, new int[3][3]), new ModelManifest.Lineage(0, List.of(), "untrained", null), null);
         }
     }

@@ -61,7 +61,7 @@ final class MathModes {
             for (byte[] frame : frames) {
                 NDList one = new NDList(manager.create(ByteBuffer.wrap(frame), new Shape(1, size, size, 3), DataType.UINT8));
                 try (NDList outputs = predictor.predict(one)) {
-                    float[] probabilities = outputs.get(ServingSignature.probabilitiesIndex(outputs.size())).toFloatArray();
+                    float[] probabilities = outputs.get(ServingSignature.outputIndex(ServingSignature.PROBABILITIES, outputs.size())).toFloatArray();
                     out.writeInt(probabilities.length);
                     for (float p : probabilities) {
                         out.writeFloat(p);

@@ -53,6 +53,8 @@ import picocli.CommandLine;
                         + "are both evaluated on it. Ctrl-C ends early; the report is written either way."})
 public final class Demo implements Callable<Integer> {
     private static final String MODEL = "demo";
+    /** AUDIT frames a version needs before its AUDIT accuracy is compared with the estimate (the trainer's gauge needs 20). */
+    private static final int MIN_AUDITED = 20;
 
     @Option(names = "--data", defaultValue = "../shared/data/neu-surface", description = "ImageFolder to stream (default: ${DEFAULT-VALUE}).")
     Path data;
@@ -198,11 +200,20 @@ public final class Demo implements Callable<Integer> {
             for (String decision : List.of("OK", "NG", "RECHECK")) {
                 figures.put("decisions" + decision, timeline.decisions(decision));
             }
+            List<Timeline.VersionAccuracy> accuracies = timeline.accuracyByVersion();
+            figures.put("accuracyByVersion", accuracies);
+            figures.put("labelFreeError", labelFreeError(accuracies));
             Path report = Report.write(work.resolve("report-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
                     timeline, figures, finalScore, escapeTarget);
             System.out.printf("%nnever-streamed slice (%d images): bootstrap v%d accuracy %.3f -> final v%d accuracy %.3f%n",
                     split.holdoutCount(), bootstrapVersion, bootstrapScore.get("accuracy").asDouble(), finalVersion,
                     finalScore.get("accuracy").asDouble());
+            System.out.println("accuracy per served version, estimated without labels (mean calibrated top probability) / on its"
+                    + " AUDIT frames / on all its frames:");
+            accuracies.forEach(a -> System.out.printf("  v%d: %d frames, estimated %.3f; AUDIT %.3f (%d frames); all %.3f%n", a.version(),
+                    a.frames(), a.estimated(), a.audit(), a.audited(), a.actual()));
+            System.out.printf("label-free estimate vs AUDIT accuracy: mean absolute error %.3f, weighted by frames (versions with %d+ AUDIT"
+                    + " frames)%n", labelFreeError(accuracies), MIN_AUDITED);
             System.out.println("report: " + report);
             if (timeline.count() == 0) {
                 System.err.println("demo failed: no frame was classified (is the classifier running? see its log, classifier-demo.log)");
@@ -338,7 +349,8 @@ public final class Demo implements Callable<Integer> {
                     timeline.add(new Timeline.Observed(p.getPredictedAtMs(), p.getModelVersion(),
                             label.equals(p.getTopK(0).getClassName()), audited.getOrDefault(p.getFrameId(), false),
                             p.getPredictedAtMs() - sentAt.getOrDefault(p.getFrameId(), p.getPredictedAtMs()),
-                            p.getDecision() == Decision.DECISION_UNSPECIFIED ? "" : p.getDecision().name(), goodClasses.contains(label)));
+                            p.getDecision() == Decision.DECISION_UNSPECIFIED ? "" : p.getDecision().name(), goodClasses.contains(label),
+                            p.getTopK(0).getProbability()));
                 }
             }
         }
@@ -364,6 +376,19 @@ public final class Demo implements Callable<Integer> {
                 timeline.count() / (double) Math.max(1, elapsed), timeline.decisions("OK"), timeline.decisions("NG"),
                 timeline.decisions("RECHECK"), timeline.servingVersion(),
                 Double.isNaN(audit) ? "–" : String.format("%.2f", audit), labelled.size(), budget, training);
+    }
+
+    /** |estimated - AUDIT accuracy| averaged over the versions with enough AUDIT frames, weighted by their frames; NaN without any. */
+    static double labelFreeError(List<Timeline.VersionAccuracy> accuracies) {
+        double error = 0;
+        long frames = 0;
+        for (Timeline.VersionAccuracy a : accuracies) {
+            if (a.audited() >= MIN_AUDITED) {
+                error += Math.abs(a.estimated() - a.audit()) * a.frames();
+                frames += a.frames();
+            }
+        }
+        return frames == 0 ? Double.NaN : error / frames;
     }
 
     private JsonNode evaluate(Path registry, int version, DataSplit split) throws Exception {

@@ -2,11 +2,25 @@ package io.linesight.demo;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /** Everything the demo observed, in time order: predictions (with ground truth) and version changes. */
 final class Timeline {
-    /** One prediction; {@code decision} is OK, NG or RECHECK (empty when the version makes none), {@code good} the truth. */
-    record Observed(long atMs, int version, boolean correct, boolean audit, long latencyMs, String decision, boolean good) {
+    /**
+     * One prediction; {@code decision} is OK, NG or RECHECK (empty when the version makes none), {@code good} the truth,
+     * {@code confidence} the calibrated probability of its top class.
+     */
+    record Observed(long atMs, int version, boolean correct, boolean audit, long latencyMs, String decision, boolean good,
+            double confidence) {
+    }
+
+    /**
+     * One served version's accuracy three ways: estimated without labels (mean confidence of all its predictions), on
+     * its AUDIT frames (what the trainer sees), and on all its frames (the demo knows every frame's truth).
+     */
+    record VersionAccuracy(int version, int frames, double estimated, int audited, double audit, double actual) {
     }
 
     record VersionChange(long atMs, int version) {
@@ -46,6 +60,22 @@ final class Timeline {
         List<Observed> audits = predictions.stream().filter(Observed::audit).toList();
         List<Observed> recent = audits.subList(Math.max(0, audits.size() - n), audits.size());
         return recent.isEmpty() ? Double.NaN : recent.stream().filter(Observed::correct).count() / (double) recent.size();
+    }
+
+    synchronized List<VersionAccuracy> accuracyByVersion() {
+        Map<Integer, List<Observed>> byVersion = predictions.stream().collect(Collectors.groupingBy(Observed::version, TreeMap::new,
+                Collectors.toList()));
+        List<VersionAccuracy> result = new ArrayList<>();
+        byVersion.forEach((version, observed) -> {
+            List<Observed> audits = observed.stream().filter(Observed::audit).toList();
+            result.add(new VersionAccuracy(version, observed.size(), observed.stream().mapToDouble(Observed::confidence).average().orElse(Double.NaN),
+                    audits.size(), share(audits), share(observed)));
+        });
+        return result;
+    }
+
+    private static double share(List<Observed> observed) {
+        return observed.isEmpty() ? Double.NaN : observed.stream().filter(Observed::correct).count() / (double) observed.size();
     }
 
     /** Predictions per decision (OK, NG, RECHECK) so far. */

@@ -178,6 +178,7 @@ public final class FaultSuite {
             new Fault("trainer-kill", true, ctx -> new Scenarios(ctx).trainerKilled()),
             new Fault("trainer-standby", true, ctx -> new ReplicaFaults(ctx).trainerStandby()),
             new Fault("rollback-during-run", true, ctx -> new VersionFaults(ctx).rollbackDuringRun()),
+            new Fault("auto-rollback", true, ctx -> new VersionFaults(ctx).autoRollback()),
             new Fault("registry-reset", true, ctx -> new VersionFaults(ctx).registryReset()),
             new Fault("hostile-inputs", true, ctx -> new HostileInputs(ctx).hostileInputs()),
             new Fault("image-bombs", true, ctx -> new HostileInputs(ctx).imageBombs()),

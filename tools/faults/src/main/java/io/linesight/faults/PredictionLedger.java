@@ -21,6 +21,7 @@ final class PredictionLedger implements AutoCloseable {
     private final Map<String, Integer> versions = new ConcurrentHashMap<>();
     private final Map<String, Boolean> cached = new ConcurrentHashMap<>();
     private final Map<String, Float> topScores = new ConcurrentHashMap<>();
+    private final Map<String, String> topClasses = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean running = true;
 
@@ -42,6 +43,7 @@ final class PredictionLedger implements AutoCloseable {
                             cached.put(record.value().getFrameId(), record.value().getCached());
                             if (record.value().getTopKCount() > 0) {
                                 topScores.put(record.value().getFrameId(), record.value().getTopK(0).getProbability());
+                                topClasses.put(record.value().getFrameId(), record.value().getTopK(0).getClassName());
                             }
                         }
                     }
@@ -82,6 +84,11 @@ final class PredictionLedger implements AutoCloseable {
     /** The probability of the frame's top class in its latest prediction (-1 without one). */
     double topScore(String frameId) {
         return topScores.getOrDefault(frameId, -1f);
+    }
+
+    /** The frame's top class in its latest prediction, null without one. */
+    String topClass(String frameId) {
+        return topClasses.get(frameId);
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -244,6 +245,80 @@ final class VersionFaults {
                         result, after.stream().filter(v -> !before.contains(v)).toList(), backOnOne ? "yes" : "NO"),
                 servedR && wasTraining && outcome.status() == 200 && result.equals("superseded")
                         && outcome.body().contains("-> version 1 ") && before.equals(after) && backOnOne);
+    }
+
+    /**
+     * A bad version promoted into a live stream is rolled back automatically on live AUDIT labels. Version B is version
+     * 1's files with its class names rotated: it verifies, loads and serves, and names a wrong class for every frame.
+     * The truth an operator gives each image is what version 1 answered for it. A camera streams through both swaps.
+     */
+    Row autoRollback() throws Exception {
+        String model = ctx.system.model;
+        ctx.system.promote(1);
+        ModelManifest good = ModelRegistry.verify(ctx.system.registry.resolve(model).resolve("1"));
+        List<String> rotated = new ArrayList<>(good.classes());
+        rotated.add(rotated.remove(0));
+        int bad = 30_000 + new Random().nextInt(5000);
+        forge(ctx.system.registry.resolve(model).resolve("1"), bad, with(good, 1, rotated, good.inputSize(), good.files()),
+                good.files(), signingKey());
+        Map<Integer, String> truth = new LinkedHashMap<>();
+        Set<String> posted = new LinkedHashSet<>();
+        String rolledBack = "Rolled back version " + bad + " to version 1:";
+        int labelledOne;
+        int labelledBad = 0;
+        boolean badServed;
+        boolean backOnOne;
+        try (Camera camera = ctx.camera("cam-rollback-live")) {
+            labelledOne = auditLabelled(1, 60, truth, posted);
+            int servedBad = ctx.classifier.logCount("Serving " + model + " version " + bad + " (");
+            int servedOne = ctx.classifier.logCount("Serving " + model + " version 1 (");
+            ctx.system.promote(bad);
+            badServed = awaitServing(bad, servedBad + 1);
+            for (int round = 0; round < 4 && !ctx.trainer.log().contains(rolledBack); round++) {
+                labelledBad += auditLabelled(bad, 20, truth, posted);
+            }
+            backOnOne = ctx.trainer.awaitLogCount(rolledBack, 1, SETTLE)
+                    && ctx.classifier.awaitLogCount("Serving " + model + " version 1 (", servedOne + 1, SETTLE);
+            posted.addAll(camera.acknowledged);
+        }
+        long lost = ctx.ledger.awaitAll(posted, SETTLE);
+        String evidence = ctx.trainer.log().lines().filter(l -> l.contains(rolledBack)).findFirst()
+                .map(l -> l.replaceAll(".*Rolled back", "Rolled back")).orElse("NO rollback logged");
+        return new Row("bad version rolled back on live AUDIT labels", posted.size(), lost, ctx.ledger.duplicates(posted),
+                String.format("version %d (classes rotated) served %s; AUDIT labels sent: %d on version 1, %d on version %d;"
+                        + " version 1 serves again %s; %s", bad, badServed ? "yes" : "NO", labelledOne, labelledBad, bad,
+                        backOnOne ? "yes" : "NO", evidence),
+                badServed && backOnOne && lost == 0);
+    }
+
+    /**
+     * Posts NEU images until {@code audits} of them were chosen for audit and answered by {@code version}, and labels
+     * those AUDIT with their truth: version 1's answer for the image, remembered in {@code truth} by image number on
+     * the first pass. The AUDIT labels sent.
+     */
+    private int auditLabelled(int version, int audits, Map<Integer, String> truth, Set<String> posted) throws Exception {
+        int sent = 0;
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        for (int n = 0; sent < audits && n < 4 * audits + truth.size() && System.nanoTime() < deadline; n++) {
+            int image = 1 + n % 250;
+            if (version != 1 && !truth.containsKey(image)) {
+                continue;
+            }
+            String answer = ctx.postFrameAnswer("cam-rollback", "image/jpeg", ImageSamples.neuImage("scratches", image));
+            String frameId = FaultSuite.Context.frameId(answer);
+            posted.add(frameId);
+            if (ctx.ledger.awaitAll(Set.of(frameId), Duration.ofSeconds(20)) > 0 || !Integer.valueOf(version).equals(ctx.ledger.version(frameId))) {
+                continue;
+            }
+            truth.putIfAbsent(image, ctx.ledger.topClass(frameId));
+            if (answer.contains("\"audit\":true")) {
+                Http.Answer labelled = Http.post(ctx.system.ingest.url("/api/v1/labels"), ctx.operator(), "application/json",
+                        ("{\"frameId\":\"" + frameId + "\",\"label\":\"" + truth.get(image) + "\",\"source\":\"AUDIT\"}")
+                                .getBytes(StandardCharsets.UTF_8));
+                sent += labelled.status() == 202 ? 1 : 0;
+            }
+        }
+        return sent;
     }
 
     /**
