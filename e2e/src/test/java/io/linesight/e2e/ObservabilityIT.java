@@ -1,5 +1,6 @@
 package io.linesight.e2e;
 
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +115,9 @@ class ObservabilityIT {
                 "--limit-per-class", "2", "--no-report", "--good-classes", LineSightSystem.GOOD_CLASS);
         system.promote(2);
         awaitServedBy(2);
+        // Version 1 as the shadow beside it: the shadow panels need its answers scored on the same AUDIT frames.
+        system.shadow(1);
+        awaitShadowing(1);
         streamAndLabel(MIN_AUDIT_LABELS);
 
         Map<String, String> expressions = expressions();
@@ -225,6 +229,14 @@ class ObservabilityIT {
             String source = audit.get(frame.getKey()) ? "AUDIT" : (i++ % 2 == 0 ? "REVIEW" : "CORRECTION");
             Clients.operator().contentType("application/json").body(Map.of("frameId", frame.getKey(), "label", frame.getValue(),
                     "source", source)).post(system.ingest.url("/api/v1/labels")).then().statusCode(202);
+        }
+    }
+
+    private static void awaitShadowing(int version) throws Exception {
+        long deadline = System.nanoTime() + LineSightSystem.WAIT.toNanos();
+        while (!given().get(system.classifier.url("/q/metrics")).then().extract().asString()
+                .contains("linesight_classifier_shadow_version " + version + ".0") && System.nanoTime() < deadline) {
+            Thread.sleep(500);
         }
     }
 

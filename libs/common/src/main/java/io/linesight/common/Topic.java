@@ -9,6 +9,8 @@ import org.apache.kafka.common.config.TopicConfig;
 public enum Topic {
     FRAMES("linesight.frames", "camera id, or frame id (ingest's linesight.producer.frame-key)", false, true),
     PREDICTIONS("linesight.predictions", "camera id", false, false),
+    /** The shadow candidate's answers to the same frames (ModelStatus.SHADOW); nothing downstream acts on them. */
+    PREDICTIONS_SHADOW("linesight.predictions.shadow", "camera id", false, false),
     LABELS("linesight.labels", "frame id", false, false),
     SAMPLES("linesight.samples", "frame id/label source", true, true),
     MODEL_VERSIONS("linesight.model-versions", "model name", true, false),

@@ -47,9 +47,18 @@ public final class LineSightSystem implements AutoCloseable {
 
     /** Announces {@code version} as serving, as an operator's ./run promote does. */
     public void promote(int version) throws Exception {
+        pointer("promote", version);
+    }
+
+    /** Runs a version as the shadow candidate beside the serving one (./run shadow). */
+    public void shadow(int version) throws Exception {
+        pointer("shadow", version);
+    }
+
+    private void pointer(String command, int version) throws Exception {
         Map<String, String> env = new HashMap<>(extraEnv);
         env.putAll(keys.env());
-        ServiceProcess.trainingCli(env, "promote", "--registry", registry.toString(), "--model", model, "--version",
+        ServiceProcess.trainingCli(env, command, "--registry", registry.toString(), "--model", model, "--version",
                 Integer.toString(version), "--bootstrap-servers", infra.kafkaBootstrap(),
                 "--artifact-base-uri", artifactBase);
     }

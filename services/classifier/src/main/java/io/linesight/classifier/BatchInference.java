@@ -25,8 +25,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The inference thread: one model call per prepared batch (DJL TensorFlow), with a reference on the serving version
- * held for the batch so a swap never closes it mid-call; answers go to PredictionPublisher and the cache, and each
- * inferred frame to CameraDrift.
+ * held for the batch so a swap never closes it mid-call; answers go to PredictionPublisher and the cache, each
+ * inferred frame to CameraDrift, and the batch to the shadow candidate (ShadowModel) when one runs.
  */
 @ApplicationScoped
 public class BatchInference {
@@ -37,6 +37,7 @@ public class BatchInference {
     private final PredictionPublisher publisher;
     private final PredictionCache cache;
     private final CameraDrift drift;
+    private final ShadowModel shadow;
     private final int topK;
     /** Two batches: one in inference, the next one decoding. */
     private final BlockingQueue<PreparedBatch> batches = new ArrayBlockingQueue<>(2);
@@ -48,12 +49,13 @@ public class BatchInference {
     private volatile boolean running = true;
 
     BatchInference(ModelManager models, FramePreparation preparation, PredictionPublisher publisher, PredictionCache cache,
-            CameraDrift drift, ClassifierConfig config, MeterRegistry registry) {
+            CameraDrift drift, ShadowModel shadow, ClassifierConfig config, MeterRegistry registry) {
         this.models = models;
         this.preparation = preparation;
         this.publisher = publisher;
         this.cache = cache;
         this.drift = drift;
+        this.shadow = shadow;
         this.topK = config.topK();
         this.batchSize = DistributionSummary.builder("linesight.classifier.batch.size").publishPercentileHistogram()
                 .description("Frames per inference batch").register(registry);
@@ -160,6 +162,7 @@ public class BatchInference {
                     drift.observeSafely(item.pending().frame().getCameraId(), model.manifestSha256(), pixels.get(i), size,
                             answers.get(i).embedding(), answer.getTopK(0).getProbability());
                 }
+                shadow.offerInferred(toInfer, pixels);
             } finally {
                 model.release();
             }

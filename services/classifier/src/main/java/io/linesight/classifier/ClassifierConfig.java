@@ -43,4 +43,7 @@ public interface ClassifierConfig {
 
     /** TensorFlow's threads running independent ops at once. */
     int inferenceInteropThreads();
+
+    /** Share of audit frames the shadow candidate also answers (0-1); each frame's choice is fixed by its id. */
+    double shadowShare();
 }

@@ -5,14 +5,17 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The batcher thread: takes pending frames from FrameIntake's queue as they arrive and has FramePreparation answer
- * what the cache holds at once; the misses gather into batches of up to batch-size, waiting at most max-wait after
+ * what the cache holds at once (and hands those hits to the shadow candidate); the misses gather into batches of up to batch-size, waiting at most max-wait after
  * the first one, which go to BatchInference.
  */
 @ApplicationScoped
@@ -21,14 +24,16 @@ public class FrameBatcher {
     private final ClassifierConfig config;
     private final FramePreparation preparation;
     private final BatchInference inference;
+    private final ShadowModel shadow;
     private final BlockingQueue<PendingFrame> queue;
     private final Thread thread = new Thread(this::run, "batcher");
     private volatile boolean running = true;
 
-    FrameBatcher(ClassifierConfig config, FramePreparation preparation, BatchInference inference) {
+    FrameBatcher(ClassifierConfig config, FramePreparation preparation, BatchInference inference, ShadowModel shadow) {
         this.config = config;
         this.preparation = preparation;
         this.inference = inference;
+        this.shadow = shadow;
         this.queue = new ArrayBlockingQueue<>(4 * config.batchSize());
     }
 
@@ -72,7 +77,13 @@ public class FrameBatcher {
                     if (misses.isEmpty()) {
                         deadline = arrivedAt + maxWaitNanos;
                     }
-                    misses.addAll(preparation.answerFromCache(arrived));
+                    List<PendingFrame> missed = preparation.answerFromCache(arrived);
+                    misses.addAll(missed);
+                    if (missed.size() < arrived.size()) {
+                        Set<PendingFrame> inferLater = Collections.newSetFromMap(new IdentityHashMap<>());
+                        inferLater.addAll(missed);
+                        shadow.offerCacheHits(arrived.stream().filter(frame -> !inferLater.contains(frame)).toList());
+                    }
                 }
                 if (!misses.isEmpty() && (misses.size() >= max || System.nanoTime() - deadline >= 0)) {
                     inference.submit(preparation.prepare(misses));

@@ -15,7 +15,6 @@ import io.smallrye.reactive.messaging.ChannelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -89,9 +88,7 @@ public class ModelManager {
         lastAttempt = pointer;
         long start = System.nanoTime();
         try {
-            Path dir = fetcher.fetch(pointer);
-            ServingModel loaded = ServingModel.load(dir, pointer, device(),
-                    config.batchSize());
+            ServingModel loaded = load(pointer);
             ServingModel previous = current.getAndSet(loaded);
             if (previous != null) {
                 previous.retire();
@@ -114,6 +111,11 @@ public class ModelManager {
         } catch (RuntimeException e) {
             LOG.errorf(e, "Unexpected failure loading version %d; the current model keeps serving", pointer.getVersion());
         }
+    }
+
+    /** Fetches (verified, from a trusted source) and loads a version on this classifier's device: the serving or the shadow one. */
+    ServingModel load(ModelVersion pointer) throws ModelRejectedException {
+        return ServingModel.load(fetcher.fetch(pointer), pointer, device(), config.batchSize());
     }
 
     /** Backoff doubling from 1 s up to linesight.classifier.fetch-retry-max, until it serves or a newer pointer comes. */

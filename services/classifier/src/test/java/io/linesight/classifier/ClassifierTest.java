@@ -458,6 +458,77 @@ class ClassifierTest {
     }
 
     /**
+     * A shadow candidate answers the same audit frames on linesight.predictions.shadow, under its own version, while
+     * every prediction still comes from the serving version: inferred frames and cache hits alike (an image the serving
+     * version cached before the shadow started, images the shadow answered already); frames not chosen for audit
+     * (which can earn no AUDIT label) it leaves alone. A new serving pointer ends it, as does REJECTED on the shadow
+     * key. The shadow here is the good fixture version that does not serve.
+     */
+    @Test
+    @Order(11)
+    void aShadowCandidateAnswersTheSameAuditFramesBesideTheServingPointer() throws Exception {
+        int serving = 1;
+        int shadowVersion = 2;
+        ModelVersion servingPointer = promote(serving);
+        awaitServing(serving);
+        byte[] cachedEarlier = ImageSamples.neuImage("crazing", 298);
+        String earlier = sendAuditFrame("cam-shadow", cachedEarlier).frameId();
+        awaitPredictions(Set.of(earlier));
+        Path registry = Path.of(System.getProperty("test.fixture.registry"));
+        ModelVersion shadow = ServingPointers.shadowBeside(ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, shadowVersion),
+                ServingPointers.artifactUri(registry.toUri().toString(), MODEL, shadowVersion), ModelStatus.SHADOW), servingPointer);
+        writer.send(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(shadow), shadow.toByteArray());
+        awaitShadowVersion(shadowVersion);
+        Set<String> inferred = new HashSet<>();
+        for (int i = 0; i < 12; i++) {
+            inferred.add(sendAuditFrame("cam-shadow", ImageSamples.neuImage(CLASSES.get(i % 3), 280 + i / 3)).frameId());
+        }
+        String notAudited = sendFrame("cam-shadow", ImageSamples.neuImage("crazing", 297)).frameId();
+        Map<String, Prediction> served = new HashMap<>(awaitPredictions(inferred));
+        Set<String> hits = new HashSet<>(Set.of(sendAuditFrame("cam-shadow", cachedEarlier).frameId()));
+        for (int i = 0; i < 3; i++) {
+            hits.add(sendAuditFrame("cam-shadow", ImageSamples.neuImage(CLASSES.get(i % 3), 280)).frameId());
+        }
+        Map<String, Prediction> servedHits = awaitPredictions(hits);
+        // Most are cache hits; a Redis call past its 20 ms bound bypasses the cache for a moment (by design).
+        assertTrue(servedHits.values().stream().filter(Prediction::getCached).count() >= 2, "repeated images are cache hits");
+        served.putAll(servedHits);
+        assertTrue(served.values().stream().allMatch(p -> p.getModelVersion() == serving), "the serving version still answers");
+        Set<String> sent = served.keySet();
+        Map<String, Prediction> shadowed = new HashMap<>();
+        TopicReader.await(Topic.PREDICTIONS_SHADOW.topicName(), new PredictionDeserializer(),
+                r -> sent.contains(r.value().getFrameId()) || r.value().getFrameId().equals(notAudited), sent.size() + 1, Duration.ofSeconds(20))
+                .forEach(r -> shadowed.put(r.value().getFrameId(), r.value()));
+        assertEquals(sent, shadowed.keySet(), "the shadow answered every audit frame, cache hits too, and no other frame");
+        assertTrue(shadowed.values().stream().allMatch(p -> p.getModelVersion() == shadowVersion && p.getTopKCount() == 3
+                && p.getCameraId().equals("cam-shadow")));
+
+        promote(serving); // a new serving pointer, even of the same version: the shadow no longer runs beside it
+        awaitShadowVersion(0);
+        assertEquals(0, series("linesight_classifier_shadow_version", ""), "a new serving pointer ended the shadow");
+        String after = sendAuditFrame("cam-shadow", ImageSamples.neuImage("crazing", 299)).frameId();
+        awaitPredictions(Set.of(after));
+        assertTrue(TopicReader.await(Topic.PREDICTIONS_SHADOW.topicName(), new PredictionDeserializer(),
+                r -> r.value().getFrameId().equals(after), 1, Duration.ofSeconds(3)).isEmpty(), "no shadow answer after it ended");
+
+        ModelVersion again = ServingPointers.shadowBeside(shadow, promote(serving));
+        writer.send(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(again), again.toByteArray());
+        awaitShadowVersion(shadowVersion);
+        assertEquals(shadowVersion, series("linesight_classifier_shadow_version", ""), "shadowed again beside the new pointer");
+        ModelVersion ended = again.toBuilder().setStatus(ModelStatus.REJECTED).build();
+        writer.send(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(ended), ended.toByteArray());
+        awaitShadowVersion(0);
+        assertEquals(0, series("linesight_classifier_shadow_version", ""), "REJECTED on the shadow key ended it");
+    }
+
+    private static void awaitShadowVersion(int version) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (series("linesight_classifier_shadow_version", "") != version && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+    }
+
+    /**
      * {@code count} frames to each of cam-drift-a (images mirrored left-right, dimmed to 40 % when asked) and cam-drift-b
      * (mirrored top-bottom), from image {@code from} on; waits for their predictions.
      */
@@ -502,9 +573,9 @@ class ClassifierTest {
         return Stream.of(CameraDrift.SIGNALS).map(s -> s + "=" + signal(camera, s)).collect(Collectors.joining(", "));
     }
 
-    /** A metric series' value by its name and full label set, NaN when absent. */
+    /** A metric series' value by its name and full label set (empty: none), NaN when absent. */
     private static double series(String name, String labels) {
-        Matcher m = Pattern.compile(Pattern.quote(name + "{" + labels + "} ") + "(\\S+)")
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + (labels.isEmpty() ? " " : "{" + labels + "} ")) + "(\\S+)")
                 .matcher(given().get("/q/metrics").then().extract().asString());
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
@@ -580,21 +651,32 @@ class ClassifierTest {
     }
 
     private static Sent sendFrame(String camera, byte[] image, String claimedSha256) {
+        return send(camera, image, claimedSha256, false);
+    }
+
+    /** A frame ingest chose for audit. */
+    private static Sent sendAuditFrame(String camera, byte[] image) {
+        return send(camera, image, Sha256.hex(image), true);
+    }
+
+    private static Sent send(String camera, byte[] image, String claimedSha256, boolean audit) {
         String id = UUID.randomUUID().toString();
         long now = System.currentTimeMillis();
         Frame frame = Frame.newBuilder().setFrameId(id).setCameraId(camera).setLineId(LINE).setContentType("image/jpeg")
                 .setImage(ByteString.copyFrom(image)).setSha256(claimedSha256).setCapturedAtMs(now).setReceivedAtMs(now)
-                .build();
+                .setAudit(audit).build();
         return new Sent(id, camera, writer.send(Topic.FRAMES.topicName(), camera, frame.toByteArray()));
     }
 
-    private static void promote(int version) {
+    /** Writes and returns version's SERVING pointer. */
+    private static ModelVersion promote(int version) {
         Path registry = Path.of(System.getProperty("test.fixture.registry"));
         ModelRegistry models = new ModelRegistry(registry);
         try {
             var pointer = ServingPointers.of(models.manifest(MODEL, version),
                     ServingPointers.artifactUri(registry.toUri().toString(), MODEL, version), ModelStatus.SERVING);
             writer.send(Topic.MODEL_VERSIONS.topicName(), MODEL, pointer.toByteArray());
+            return pointer;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

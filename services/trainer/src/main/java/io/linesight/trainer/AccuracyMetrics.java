@@ -88,9 +88,10 @@ public class AccuracyMetrics {
         }
     }
 
-    public synchronized void record(Label label) {
+    /** Scores a label; whether it was the first for its frame and source (the one that counts). */
+    public synchronized boolean record(Label label) {
         if (label.getServedModelVersion() == 0 || label.getPredictedClass().isEmpty()) {
-            return; // no prediction was stored for the frame: nothing to score
+            return false; // no prediction was stored for the frame: nothing to score
         }
         String first = firstLabels.putIfAbsent(label.getFrameId() + "|" + label.getSource(), label.getLabel());
         if (first != null) {
@@ -98,7 +99,7 @@ public class AccuracyMetrics {
                 Counter.builder("linesight.label.conflicts").tag("source", label.getSource().name())
                         .description("Later labels that disagree with the first for a frame and source").register(registry).increment();
             }
-            return;
+            return false;
         }
         String version = Integer.toString(label.getServedModelVersion());
         String source = label.getSource().name();
@@ -124,6 +125,7 @@ public class AccuracyMetrics {
         Counter.builder(CONFUSION).tags("version", version, "source", source, "true_class", label.getLabel(),
                 "predicted_class", label.getPredictedClass()).description("Confusion counts by served version")
                 .register(registry).increment();
+        return true;
     }
 
     /** A new serving version (from linesight.model-versions): the one before it becomes "previous"; old versions' series go. */

@@ -27,27 +27,15 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class AutoRollback {
     private static final Logger LOG = Logger.getLogger(AutoRollback.class);
-    /** A failed rollback (broker, lease, a predecessor that does not verify) is tried again after this, not at every label. */
-    private static final long RETRY_NANOS = 30_000_000_000L;
 
     private final AccuracyMetrics accuracy;
     private final VersionPromoter promoter;
     private final TrainerLease lease;
     private final ServingPointerTracker serving;
     private final RollbackConfig config;
-    private final AccuracyComparison.Rule rule;
+    private final CheckpointJudge judge;
     private final Counter rollbacks;
     private final Counter failures;
-    /**
-     * The serving version whose checkpoints were tested, and the last one tested; reset when another version serves
-     * (not by a new pointer to the same version: a re-announcement spends no new error budget).
-     */
-    private int judgedVersion;
-    private int lastCheckpoint = -1;
-    /** Set once its rollback is published: its labels keep arriving until the new pointer is read back. */
-    private boolean rolledBack;
-    private boolean retryLater;
-    private long retryAfterNanos;
 
     AutoRollback(AccuracyMetrics accuracy, VersionPromoter promoter, TrainerLease lease, ServingPointerTracker serving,
             RollbackConfig config, MeterRegistry registry) {
@@ -56,7 +44,7 @@ public class AutoRollback {
         this.promoter = promoter;
         this.lease = lease;
         this.config = config;
-        this.rule = config.rule();
+        this.judge = new CheckpointJudge(config.rule());
         this.rollbacks = Counter.builder("linesight.trainer.rollbacks").tag("outcome", "rolled_back")
                 .description("Automatic rollbacks on live AUDIT accuracy").register(registry);
         this.failures = Counter.builder("linesight.trainer.rollbacks").tag("outcome", "failed")
@@ -67,55 +55,43 @@ public class AutoRollback {
                 2 * config.minAuditLabels(), 4 * config.minAuditLabels());
     }
 
-    synchronized void check() {
+    synchronized boolean check() {
         ModelVersion current = serving.serving();
         if (!config.enabled() || !lease.active() || current == null || current.getStatus() == ModelStatus.ROLLED_BACK) {
-            return;
+            return false;
         }
-        if (current.getVersion() != judgedVersion) {
-            judgedVersion = current.getVersion();
-            lastCheckpoint = -1;
-            rolledBack = false;
-            retryLater = false;
-        }
-        accuracy.standing().filter(s -> s.serving() == current.getVersion()).ifPresent(s -> {
-            int checkpoint = rule.checkpoint(s.servingTally().scored());
-            if (rolledBack || checkpoint <= lastCheckpoint || s.previousTally().scored() < config.minAuditLabels()
-                    || (retryLater && System.nanoTime() - retryAfterNanos < 0)) {
-                return;
-            }
-            if (!rule.isAheadAtCheckpoint(s.previousTally(), s.servingTally(), checkpoint)) {
-                lastCheckpoint = checkpoint;
-                return;
-            }
-            rollBack(s, checkpoint);
-        });
+        return accuracy.standing().filter(s -> s.serving() == current.getVersion()).map(s -> {
+            int checkpoint = judge.due(s.serving(), s.servingTally(), s.previousTally(), s.servingTally(), System.nanoTime());
+            return checkpoint >= 0 && rollBack(s, checkpoint);
+        }).orElse(false);
     }
 
-    private void rollBack(AccuracyMetrics.Standing s, int checkpoint) {
-        double confidence = rule.confidenceAt(checkpoint);
+    /** Whether the rollback was published. */
+    private boolean rollBack(AccuracyMetrics.Standing s, int checkpoint) {
+        double confidence = judge.confidenceAt(checkpoint);
         String evidence = String.format("AUDIT accuracy %.3f (%d labels) against version %d's %.3f (%d labels), lower bound of the"
                 + " gap %.3f at %.4f (checkpoint %d) > margin %.3f", s.servingTally().accuracy(), s.servingTally().scored(), s.previous(),
                 s.previousTally().accuracy(), s.previousTally().scored(),
                 AccuracyComparison.lowerBound(s.previousTally(), s.servingTally(), confidence), confidence, checkpoint, config.margin());
         try {
             promoter.rollBack(s.serving(), s.previous());
-            rolledBack = true;
-            lastCheckpoint = checkpoint;
+            judge.acted(checkpoint);
             rollbacks.increment();
             LOG.warnf("Rolled back version %d to version %d: %s", s.serving(), s.previous(), evidence);
+            return true;
         } catch (ModelVerificationException e) {
             // The predecessor's files or signature do not verify: trying again cannot help; the next checkpoint may.
             failures.increment();
-            lastCheckpoint = checkpoint;
+            judge.failed(checkpoint, true, System.nanoTime());
             LOG.errorf("Could not roll back version %d to version %d (%s): it does not verify, so it is not retried at this"
                     + " checkpoint: %s", s.serving(), s.previous(), evidence, e.getMessage());
+            return false;
         } catch (Exception e) {
             failures.increment();
-            retryLater = true;
-            retryAfterNanos = System.nanoTime() + RETRY_NANOS;
+            judge.failed(checkpoint, false, System.nanoTime());
             LOG.errorf("Could not roll back version %d to version %d (%s), retrying with the first label 30 s from now: %s",
                     s.serving(), s.previous(), evidence, e);
+            return false;
         }
     }
 }

@@ -135,6 +135,11 @@ public class FineTuner {
             return skipped("standby: another trainer replica holds the lease, or this one is still rebuilding its samples from "
                     + Topic.SAMPLES.topicName());
         }
+        ModelVersion shadow = pointer.shadow();
+        if (config.promotion() == TrainerConfig.Promotion.SHADOW && shadow != null) {
+            // A new shadow would replace the one on the line and restart its evidence: none would ever be decided.
+            return skipped("shadow version " + shadow.getVersion() + " is still being judged on live AUDIT labels");
+        }
         Path servingDir = promoter.registry().versionDir(serving.getModelName(), serving.getVersion());
         ModelManifest manifest = ModelRegistry.verify(servingDir);
         ResNetSpec spec = ModelVersions.spec(manifest);
@@ -196,8 +201,10 @@ public class FineTuner {
                 return superseded(serving, candidateScore, servingScore, judged);
             }
             int version = promoted.getAsInt();
-            return judged.outcome("promoted", String.format("version %d: macro-recall %.4f vs %.4f", version,
-                    candidateScore.macroRecall(), servingScore.macroRecall()), version, candidateScore, servingScore);
+            // In shadow mode the holdout's winner still has to win on the line (ShadowEvaluation).
+            return judged.outcome(config.promotion() == TrainerConfig.Promotion.SHADOW ? "shadow" : "promoted",
+                    String.format("version %d: macro-recall %.4f vs %.4f", version, candidateScore.macroRecall(),
+                            servingScore.macroRecall()), version, candidateScore, servingScore);
         }
     }
 

@@ -35,6 +35,7 @@ public class SampleCollector {
     private final SampleStore store;
     private final AccuracyMetrics accuracy;
     private final AutoRollback rollback;
+    private final ShadowEvaluation shadow;
     private final DeadLetters deadLetters;
     private final Emitter<TrainingSample> samples;
     private final Emitter<Label> labelDeadLetters;
@@ -49,7 +50,8 @@ public class SampleCollector {
     /** How long a label waits for a lease confirmation that lapsed (a busy coordinator) to come back. */
     private static final Duration LEASE_PAUSE = Duration.ofSeconds(30);
 
-    SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, AutoRollback rollback, DeadLetters deadLetters, MeterRegistry registry,
+    SampleCollector(FrameReader frames, SampleStore store, AccuracyMetrics accuracy, AutoRollback rollback, ShadowEvaluation shadow,
+            DeadLetters deadLetters, MeterRegistry registry,
             TrainerLease lease, @Channel("samples") Emitter<TrainingSample> samples, @Channel("labels-dlq") Emitter<Label> labelDeadLetters,
             @Channel("labels-dlq-raw") Emitter<byte[]> rawDeadLetters) {
         this.lease = lease;
@@ -57,6 +59,7 @@ public class SampleCollector {
         this.store = store;
         this.accuracy = accuracy;
         this.rollback = rollback;
+        this.shadow = shadow;
         this.deadLetters = deadLetters;
         this.registry = registry;
         this.samples = samples;
@@ -76,8 +79,10 @@ public class SampleCollector {
         if (label == null) {
             return deadLetters.malformed(message, rawDeadLetters, Topic.LABELS_DLQ);
         }
-        accuracy.record(label);
-        rollback.check();
+        boolean first = accuracy.record(label);
+        if (!rollback.check()) { // a rollback just published ends the shadow beside the old pointer: nothing to judge
+            shadow.record(label, first);
+        }
         FrameReader.Fetched fetched = frames.fetch(label.getFrameRef(), label.getFrameId());
         if (fetched.frame() == null) {
             return deadLetters.send(labelDeadLetters, label, label.getFrameId(), fetched.failure(), Topic.LABELS_DLQ, message);

@@ -38,6 +38,17 @@ public interface TrainerConfig {
     /** The candidate must beat the serving version's holdout macro-recall by more than this. */
     double margin();
 
+    /**
+     * What a candidate that beat the serving version on the holdout needs before it serves: {@code holdout} (nothing
+     * more: it is promoted) or {@code shadow} (it runs as the shadow candidate and must also beat the serving version
+     * on live AUDIT labels, ShadowEvaluation).
+     */
+    Promotion promotion();
+
+    enum Promotion {
+        HOLDOUT, SHADOW
+    }
+
     String strategy();
 
     /** surface (flips, quarter turns, brightness and contrast) or shift-flip: Augmentation. */

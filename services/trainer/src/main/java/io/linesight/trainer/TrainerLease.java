@@ -1,6 +1,7 @@
 package io.linesight.trainer;
 
 import io.linesight.common.Topic;
+import io.linesight.common.registry.ServingPointers;
 import io.linesight.proto.ModelVersion;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,6 +16,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -141,19 +143,22 @@ public class TrainerLease {
     }
 
     /**
-     * Sends a serving pointer in a transaction of the fenced producer and waits for the commit. A producer fenced by a
+     * Sends pointers in one transaction of the fenced producer and waits for the commit: all of them are visible, or
+     * none. A producer fenced by a
      * newer holder fails before anything is visible, and this replica exits; any other failure aborts the transaction
      * and fails the publication (the run's outcome says so), and the replica stays.
      */
-    void publish(ModelVersion pointer) {
+    void publish(ModelVersion... records) {
         KafkaProducer<String, byte[]> producer = pointers;
         if (!active() || producer == null) {
             throw new IllegalStateException("this trainer replica does not hold the lease: it publishes nothing");
         }
         try {
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), pointer.getModelName(), pointer.toByteArray()))
-                    .get(60, TimeUnit.SECONDS);
+            for (ModelVersion pointer : records) {
+                producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(pointer), pointer.toByteArray()))
+                        .get(60, TimeUnit.SECONDS);
+            }
             commit(producer);
         } catch (Exception e) {
             if (fenced(e)) {
@@ -162,7 +167,8 @@ public class TrainerLease {
             } else {
                 abort(producer);
             }
-            throw new IllegalStateException("serving pointer of version " + pointer.getVersion() + " not published: " + e, e);
+            throw new IllegalStateException("pointers to versions " + Arrays.stream(records).map(ModelVersion::getVersion).toList()
+                    + " not published: " + e, e);
         }
     }
 

@@ -45,6 +45,8 @@ public class VersionPromoter {
 
     private final RegistryConfig registryConfig;
 
+    private final TrainerConfig.Promotion promotion;
+
     /** What each version's thresholds are fitted for; null when no good class is configured. */
     private final OperatingPoints.Target decisions;
 
@@ -57,6 +59,7 @@ public class VersionPromoter {
         this.models = new ModelRegistry(registry.dir().toAbsolutePath().normalize());
         this.artifactBase = registry.publicUrl().replaceAll("/+$", "") + "/registry/";
         this.lease = lease;
+        this.promotion = trainer.promotion();
         this.decisions = OperatingPoints.Target.named(trainer.goodClasses().orElse(Set.of()), trainer.escapeTarget(),
                 trainer.escapeConfidence());
     }
@@ -97,13 +100,20 @@ public class VersionPromoter {
             return OptionalInt.empty();
         }
         ModelVersion next = ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING);
+        if (promotion == TrainerConfig.Promotion.SHADOW) {
+            next = ServingPointers.shadowBeside(next, parent);
+        }
+        ModelStatus status = next.getStatus();
         lease.publish(next);
-        LOG.infof("Promoted %s version %d on %s (%s)", model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
+        LOG.infof("%s %s version %d on %s (%s)", status == ModelStatus.SHADOW ? "Shadowing (linesight.trainer.promotion=shadow)" : "Promoted",
+                model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
         if (manifest.operatingPoint() != null) {
             LOG.infof("Operating point of %s version %d on its AUDIT holdout: %s", model, version,
                     OperatingPoints.describe(manifest.operatingPoint()));
         }
-        applyRetention(model, version);
+        if (status == ModelStatus.SERVING) {
+            applyRetention(model, version);
+        }
         return OptionalInt.of(version);
     }
 
@@ -124,11 +134,39 @@ public class VersionPromoter {
         lease.publish(ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, to), ModelStatus.ROLLED_BACK));
     }
 
+    /**
+     * The shadow candidate won on live labels: its SERVING pointer and the end of the shadow (REJECTED on the shadow
+     * key) in one transaction, once its files and this trainer's signature verify. False, and nothing written, when
+     * after the verification it no longer is the shadow beside {@code beside} (an operator or a rollback acted first).
+     */
+    boolean promoteShadow(ModelVersion shadow, ModelVersion beside) throws Exception {
+        String model = shadow.getModelName();
+        int version = shadow.getVersion();
+        ManifestSignature.verify(models.versionDir(model, version), List.of(signingKey.publicKey()));
+        ModelManifest manifest = ModelRegistry.verify(models.versionDir(model, version));
+        if (!shadow.equals(serving.shadow()) || !beside.equals(serving.serving())) {
+            return false;
+        }
+        lease.publish(ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING),
+                ended(shadow));
+        applyRetention(model, version);
+        return true;
+    }
+
+    /** Ends the shadow candidate (REJECTED on the shadow key): classifiers stop running it. */
+    void endShadow(ModelVersion shadow) {
+        lease.publish(ended(shadow));
+    }
+
+    private static ModelVersion ended(ModelVersion shadow) {
+        return shadow.toBuilder().setStatus(ModelStatus.REJECTED).setCreatedAtMs(System.currentTimeMillis()).build();
+    }
+
     /** After the pointer is out: a retention failure is logged, never turned into a failed promotion. */
     private void applyRetention(String model, int version) {
         try {
             List<Integer> deleted = RegistryRetention.apply(models, model, version, registryConfig.keepPrevious(),
-                    registryConfig.pinned().orElse(Set.of()), v -> serving.serving() != null && serving.serving().getVersion() == v);
+                    registryConfig.pinned().orElse(Set.of()), v -> isCurrent(serving.serving(), v) || isCurrent(serving.shadow(), v));
             if (!deleted.isEmpty()) {
                 LOG.infof("Registry retention: deleted %s versions %s (keeping %d below the serving one and as many ancestors,"
                         + " pinned %s)", model, deleted, registryConfig.keepPrevious(), registryConfig.pinned().orElse(Set.of()));
@@ -136,5 +174,9 @@ public class VersionPromoter {
         } catch (IOException | RuntimeException e) {
             LOG.warnf("Registry retention failed after promoting %s version %d; nothing else changed: %s", model, version, e);
         }
+    }
+
+    private static boolean isCurrent(ModelVersion pointer, int version) {
+        return pointer != null && pointer.getVersion() == version;
     }
 }

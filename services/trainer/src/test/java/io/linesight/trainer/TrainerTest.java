@@ -18,6 +18,7 @@ import io.linesight.common.registry.ServingPointers;
 import io.linesight.common.registry.SigningKeys;
 import io.linesight.localstack.Credentials;
 import io.linesight.localstack.ImageSamples;
+import io.linesight.proto.ClassScore;
 import io.linesight.proto.Frame;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelDeserializer;
@@ -26,6 +27,7 @@ import io.linesight.proto.MalformedRecords;
 import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ModelVersionDeserializer;
+import io.linesight.proto.Prediction;
 import io.linesight.proto.RecordRef;
 import io.linesight.proto.TrainingSample;
 import io.linesight.proto.TrainingSampleDeserializer;
@@ -55,6 +57,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoublePredicate;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -189,24 +192,61 @@ class TrainerTest {
         assertEquals(1, rolledBack.getVersion());
         assertEquals(ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, 1), "unused", ModelStatus.ROLLED_BACK).getFilesList(),
                 rolledBack.getFilesList(), "version 1's own files");
+
+        // Version 2 as the shadow beside version 1: on the same live AUDIT frames it is always right, version 1 never.
+        // Not promoted on 19 (linesight.shadow.min-audit-labels is 20 here); promoted on the 20th, and the shadow ends.
+        try (TopicWriter writer = new TopicWriter()) {
+            ModelVersion shadow = ServingPointers.shadowBeside(ServingPointers.of(new ModelRegistry(registry).manifest(MODEL, 2),
+                    ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(), MODEL, 2), ModelStatus.SERVING), rolledBack);
+            writer.send(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(shadow), shadow.toByteArray());
+            List<Label> live = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                String defect = CLASSES.get(i % 3);
+                Label label = labelFor(writer, ImageSamples.neuImage(defect, 250 + i / 3), defect, LabelSource.AUDIT, 1,
+                        CLASSES.get((i + 1) % 3));
+                Prediction answer = Prediction.newBuilder().setModelName(MODEL).setModelVersion(2).setFrameId(label.getFrameId())
+                        .setCameraId("cam-1").addTopK(ClassScore.newBuilder().setClassName(defect).setProbability(0.9f)).build();
+                writer.send(Topic.PREDICTIONS_SHADOW.topicName(), "cam-1", answer.toByteArray());
+                live.add(label);
+            }
+            awaitMetric("linesight_trainer_shadow_answers", v -> v >= 30);
+            sendLabels(writer, live.subList(0, 19));
+            assertEquals(0, metric("linesight_trainer_shadow_outcomes_total{outcome=\"promoted\"}"), "19 labels are too few");
+            assertEquals(19, metric("linesight_accuracy_shadow_labels"));
+            sendLabels(writer, live.subList(19, 30));
+        }
+        assertEquals(1, metric("linesight_trainer_shadow_outcomes_total{outcome=\"promoted\"}"));
+        List<ConsumerRecord<String, ModelVersion>> after = TopicReader.await(Topic.MODEL_VERSIONS.topicName(),
+                new ModelVersionDeserializer(), r -> r.value().getVersion() == 2 && r.value().getStatus() != ModelStatus.SHADOW
+                        && r.value().getCreatedAtMs() > rolledBack.getCreatedAtMs(), 2, WAIT);
+        assertEquals(Map.of(MODEL, ModelStatus.SERVING, ServingPointers.shadowKey(MODEL), ModelStatus.REJECTED),
+                after.stream().collect(Collectors.toMap(ConsumerRecord::key, r -> r.value().getStatus())), "version 2 serves, and the shadow ended");
     }
 
-    /** AUDIT labels {@code from} to {@code to} (exclusive), all disagreeing with what {@code servedVersion} predicted; waits for their samples. */
-    private static void sendWrongAuditLabels(TopicWriter writer, int servedVersion, int from, int to) {
+    /** Sends the labels and waits for their samples. */
+    private static void sendLabels(TopicWriter writer, List<Label> labels) {
         Set<String> keys = new HashSet<>();
-        for (int i = from; i < to; i++) {
-            String defect = CLASSES.get(i % 3);
-            Label label = labelFor(writer, ImageSamples.neuImage(defect, 200 + i / 3), defect, LabelSource.AUDIT, servedVersion,
-                    CLASSES.get((i + 1) % 3));
+        for (Label label : labels) {
             writer.send(Topic.LABELS.topicName(), label.getFrameId(), label.toByteArray());
             keys.add(label.getFrameId() + "/AUDIT");
         }
         TopicReader.await(Topic.SAMPLES.topicName(), new TrainingSampleDeserializer(), r -> keys.contains(r.key()), keys.size(), WAIT);
     }
 
+    /** AUDIT labels {@code from} to {@code to} (exclusive), all disagreeing with what {@code servedVersion} predicted; waits for their samples. */
+    private static void sendWrongAuditLabels(TopicWriter writer, int servedVersion, int from, int to) {
+        List<Label> labels = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            String defect = CLASSES.get(i % 3);
+            labels.add(labelFor(writer, ImageSamples.neuImage(defect, 200 + i / 3), defect, LabelSource.AUDIT, servedVersion,
+                    CLASSES.get((i + 1) % 3)));
+        }
+        sendLabels(writer, labels);
+    }
+
     /** A trainer metric by its full name and labels, NaN when absent. */
     private static double metric(String series) {
-        Matcher m = Pattern.compile(Pattern.quote(series) + " (\\S+)").matcher(given().get("/q/metrics").then().extract().asString());
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)").matcher(given().get("/q/metrics").then().extract().asString());
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 

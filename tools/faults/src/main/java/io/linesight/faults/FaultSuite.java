@@ -179,6 +179,7 @@ public final class FaultSuite {
             new Fault("trainer-standby", true, ctx -> new ReplicaFaults(ctx).trainerStandby()),
             new Fault("rollback-during-run", true, ctx -> new VersionFaults(ctx).rollbackDuringRun()),
             new Fault("auto-rollback", true, ctx -> new VersionFaults(ctx).autoRollback()),
+            new Fault("shadow-promoted", true, ctx -> new VersionFaults(ctx).shadowPromoted()),
             new Fault("registry-reset", true, ctx -> new VersionFaults(ctx).registryReset()),
             new Fault("hostile-inputs", true, ctx -> new HostileInputs(ctx).hostileInputs()),
             new Fault("image-bombs", true, ctx -> new HostileInputs(ctx).imageBombs()),
@@ -195,7 +196,7 @@ public final class FaultSuite {
         boolean ci = List.of(args).contains("--ci");
         if (List.of(args).contains("--help")) {
             System.out.println("Usage: ./run faults [--ci] [--only NAME,...]\nFaults: "
-                    + FAULTS.stream().map(Fault::name).toList() + "\nWork folder: .faults/ (logs in .faults/logs)");
+                    + FAULTS.stream().map(Fault::name).toList() + "\nWork folder: .faults/ (logs in .faults-logs/)");
             return;
         }
         List<String> only = new ArrayList<>();

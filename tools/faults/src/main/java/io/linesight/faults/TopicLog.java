@@ -2,6 +2,7 @@ package io.linesight.faults;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.linesight.common.Topic;
+import io.linesight.common.TopicScan;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
 import io.linesight.proto.ModelVersion;
@@ -11,16 +12,10 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** What really is on a topic, read from the beginning to its end offsets, committed records only (as the services read). */
+/** What really is on a topic (TopicScan). */
 final class TopicLog {
     private TopicLog() {
     }
@@ -72,23 +67,6 @@ final class TopicLog {
     }
 
     private static void readToEnd(String bootstrap, Topic topic, Duration within, Consumer<byte[]> each) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.topicName(), within).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, within);
-            long deadline = System.nanoTime() + within.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value() != null) {
-                        each.accept(record.value());
-                    }
-                }
-            }
-        }
+        TopicScan.readToEnd(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, within, r -> each.accept(r.value()));
     }
 }

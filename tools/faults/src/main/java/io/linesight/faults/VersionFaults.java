@@ -292,6 +292,54 @@ final class VersionFaults {
     }
 
     /**
+     * A shadow candidate promoted on live AUDIT labels in a live stream. Version B (version 1's files, class names
+     * rotated: wrong on every frame) serves by an operator's rollback, which automatic rollback leaves alone. Version S,
+     * a signed copy of version 1, runs as the shadow beside it. Labelled with version 1's own answers, the frames both
+     * answered put S ahead; the trainer must promote it by itself, with no frame lost through the swap.
+     */
+    Row shadowPromoted() throws Exception {
+        String model = ctx.system.model;
+        ctx.system.promote(1);
+        ModelManifest good = ModelRegistry.verify(ctx.system.registry.resolve(model).resolve("1"));
+        List<String> rotated = new ArrayList<>(good.classes());
+        rotated.add(rotated.remove(0));
+        int bad = 40_000 + new Random().nextInt(5000);
+        int shadow = bad + 1;
+        Path one = ctx.system.registry.resolve(model).resolve("1");
+        forge(one, bad, with(good, 1, rotated, good.inputSize(), good.files()), good.files(), signingKey());
+        forge(one, shadow, good, good.files(), signingKey());
+        Map<Integer, String> truth = new LinkedHashMap<>();
+        Set<String> posted = new LinkedHashSet<>();
+        String promotedLine = "Promoted shadow version " + shadow + " to serving:";
+        int labelled = 0;
+        boolean badServed;
+        boolean shadowServes;
+        try (Camera camera = ctx.camera("cam-shadow-live")) {
+            auditLabelled(1, 60, truth, posted); // version 1's answer for each image posted: the truth
+            int servedBad = ctx.classifier.logCount("Serving " + model + " version " + bad + " (");
+            announce(ServingPointers.of(ModelRegistry.verify(ctx.system.registry.resolve(model).resolve(Integer.toString(bad))),
+                    ServingPointers.artifactUri(ctx.system.artifactBase, model, bad), ModelStatus.ROLLED_BACK));
+            badServed = awaitServing(bad, servedBad + 1);
+            ctx.system.shadow(shadow);
+            boolean shadowing = ctx.classifier.awaitLogCount("Shadowing " + model + " version " + shadow + " ", 1, SETTLE);
+            for (int round = 0; shadowing && round < 6 && !ctx.trainer.log().contains(promotedLine); round++) {
+                labelled += auditLabelled(bad, 20, truth, posted);
+            }
+            shadowServes = ctx.trainer.awaitLogCount(promotedLine, 1, SETTLE) && awaitServing(shadow, 1);
+            posted.addAll(camera.acknowledged);
+        }
+        long lost = ctx.ledger.awaitAll(posted, SETTLE);
+        String evidence = ctx.trainer.log().lines().filter(l -> l.contains(promotedLine)).findFirst()
+                .map(l -> l.replaceAll(".*Promoted shadow", "Promoted shadow")).orElse("NO promotion logged");
+        ctx.system.promote(1);
+        return new Row("shadow candidate promoted on live AUDIT labels", posted.size(), lost, ctx.ledger.duplicates(posted),
+                String.format("version %d (classes rotated) served by rollback %s; shadow %d; AUDIT labels on frames served by %d: %d;"
+                        + " the shadow serves %s; %s", bad, badServed ? "yes" : "NO", shadow, bad, labelled, shadowServes ? "yes" : "NO",
+                        evidence),
+                badServed && shadowServes && lost == 0);
+    }
+
+    /**
      * Posts NEU images until {@code audits} of them were chosen for audit and answered by {@code version}, and labels
      * those AUDIT with their truth: version 1's answer for the image, remembered in {@code truth} by image number on
      * the first pass. The AUDIT labels sent.

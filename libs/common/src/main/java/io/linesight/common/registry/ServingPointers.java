@@ -17,6 +17,32 @@ public final class ServingPointers {
         return (base.endsWith("/") ? base : base + "/") + model + "/" + version + "/";
     }
 
+    /** The record key of a pointer: the model name, or "<model>/shadow" for the shadow candidate (SHADOW, or REJECTED when it ended). */
+    public static String key(ModelVersion pointer) {
+        return isShadowRecord(pointer) ? shadowKey(pointer.getModelName()) : pointer.getModelName();
+    }
+
+    public static String shadowKey(String model) {
+        return model + "/shadow";
+    }
+
+    /** Whether a pointer is about the shadow candidate rather than what serves. */
+    public static boolean isShadowRecord(ModelVersion pointer) {
+        return pointer.getStatus() == ModelStatus.SHADOW || pointer.getStatus() == ModelStatus.REJECTED;
+    }
+
+    /** A SHADOW pointer of {@code candidate} beside exactly this serving pointer. */
+    public static ModelVersion shadowBeside(ModelVersion candidate, ModelVersion serving) {
+        return candidate.toBuilder().setStatus(ModelStatus.SHADOW).setBesideVersion(serving.getVersion())
+                .setBesideCreatedAtMs(serving.getCreatedAtMs()).build();
+    }
+
+    /** Whether a SHADOW pointer runs beside this serving pointer: the one it was announced beside, not itself. */
+    public static boolean runsBeside(ModelVersion shadow, ModelVersion serving) {
+        return shadow.getStatus() == ModelStatus.SHADOW && serving != null && shadow.getVersion() != serving.getVersion()
+                && shadow.getBesideVersion() == serving.getVersion() && shadow.getBesideCreatedAtMs() == serving.getCreatedAtMs();
+    }
+
     public static ModelVersion of(ModelManifest manifest, String artifactUri, ModelStatus status) {
         ModelVersion.Builder builder = ModelVersion.newBuilder()
                 .setModelName(manifest.modelName()).setVersion(manifest.version()).setParentVersion(manifest.parentVersion())

@@ -1,7 +1,9 @@
 package io.linesight.training.cli;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.linesight.common.Defaults;
 import io.linesight.common.Topic;
+import io.linesight.common.TopicScan;
 import io.linesight.common.TopicSetup;
 import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
@@ -16,7 +18,9 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,7 +29,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Writes the serving pointer of a verified version to linesight.model-versions (promote and rollback). */
+/** Writes the pointer of a verified version to linesight.model-versions (promote, rollback and shadow). */
 abstract class ServingPointerCommand {
     @Mixin
     RegistryOptions registry;
@@ -79,7 +83,10 @@ abstract class ServingPointerCommand {
         }
         String base = artifactBaseUri(System.getenv());
         String uri = ServingPointers.artifactUri(base, registry.model, version);
-        ModelVersion pointer = ServingPointers.of(manifest, uri, status);
+        ModelVersion pointer = ServingPointers.of(manifest, uri, status == ModelStatus.SHADOW ? ModelStatus.SERVING : status);
+        if (status == ModelStatus.SHADOW) {
+            pointer = ServingPointers.shadowBeside(pointer, servingPointer(version));
+        }
         Map<String, Object> config = new HashMap<>(clientSettings(System.getenv()));
         config.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
@@ -91,12 +98,39 @@ abstract class ServingPointerCommand {
         }
         try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new ProtobufSerializer<>())) {
-            RecordMetadata written = producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), registry.model,
+            RecordMetadata written = producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(pointer),
                     pointer)).get(30, TimeUnit.SECONDS);
-            System.out.printf("%s %s version %d (%s) -> %s partition %d offset %d%n",
-                    status == ModelStatus.SERVING ? "promoted" : "rolled back to", registry.model, version, uri,
+            System.out.printf("%s %s version %d (%s) -> %s partition %d offset %d%n", switch (status) {
+                case SERVING -> "promoted";
+                case SHADOW -> "shadowing";
+                case REJECTED -> "ended the shadow of";
+                default -> "rolled back to";
+            }, registry.model, version, uri,
                     Topic.MODEL_VERSIONS.topicName(), written.partition(), written.offset());
         }
         return 0;
+    }
+
+    /** The serving pointer a shadow of {@code version} runs beside: the newest on the model's key. */
+    private ModelVersion servingPointer(int version) {
+        Map<String, Object> settings = new HashMap<>(clientSettings(System.getenv()));
+        settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        AtomicReference<ModelVersion> serving = new AtomicReference<>();
+        TopicScan.readToEnd(settings, Topic.MODEL_VERSIONS, Duration.ofSeconds(20), record -> {
+            if (registry.model.equals(record.key())) {
+                try {
+                    serving.set(ModelVersion.parseFrom(record.value()));
+                } catch (InvalidProtocolBufferException e) {
+                    // not a pointer: the services skip it too
+                }
+            }
+        });
+        if (serving.get() == null) {
+            throw new IllegalStateException("no version of " + registry.model + " serves yet: promote one before shadowing another");
+        }
+        if (serving.get().getVersion() == version) {
+            throw new IllegalArgumentException("version " + version + " serves already: a shadow runs beside the serving version");
+        }
+        return serving.get();
     }
 }

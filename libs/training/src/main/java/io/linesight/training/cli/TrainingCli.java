@@ -3,12 +3,12 @@ package io.linesight.training.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
-/** {@code ./run train|evaluate|classify|export|list|promote|rollback|fixture|keys|bench training}: the ResNet18 training tool. */
+/** {@code ./run train|evaluate|classify|export|list|promote|rollback|shadow|fixture|keys|bench training}: the ResNet18 training tool. */
 @Command(name = "linesight-training", mixinStandardHelpOptions = true, version = "LineSight training 0.1.0",
         description = {"Trains ResNet18 on TensorFlow Java, keeps versions in a model registry and tells the",
                 "classifiers which version serves (linesight.model-versions).", ""},
         subcommands = {TrainCommand.class, EvaluateCommand.class, ClassifyCommand.class, ExportCommand.class, ListCommand.class, PromoteCommand.class,
-                RollbackCommand.class, FixtureCommand.class, SplitCommand.class, KeysCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                RollbackCommand.class, ShadowCommand.class, FixtureCommand.class, SplitCommand.class, KeysCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class TrainingCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

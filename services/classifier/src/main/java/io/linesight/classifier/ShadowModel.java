@@ -1,0 +1,240 @@
+package io.linesight.classifier;
+
+import ai.djl.translate.TranslateException;
+import io.linesight.proto.ClassScore;
+import io.linesight.proto.ModelVersion;
+import io.linesight.proto.Prediction;
+import io.linesight.service.Relay;
+import io.linesight.service.ShadowPointerChanged;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+/**
+ * The shadow candidate (SHADOW on linesight.model-versions) beside the serving version: it answers
+ * linesight.classifier.shadow-share of the audit frames (chosen by frame id; only they can earn AUDIT labels), those
+ * the serving version inferred and its cache hits alike, and writes those answers to linesight.predictions.shadow,
+ * where the trainer scores them. Its own thread does the work from a bounded queue: a frame's commit never waits for
+ * it, and a full queue drops shadow work (counted) rather than queue behind the line. An image it already answered is answered from memory.
+ * Verified and loaded like a serving version (ModelManager.load), on the loader thread of its own.
+ */
+@ApplicationScoped
+public class ShadowModel {
+    private static final Logger LOG = Logger.getLogger(ShadowModel.class);
+    /** Shadow answers remembered per image, so repeated images (cache hits) cost no second model call. */
+    private static final int REMEMBERED_IMAGES = 8192;
+
+    /** Frames for the shadow: with pixels at the serving input size (inferred), or without (cache hits). */
+    private record Work(List<PendingFrame> frames, List<byte[]> pixels) {
+    }
+
+    /** The loaded shadow version and its answers by image sha256. */
+    private record Shadow(ServingModel model, Map<String, List<ClassScore>> answers) {
+    }
+
+    private final ModelManager models;
+    private final FramePreparation preparation;
+    private final Emitter<Prediction> shadowPredictions;
+    private final double share;
+    private final int topK;
+    private final AtomicReference<Shadow> current = new AtomicReference<>();
+    private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> new Thread(r, "shadow-loader"));
+    private final BlockingQueue<Work> work = new ArrayBlockingQueue<>(16);
+    private final Thread worker = new Thread(this::work, "shadow");
+    private final Timer inference;
+    private final Counter answered;
+    private final Counter dropped;
+    private final MeterRegistry registry;
+
+    ShadowModel(ModelManager models, FramePreparation preparation, ClassifierConfig config, MeterRegistry registry,
+            @Channel("predictions-shadow") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096) Emitter<Prediction> shadowPredictions) {
+        if (!(config.shadowShare() >= 0 && config.shadowShare() <= 1)) {
+            throw new IllegalArgumentException("linesight.classifier.shadow-share must be between 0 and 1, got " + config.shadowShare());
+        }
+        this.models = models;
+        this.preparation = preparation;
+        this.shadowPredictions = shadowPredictions;
+        this.share = config.shadowShare();
+        this.topK = config.topK();
+        this.registry = registry;
+        this.inference = ClassifierMetrics.timer(registry, "linesight.classifier.shadow.inference",
+                "Shadow candidate's model call per batch: the cost of shadowing");
+        this.answered = Counter.builder("linesight.classifier.shadow.frames").description("Frames the shadow candidate answered")
+                .register(registry);
+        this.dropped = Counter.builder("linesight.classifier.shadow.frames.dropped")
+                .description("Frames left unshadowed because the shadow fell behind").register(registry);
+        Gauge.builder("linesight.classifier.shadow.version", current, c -> c.get() == null ? 0 : c.get().model().version().getVersion())
+                .description("Shadow candidate running beside the serving version (0 = none)").register(registry);
+    }
+
+    void start(@Observes StartupEvent event) {
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    void onShadow(@Observes ShadowPointerChanged changed) {
+        loader.execute(() -> load(changed.pointer(), changed.version()));
+    }
+
+    private void load(ModelVersion pointer, int version) {
+        Shadow running = current.get();
+        if (pointer == null) {
+            if (running != null && running.model().version().getVersion() == version && current.compareAndSet(running, null)) {
+                running.model().retire();
+                LOG.infof("Shadow version %d ended", version);
+            }
+            return;
+        }
+        if (running != null && running.model().version().getVersion() == pointer.getVersion()
+                && running.model().version().getFilesList().equals(pointer.getFilesList())) {
+            return;
+        }
+        if (running != null && current.compareAndSet(running, null)) {
+            running.model().retire(); // whether or not the new one loads: the old one no longer is the shadow
+        }
+        long start = System.nanoTime();
+        try {
+            Shadow loaded = new Shadow(models.load(pointer), Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<ClassScore>> eldest) {
+                    return size() > REMEMBERED_IMAGES;
+                }
+            }));
+            current.set(loaded);
+            LOG.infof("Shadowing %s version %d on %.0f %% of the frames after %d ms", pointer.getModelName(), pointer.getVersion(),
+                    100 * share, (System.nanoTime() - start) / 1_000_000);
+        } catch (ModelRejectedException e) {
+            Counter.builder("linesight.classifier.shadow.refused").tag("reason", e.reason()).description("Shadow versions refused")
+                    .register(registry).increment();
+            LOG.errorf("Refusing shadow version %d (%s): %s", pointer.getVersion(), e.reason(), e.getMessage());
+        }
+    }
+
+    /** Hands the shadow this batch's share of inferred frames, with their pixels at the serving input size. */
+    void offerInferred(List<PreparedFrame> inferred, List<byte[]> servingPixels) {
+        if (current.get() == null) {
+            return;
+        }
+        List<PendingFrame> frames = new ArrayList<>();
+        List<byte[]> pixels = new ArrayList<>();
+        for (int i = 0; i < inferred.size(); i++) {
+            if (chosen(inferred.get(i).pending())) {
+                frames.add(inferred.get(i).pending());
+                pixels.add(servingPixels.get(i));
+            }
+        }
+        offer(new Work(frames, pixels));
+    }
+
+    /** Hands the shadow its share of frames the cache answered for the serving version. */
+    void offerCacheHits(List<PendingFrame> hits) {
+        if (current.get() != null) {
+            offer(new Work(hits.stream().filter(this::chosen).toList(), null));
+        }
+    }
+
+    private void offer(Work item) {
+        if (!item.frames().isEmpty() && !work.offer(item)) {
+            dropped.increment(item.frames().size());
+        }
+    }
+
+    private void work() {
+        while (true) {
+            Work item;
+            try {
+                item = work.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            Shadow shadow = current.get();
+            if (shadow == null || !shadow.model().tryAcquire()) {
+                continue;
+            }
+            try {
+                answer(shadow, item);
+            } catch (Exception | Error e) { // nothing may end this thread: later work would only be counted as dropped
+                LOG.errorf(e, "Shadow version %d failed on a batch; the serving answers are unaffected", shadow.model().version().getVersion());
+            } finally {
+                shadow.model().release();
+            }
+        }
+    }
+
+    private void answer(Shadow shadow, Work item) throws TranslateException {
+        ModelVersion version = shadow.model().version();
+        int size = version.getInputSize();
+        List<PendingFrame> toInfer = new ArrayList<>();
+        List<byte[]> pixels = new ArrayList<>();
+        for (int i = 0; i < item.frames().size(); i++) {
+            PendingFrame pending = item.frames().get(i);
+            List<ClassScore> known = shadow.answers().get(pending.imageSha256());
+            if (known != null) {
+                publish(version, pending, known);
+                continue;
+            }
+            byte[] rgb = item.pixels() == null ? null : item.pixels().get(i);
+            if (rgb == null || rgb.length != 3 * size * size) {
+                rgb = preparation.decode(pending, size).rgb();
+            }
+            if (rgb != null) { // null: undecodable, and the serving side dead-lettered or answered it already
+                toInfer.add(pending);
+                pixels.add(rgb);
+            }
+        }
+        if (toInfer.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        List<ModelAnswer> answers = shadow.model().predict(pixels);
+        inference.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        for (int i = 0; i < toInfer.size(); i++) {
+            List<ClassScore> scores = TopK.of(answers.get(i).probabilities(), version.getClassesList(), topK);
+            shadow.answers().put(toInfer.get(i).imageSha256(), scores);
+            publish(version, toInfer.get(i), scores);
+        }
+    }
+
+    private void publish(ModelVersion version, PendingFrame pending, List<ClassScore> scores) {
+        Prediction answer = Prediction.newBuilder().setModelName(version.getModelName()).setModelVersion(version.getVersion())
+                .addAllTopK(scores).setFrameId(pending.frame().getFrameId()).setCameraId(pending.frame().getCameraId())
+                .setFrameRef(pending.ref()).setPredictedAtMs(System.currentTimeMillis()).build();
+        Relay.send(shadowPredictions, answer, answer.getCameraId(), null, null);
+        answered.increment();
+    }
+
+    void shutdown(@Observes ShutdownEvent event) {
+        loader.shutdownNow();
+        worker.interrupt();
+        Shadow shadow = current.getAndSet(null);
+        if (shadow != null) {
+            shadow.model().retire();
+        }
+    }
+
+    /** Audit frames only, and a stable choice per frame, so a frame is shadowed or not whatever its batch. */
+    private boolean chosen(PendingFrame pending) {
+        return pending.frame().getAudit()
+                && (share >= 1 || Math.floorMod(pending.frame().getFrameId().hashCode(), 10_000) < share * 10_000);
+    }
+}
