@@ -19,9 +19,10 @@ public final class TopicScan {
 
     /**
      * Hands each record with a value to {@code each}, in offset order per partition; waits at most {@code within}.
-     * {@code clientSettings} are Kafka consumer settings (bootstrap servers, TLS, SASL).
+     * {@code clientSettings} are Kafka consumer settings (bootstrap servers, TLS, SASL). False when the end was not
+     * reached in time.
      */
-    public static void readToEnd(Map<String, Object> clientSettings, Topic topic, Duration within,
+    public static boolean readToEnd(Map<String, Object> clientSettings, Topic topic, Duration within,
             Consumer<ConsumerRecord<String, byte[]>> each) {
         Properties props = new Properties();
         props.putAll(clientSettings);
@@ -40,6 +41,7 @@ public final class TopicScan {
                     }
                 }
             }
+            return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
         }
     }
 }

@@ -13,7 +13,7 @@ import org.jboss.logging.Logger;
  * Reads linesight.model-versions: keeps the newest SERVING or ROLLED_BACK pointer of this deployment's model and
  * fires ServingPointerChanged for it; keeps the shadow candidate and fires ShadowPointerChanged. The shadow runs while
  * its SHADOW record (key {@code <model>/shadow}) names the current serving pointer as the one it runs beside: a
- * REJECTED record for its version, or any other serving pointer, ends it, in whatever order the two keys' records
+ * REJECTED record for it (ServingPointers.ends), or any other serving pointer, ends it, in whatever order the two keys' records
  * arrive. Pointers of other models, and other statuses, are ignored.
  */
 @ApplicationScoped
@@ -42,7 +42,7 @@ public class ServingPointerTracker {
         if (ServingPointers.isShadowRecord(pointer)) {
             if (pointer.getStatus() == ModelStatus.SHADOW) {
                 announced = pointer;
-            } else if (announced != null && announced.getVersion() == pointer.getVersion()) {
+            } else if (ServingPointers.ends(pointer, announced)) {
                 announced = null;
             }
         } else if (pointer.getStatus() == ModelStatus.SERVING || pointer.getStatus() == ModelStatus.ROLLED_BACK) {

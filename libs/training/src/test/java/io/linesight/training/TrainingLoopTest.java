@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.linesight.localstack.ImageSamples;
-import io.linesight.training.data.ImageFolder;
+import io.linesight.common.ImageFolder;
 import io.linesight.training.data.Augmentation;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -58,7 +58,10 @@ public class ShadowModel {
     private final double share;
     private final int topK;
     private final AtomicReference<Shadow> current = new AtomicReference<>();
-    private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> new Thread(r, "shadow-loader"));
+    private final ScheduledExecutorService loader = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shadow-loader"));
+    /** The newest shadow pointer announced (null once ended): a retry of an older one gives up. */
+    private final AtomicReference<ModelVersion> wanted = new AtomicReference<>();
+    private final long fetchRetryMaxMs;
     private final BlockingQueue<Work> work = new ArrayBlockingQueue<>(16);
     private final Thread worker = new Thread(this::work, "shadow");
     private final Timer inference;
@@ -76,6 +79,7 @@ public class ShadowModel {
         this.shadowPredictions = shadowPredictions;
         this.share = config.shadowShare();
         this.topK = config.topK();
+        this.fetchRetryMaxMs = config.fetchRetryMax().toMillis();
         this.registry = registry;
         this.inference = ClassifierMetrics.timer(registry, "linesight.classifier.shadow.inference",
                 "Shadow candidate's model call per batch: the cost of shadowing");
@@ -93,10 +97,14 @@ public class ShadowModel {
     }
 
     void onShadow(@Observes ShadowPointerChanged changed) {
-        loader.execute(() -> load(changed.pointer(), changed.version()));
+        wanted.set(changed.pointer());
+        loader.execute(() -> load(changed.pointer(), changed.version(), 0));
     }
 
-    private void load(ModelVersion pointer, int version) {
+    private void load(ModelVersion pointer, int version, int retry) {
+        if (pointer != null && wanted.get() != pointer) {
+            return; // a newer shadow, or the end of this one, came meanwhile
+        }
         Shadow running = current.get();
         if (pointer == null) {
             if (running != null && running.model().version().getVersion() == version && current.compareAndSet(running, null)) {
@@ -121,12 +129,21 @@ public class ShadowModel {
                 }
             }));
             current.set(loaded);
-            LOG.infof("Shadowing %s version %d on %.0f %% of the frames after %d ms", pointer.getModelName(), pointer.getVersion(),
+            LOG.infof("Shadowing %s version %d on %.0f %% of the audit frames after %d ms", pointer.getModelName(), pointer.getVersion(),
                     100 * share, (System.nanoTime() - start) / 1_000_000);
         } catch (ModelRejectedException e) {
+            if (e.reason().equals("unavailable") && wanted.get() == pointer) {
+                // The registry is down for a moment: back off like the serving version's fetch (ModelManager).
+                long delayMs = Math.min(fetchRetryMaxMs, 1000L << Math.min(retry, 20));
+                LOG.warnf("Cannot fetch shadow version %d yet (%s); retrying in %d ms", pointer.getVersion(), e.getMessage(), delayMs);
+                loader.schedule(() -> load(pointer, version, retry + 1), delayMs, TimeUnit.MILLISECONDS);
+                return;
+            }
             Counter.builder("linesight.classifier.shadow.refused").tag("reason", e.reason()).description("Shadow versions refused")
                     .register(registry).increment();
             LOG.errorf("Refusing shadow version %d (%s): %s", pointer.getVersion(), e.reason(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Shadow version %d failed to load; the serving version is unaffected", pointer.getVersion());
         }
     }
 

@@ -57,6 +57,7 @@ public class FineTuner {
     }
 
     private final TrainerConfig config;
+    private final ShadowConfig shadowConfig;
     private final DecodeBudget decodeBudget;
     private final SampleCollector collector;
     private final SampleStore store;
@@ -69,9 +70,10 @@ public class FineTuner {
     private final Timer duration;
     private volatile long lastRunNanos = System.nanoTime();
 
-    FineTuner(TrainerConfig config, SampleCollector collector, SampleStore store, ServingPointerTracker pointer,
+    FineTuner(TrainerConfig config, ShadowConfig shadowConfig, SampleCollector collector, SampleStore store, ServingPointerTracker pointer,
             VersionPromoter promoter, RunMetrics metrics, DecodeBudget decodeBudget, TrainerLease lease, MeterRegistry registry) {
         this.config = config;
+        this.shadowConfig = shadowConfig;
         this.lease = lease;
         this.decodeBudget = decodeBudget;
         this.collector = collector;
@@ -137,8 +139,13 @@ public class FineTuner {
         }
         ModelVersion shadow = pointer.shadow();
         if (config.promotion() == TrainerConfig.Promotion.SHADOW && shadow != null) {
-            // A new shadow would replace the one on the line and restart its evidence: none would ever be decided.
-            return skipped("shadow version " + shadow.getVersion() + " is still being judged on live AUDIT labels");
+            if (System.currentTimeMillis() - shadow.getCreatedAtMs() < shadowConfig.maxDuration().toMillis()) {
+                // A new shadow would replace the one on the line and restart its evidence: none would ever be decided.
+                return skipped("shadow version " + shadow.getVersion() + " is still being judged on live AUDIT labels");
+            }
+            promoter.endShadow(shadow);
+            LOG.warnf("Ended shadow version %d: undecided after linesight.shadow.max-duration (%s); training goes on",
+                    shadow.getVersion(), shadowConfig.maxDuration());
         }
         Path servingDir = promoter.registry().versionDir(serving.getModelName(), serving.getVersion());
         ModelManifest manifest = ModelRegistry.verify(servingDir);

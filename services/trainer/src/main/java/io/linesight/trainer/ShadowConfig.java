@@ -2,6 +2,7 @@ package io.linesight.trainer;
 
 import io.linesight.common.AccuracyComparison;
 import io.smallrye.config.ConfigMapping;
+import java.time.Duration;
 
 /** linesight.shadow.*: when live AUDIT labels promote the shadow candidate, or end it (ShadowEvaluation). */
 @ConfigMapping(prefix = "linesight.shadow")
@@ -14,6 +15,9 @@ public interface ShadowConfig {
 
     /** AUDIT frames both versions answered before anything is decided. */
     int minAuditLabels();
+
+    /** A shadow still undecided this long after it was announced is ended, so shadow mode trains again. */
+    Duration maxDuration();
 
     default AccuracyComparison.Rule rule() {
         return new AccuracyComparison.Rule(margin(), confidence(), minAuditLabels());

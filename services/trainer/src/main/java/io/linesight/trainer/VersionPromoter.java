@@ -34,6 +34,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class VersionPromoter {
     private static final Logger LOG = Logger.getLogger(VersionPromoter.class);
+    /** How long a published serving pointer may stay unread before publishing goes on regardless (another writer). */
+    private static final long READ_BACK_WAIT_MS = 60_000;
 
     private final ModelRegistry models;
     private final String artifactBase;
@@ -46,6 +48,9 @@ public class VersionPromoter {
     private final RegistryConfig registryConfig;
 
     private final TrainerConfig.Promotion promotion;
+
+    /** The newest serving pointer this replica published, until its tracker has read it back. */
+    private volatile ModelVersion unread;
 
     /** What each version's thresholds are fitted for; null when no good class is configured. */
     private final OperatingPoints.Target decisions;
@@ -104,7 +109,7 @@ public class VersionPromoter {
             next = ServingPointers.shadowBeside(next, parent);
         }
         ModelStatus status = next.getStatus();
-        lease.publish(next);
+        publish(next);
         LOG.infof("%s %s version %d on %s (%s)", status == ModelStatus.SHADOW ? "Shadowing (linesight.trainer.promotion=shadow)" : "Promoted",
                 model, version, Topic.MODEL_VERSIONS.topicName(), next.getArtifactUri());
         if (manifest.operatingPoint() != null) {
@@ -131,7 +136,7 @@ public class VersionPromoter {
         String model = current.getModelName();
         ManifestSignature.verify(models.versionDir(model, to), List.of(signingKey.publicKey()));
         ModelManifest manifest = ModelRegistry.verify(models.versionDir(model, to));
-        lease.publish(ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, to), ModelStatus.ROLLED_BACK));
+        publish(ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, to), ModelStatus.ROLLED_BACK));
     }
 
     /**
@@ -147,7 +152,7 @@ public class VersionPromoter {
         if (!shadow.equals(serving.shadow()) || !beside.equals(serving.serving())) {
             return false;
         }
-        lease.publish(ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING),
+        publish(ServingPointers.of(manifest, ServingPointers.artifactUri(artifactBase, model, version), ModelStatus.SERVING),
                 ended(shadow));
         applyRetention(model, version);
         return true;
@@ -155,11 +160,33 @@ public class VersionPromoter {
 
     /** Ends the shadow candidate (REJECTED on the shadow key): classifiers stop running it. */
     void endShadow(ModelVersion shadow) {
-        lease.publish(ended(shadow));
+        publish(ended(shadow));
     }
 
+    /** The end of exactly this shadow: its record (beside the same serving pointer) with status REJECTED. */
     private static ModelVersion ended(ModelVersion shadow) {
-        return shadow.toBuilder().setStatus(ModelStatus.REJECTED).setCreatedAtMs(System.currentTimeMillis()).build();
+        return shadow.toBuilder().setStatus(ModelStatus.REJECTED).build();
+    }
+
+    /**
+     * Publishes through the lease once the serving pointer this replica published last has been read back, so a
+     * promotion, a rollback or a shadow's end is never decided on a view from before the previous one (a rollback on
+     * one label and a shadow promotion on the next would otherwise undo each other). Refused meanwhile: the callers
+     * try again later.
+     */
+    private void publish(ModelVersion... records) {
+        ModelVersion last = unread;
+        ModelVersion now = serving.serving();
+        if (last != null && (now == null || now.getCreatedAtMs() < last.getCreatedAtMs())
+                && System.currentTimeMillis() - last.getCreatedAtMs() < READ_BACK_WAIT_MS) {
+            throw new IllegalStateException("the pointer to version " + last.getVersion() + " published last is not read back yet");
+        }
+        lease.publish(records);
+        for (ModelVersion record : records) {
+            if (!ServingPointers.isShadowRecord(record)) {
+                unread = record;
+            }
+        }
     }
 
     /** After the pointer is out: a retention failure is logged, never turned into a failed promotion. */

@@ -9,10 +9,16 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import io.linesight.common.CpuInfo;
+import io.linesight.common.DecodeBudget;
+import io.linesight.common.ImageFolder;
+import io.linesight.common.ImageFormat;
+import io.linesight.common.ImageRejectedException;
+import io.linesight.common.Images;
 import io.linesight.common.ServingSignature;
 import java.awt.image.BufferedImage;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,12 +30,16 @@ import java.util.Locale;
 /**
  * FP32 against oneDNN's bf16 math mode ({@code TF_SET_ONEDNN_FPMATH_MODE=BF16}, which TensorFlow reads once at start,
  * so each mode runs in a JVM of its own, one after the other): the bare model's rate at one batch size, and how far
- * the answers move on the same real frames.
+ * the answers move on the same real frames: 128 NEU frames, or a labelled data set's validation split (hash of each
+ * path, as {@code ./run train} holds it out), decoded and resized by the shared path ({@code Images}), where the
+ * accuracy of each mode is counted too.
  */
 final class MathModes {
     /** TensorFlow's own setting: the classifier takes it from its environment like this bench's child does. */
     static final String MODE_VARIABLE = "TF_SET_ONEDNN_FPMATH_MODE";
     private static final int FRAMES = 128;
+    /** {@code ./run train --val-fraction}'s default. */
+    private static final double VALIDATION_FRACTION = 0.2;
 
     private record Run(double rate, float[][] probabilities) {
     }
@@ -37,7 +47,7 @@ final class MathModes {
     private MathModes() {
     }
 
-    /** The child: SERVING_DIR SIZE BATCH OUT. Prints "rate X" and writes the frames' probabilities to OUT. */
+    /** The child: SERVING_DIR SIZE BATCH OUT [DATA_DIR]. Prints "rate X" and writes the frames' probabilities to OUT. */
     public static void main(String[] args) throws Exception {
         System.setProperty("OPT_OUT_TRACKING", "true");
         System.setProperty("ai.djl.offline", "true");
@@ -48,7 +58,8 @@ final class MathModes {
         Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(serving)
                 .optEngine("TensorFlow").optOption("Tags", ServingSignature.TAG).optOption("SignatureDefKey", ServingSignature.KEY)
                 .optTranslator(new NoopTranslator()).build();
-        List<byte[]> frames = BenchFrames.neu(FRAMES).stream().map(jpeg -> rgb(jpeg, size)).toList();
+        List<byte[]> frames = args.length > 4 ? validation(Path.of(args[4])).stream().map(item -> rgb(item, size)).toList()
+                : BenchFrames.neu(FRAMES).stream().map(jpeg -> rgb(jpeg, size)).toList();
         try (ZooModel<NDList, NDList> model = criteria.loadModel(); Predictor<NDList, NDList> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager(); DataOutputStream out = new DataOutputStream(Files.newOutputStream(Path.of(args[3])))) {
             byte[] pixels = new byte[batch * size * size * 3];
@@ -77,11 +88,19 @@ final class MathModes {
      * without bf16 units oneDNN would only emulate it, so nothing is run there.
      */
     static String compare(Path serving, int size, int batch, Path work, CpuInfo cpu) throws Exception {
+        return compare(serving, size, batch, work, cpu, null, null);
+    }
+
+    /**
+     * The same on {@code data}'s validation split, whose folders name the model's {@code classes}: also the accuracy
+     * of each mode.
+     */
+    static String compare(Path serving, int size, int batch, Path work, CpuInfo cpu, Path data, List<String> classes) throws Exception {
         if (cpu.bf16FlopPerCycle() == 0) {
             return "bf16 math: not measured (this CPU has no bf16 units: " + cpu.isa() + ")";
         }
-        Run fp32 = child(serving, size, batch, work, null);
-        Run bf16 = child(serving, size, batch, work, "BF16");
+        Run fp32 = child(serving, size, batch, work, null, data);
+        Run bf16 = child(serving, size, batch, work, "BF16", data);
         int agree = 0;
         double maxDiff = 0;
         double sumDiff = 0;
@@ -97,19 +116,51 @@ final class MathModes {
                 values++;
             }
         }
-        return String.format(Locale.ROOT, "bf16 math (%s=BF16, %s): batch %d %.1f img/s vs FP32 %.1f img/s in the same conditions = %.2f x;"
-                + " %d of %d real frames keep their top class, probabilities move by %.4f on average, %.4f at most (these weights"
-                + " are untrained: accuracy under bf16 is not measured here)", MODE_VARIABLE, cpu.bf16FlopPerCycle() >= 1024 ? "AMX" : "AVX512-BF16",
-                batch, bf16.rate(), fp32.rate(), bf16.rate() / fp32.rate(), agree, fp32.probabilities().length, sumDiff / values, maxDiff);
+        String line = String.format(Locale.ROOT, "bf16 math (%s=BF16, %s): batch %d %.1f img/s vs FP32 %.1f img/s in the same conditions = %.2f x;"
+                + " %d of %d real frames (%.2f %%) keep their top class, probabilities move by %.4f on average, %.4f at most",
+                MODE_VARIABLE, cpu.bf16FlopPerCycle() >= 1024 ? "AMX" : "AVX512-BF16", batch, bf16.rate(), fp32.rate(),
+                bf16.rate() / fp32.rate(), agree, fp32.probabilities().length, 100.0 * agree / fp32.probabilities().length,
+                sumDiff / values, maxDiff);
+        if (data == null) {
+            return line + " (these weights are untrained: accuracy under bf16 is not measured here)";
+        }
+        List<ImageFolder.Item> items = validation(data);
+        List<String> folders = ImageFolder.scan(data, VALIDATION_FRACTION).classes();
+        if (!classes.containsAll(folders) || items.size() != fp32.probabilities().length) {
+            throw new IllegalArgumentException(data + " does not fit the model: classes " + folders + " vs " + classes + ", "
+                    + items.size() + " images vs " + fp32.probabilities().length + " answers");
+        }
+        int fp32Right = 0;
+        int bf16Right = 0;
+        for (int i = 0; i < items.size(); i++) {
+            int truth = classes.indexOf(folders.get(items.get(i).label()));
+            fp32Right += argmax(fp32.probabilities()[i]) == truth ? 1 : 0;
+            bf16Right += argmax(bf16.probabilities()[i]) == truth ? 1 : 0;
+        }
+        return line + String.format(Locale.ROOT, "; accuracy on %s's validation split: FP32 %.4f, bf16 %.4f", data.getFileName(),
+                fp32Right / (double) items.size(), bf16Right / (double) items.size());
     }
 
-    private static Run child(Path serving, int size, int batch, Path work, String mode) throws Exception {
+    /** The validation split as {@code ./run train} holds it out by default (the same hash of each relative path). */
+    private static List<ImageFolder.Item> validation(Path data) {
+        List<ImageFolder.Item> items = ImageFolder.scan(data, VALIDATION_FRACTION).validation();
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException(data + " has no validation images (the hash of each path, " + VALIDATION_FRACTION + ")");
+        }
+        return items;
+    }
+
+    private static Run child(Path serving, int size, int batch, Path work, String mode, Path data) throws Exception {
         Path out = work.resolve("math-" + (mode == null ? "fp32" : mode.toLowerCase(Locale.ROOT)) + ".bin");
         Path log = work.resolve("math-" + (mode == null ? "fp32" : mode.toLowerCase(Locale.ROOT)) + ".log");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), MathModes.class.getName(), serving.toString(), Integer.toString(size),
                 Integer.toString(batch), out.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (data != null) {
+            builder.command().add(data.toString());
+        }
         builder.environment().remove(MODE_VARIABLE);
+        builder.environment().remove("ONEDNN_MAX_CPU_ISA"); // the classifier runs uncapped: so does what stands for it
         if (mode != null) {
             builder.environment().put(MODE_VARIABLE, mode);
         }
@@ -137,6 +188,18 @@ final class MathModes {
             best = values[i] > values[best] ? i : best;
         }
         return best;
+    }
+
+    /** A data set's image as size x size RGB bytes, decoded by its content and resized as training and serving do. */
+    private static byte[] rgb(ImageFolder.Item item, int size) {
+        try {
+            byte[] encoded = Files.readAllBytes(item.path());
+            ImageFormat format = ImageFormat.ofContent(encoded)
+                    .orElseThrow(() -> new IllegalArgumentException(item.path() + " is not an image this stack decodes"));
+            return Images.decode(encoded, format, DecodeBudget.defaults(), null, image -> Images.toRgb(image, size));
+        } catch (IOException | ImageRejectedException e) {
+            throw new IllegalStateException("cannot read " + item.path() + ": " + e.getMessage(), e);
+        }
     }
 
     /** A JPEG as size x size RGB bytes, resized as the bench's frames are (bilinear). */

@@ -43,6 +43,16 @@ public final class ServingPointers {
                 && shadow.getBesideVersion() == serving.getVersion() && shadow.getBesideCreatedAtMs() == serving.getCreatedAtMs();
     }
 
+    /**
+     * Whether a REJECTED record ends this SHADOW record: the same version, and beside the same serving pointer, or
+     * beside none ({@code ./run shadow --end}: whatever shadow of that version runs). A late end of an earlier shadow
+     * of the same version, beside another pointer, does not end a newer one.
+     */
+    public static boolean ends(ModelVersion rejected, ModelVersion shadow) {
+        return shadow != null && rejected.getStatus() == ModelStatus.REJECTED && rejected.getVersion() == shadow.getVersion()
+                && (rejected.getBesideCreatedAtMs() == 0 || rejected.getBesideCreatedAtMs() == shadow.getBesideCreatedAtMs());
+    }
+
     public static ModelVersion of(ModelManifest manifest, String artifactUri, ModelStatus status) {
         ModelVersion.Builder builder = ModelVersion.newBuilder()
                 .setModelName(manifest.modelName()).setVersion(manifest.version()).setParentVersion(manifest.parentVersion())

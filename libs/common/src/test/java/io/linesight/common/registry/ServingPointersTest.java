@@ -29,4 +29,20 @@ class ServingPointersTest {
         assertFalse(ServingPointers.runsBeside(ServingPointers.shadowBeside(pointer(1, ModelStatus.SERVING, 2000), v1), v1),
                 "a version is no shadow of itself");
     }
+
+    @Test
+    void anEndStopsOnlyTheShadowItNames() {
+        ModelVersion p1 = pointer(1, ModelStatus.SERVING, 1000);
+        ModelVersion p2 = pointer(1, ModelStatus.ROLLED_BACK, 5000);
+        ModelVersion first = ServingPointers.shadowBeside(pointer(3, ModelStatus.SERVING, 2000), p1);
+        ModelVersion again = ServingPointers.shadowBeside(pointer(3, ModelStatus.SERVING, 6000), p2);
+        ModelVersion endOfFirst = first.toBuilder().setStatus(ModelStatus.REJECTED).build();
+        assertTrue(ServingPointers.ends(endOfFirst, first));
+        assertFalse(ServingPointers.ends(endOfFirst, again), "a late end of the first shadow leaves the second running");
+        ModelVersion byHand = ModelVersion.newBuilder().setModelName("neu").setVersion(3).setStatus(ModelStatus.REJECTED).build();
+        assertTrue(ServingPointers.ends(byHand, again), "./run shadow --end ends whatever shadow of version 3 runs");
+        assertFalse(ServingPointers.ends(byHand.toBuilder().setVersion(4).build(), again));
+        assertFalse(ServingPointers.ends(again, again), "a SHADOW record ends nothing");
+        assertFalse(ServingPointers.ends(byHand, null));
+    }
 }

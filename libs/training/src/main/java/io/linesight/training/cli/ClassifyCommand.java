@@ -4,7 +4,7 @@ import io.linesight.common.registry.ManifestSignature;
 import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.SigningKeys;
 import io.linesight.training.ModelVersions;
-import io.linesight.training.data.ImageFolder;
+import io.linesight.common.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;

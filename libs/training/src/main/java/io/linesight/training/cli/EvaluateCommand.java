@@ -6,7 +6,7 @@ import io.linesight.common.registry.ModelManifest;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.training.Evaluation;
 import io.linesight.training.ModelVersions;
-import io.linesight.training.data.ImageFolder;
+import io.linesight.common.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import java.nio.file.Path;

@@ -70,23 +70,13 @@ abstract class ServingPointerCommand {
                 : registry.open().root().toUri().toString();
     }
 
-    /** Verifies the version, signs its manifest (or keeps the signature it has when no key is given), then writes its pointer. */
+    /**
+     * Verifies the version, signs its manifest (or keeps the signature it has when no key is given), then writes its
+     * pointer. The end of a shadow (REJECTED) names only the version: a version that no longer verifies can be ended.
+     */
     int write(int version, ModelStatus status) throws Exception {
-        RegistryOptions.Verified verified = registry.verified(version);
-        ModelManifest manifest = verified.manifest();
-        SigningKeys.SigningKey key = signing.keyOrNull();
-        if (key != null) {
-            ManifestSignature.sign(verified.dir(), key);
-        } else if (!Files.isRegularFile(verified.dir().resolve(ManifestSignature.FILE_NAME))) {
-            throw new IllegalArgumentException("version " + version + " is unsigned and classifiers refuse unsigned versions:"
-                    + " give --signing-key or $LINESIGHT_TRAINER_SIGNING_KEY");
-        }
-        String base = artifactBaseUri(System.getenv());
-        String uri = ServingPointers.artifactUri(base, registry.model, version);
-        ModelVersion pointer = ServingPointers.of(manifest, uri, status == ModelStatus.SHADOW ? ModelStatus.SERVING : status);
-        if (status == ModelStatus.SHADOW) {
-            pointer = ServingPointers.shadowBeside(pointer, servingPointer(version));
-        }
+        ModelVersion pointer = status == ModelStatus.REJECTED ? ModelVersion.newBuilder().setModelName(registry.model)
+                .setVersion(version).setStatus(status).setCreatedAtMs(System.currentTimeMillis()).build() : verified(version, status);
         Map<String, Object> config = new HashMap<>(clientSettings(System.getenv()));
         config.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
@@ -105,10 +95,26 @@ abstract class ServingPointerCommand {
                 case SHADOW -> "shadowing";
                 case REJECTED -> "ended the shadow of";
                 default -> "rolled back to";
-            }, registry.model, version, uri,
+            }, registry.model, version, pointer.getArtifactUri(),
                     Topic.MODEL_VERSIONS.topicName(), written.partition(), written.offset());
         }
         return 0;
+    }
+
+    private ModelVersion verified(int version, ModelStatus status) throws Exception {
+        RegistryOptions.Verified verified = registry.verified(version);
+        ModelManifest manifest = verified.manifest();
+        SigningKeys.SigningKey key = signing.keyOrNull();
+        if (key != null) {
+            ManifestSignature.sign(verified.dir(), key);
+        } else if (!Files.isRegularFile(verified.dir().resolve(ManifestSignature.FILE_NAME))) {
+            throw new IllegalArgumentException("version " + version + " is unsigned and classifiers refuse unsigned versions:"
+                    + " give --signing-key or $LINESIGHT_TRAINER_SIGNING_KEY");
+        }
+        String base = artifactBaseUri(System.getenv());
+        String uri = ServingPointers.artifactUri(base, registry.model, version);
+        ModelVersion pointer = ServingPointers.of(manifest, uri, status == ModelStatus.SHADOW ? ModelStatus.SERVING : status);
+        return status == ModelStatus.SHADOW ? ServingPointers.shadowBeside(pointer, servingPointer(version)) : pointer;
     }
 
     /** The serving pointer a shadow of {@code version} runs beside: the newest on the model's key. */
@@ -116,7 +122,7 @@ abstract class ServingPointerCommand {
         Map<String, Object> settings = new HashMap<>(clientSettings(System.getenv()));
         settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         AtomicReference<ModelVersion> serving = new AtomicReference<>();
-        TopicScan.readToEnd(settings, Topic.MODEL_VERSIONS, Duration.ofSeconds(20), record -> {
+        boolean whole = TopicScan.readToEnd(settings, Topic.MODEL_VERSIONS, Duration.ofSeconds(20), record -> {
             if (registry.model.equals(record.key())) {
                 try {
                     serving.set(ModelVersion.parseFrom(record.value()));
@@ -125,6 +131,10 @@ abstract class ServingPointerCommand {
                 }
             }
         });
+        if (!whole) {
+            throw new IllegalStateException(Topic.MODEL_VERSIONS.topicName() + " could not be read to its end in 20 s: the serving"
+                    + " pointer is unknown, so no shadow is written");
+        }
         if (serving.get() == null) {
             throw new IllegalStateException("no version of " + registry.model + " serves yet: promote one before shadowing another");
         }

@@ -2,7 +2,7 @@ package io.linesight.training.cli;
 
 import io.linesight.common.FileTrees;
 import io.linesight.common.HashSelection;
-import io.linesight.training.data.ImageFolder;
+import io.linesight.common.ImageFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

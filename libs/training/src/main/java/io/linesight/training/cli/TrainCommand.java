@@ -8,7 +8,7 @@ import io.linesight.training.LearningRateSchedule;
 import io.linesight.training.ModelVersions;
 import io.linesight.training.TrainingLoop;
 import io.linesight.training.data.Augmentation;
-import io.linesight.training.data.ImageFolder;
+import io.linesight.common.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;

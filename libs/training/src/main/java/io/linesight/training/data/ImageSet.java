@@ -1,5 +1,6 @@
 package io.linesight.training.data;
 
+import io.linesight.common.ImageFolder;
 import io.linesight.common.DecodeBudget;
 import io.linesight.common.ImageFormat;
 import io.linesight.common.Images;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.localstack.ImageSamples;
-import io.linesight.training.data.ImageFolder;
+import io.linesight.common.ImageFolder;
 import io.linesight.training.data.ImageSet;
 import io.linesight.training.model.ResNetModel;
 import io.linesight.training.model.ResNetSpec;

@@ -1,6 +1,5 @@
-package io.linesight.training.data;
+package io.linesight.common;
 
-import io.linesight.common.HashSelection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -99,7 +98,8 @@ public final class ImageFolder {
         return items;
     }
 
-    static String extension(String fileName) {
+    /** The lower-case extension of a file name, "" when it has none. */
+    public static String extension(String fileName) {
         int dot = fileName.lastIndexOf('.');
         return dot < 0 ? "" : fileName.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
