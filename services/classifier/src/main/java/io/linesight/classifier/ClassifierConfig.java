@@ -44,6 +44,6 @@ public interface ClassifierConfig {
     /** TensorFlow's threads running independent ops at once. */
     int inferenceInteropThreads();
 
-    /** Share of audit frames the shadow candidate also answers (0-1); each frame's choice is fixed by its id. */
+    /** Share of frames the shadow candidate also answers (0-1), audit frames always; each frame's choice is fixed by its id. */
     double shadowShare();
 }

@@ -32,8 +32,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The shadow candidate (SHADOW on linesight.model-versions) beside the serving version: it answers
- * linesight.classifier.shadow-share of the audit frames (chosen by frame id; only they can earn AUDIT labels), those
- * the serving version inferred and its cache hits alike, and writes those answers to linesight.predictions.shadow,
+ * every audit frame (only they earn the AUDIT labels that judge it) and linesight.classifier.shadow-share of the
+ * others (chosen by frame id), those the serving version inferred and its cache hits alike, and writes those answers to linesight.predictions.shadow,
  * where the trainer scores them. Its own thread does the work from a bounded queue: a frame's commit never waits for
  * it, and a full queue drops shadow work (counted) rather than queue behind the line. An image it already answered is answered from memory.
  * Verified and loaded like a serving version (ModelManager.load), on the loader thread of its own.
@@ -129,7 +129,7 @@ public class ShadowModel {
                 }
             }));
             current.set(loaded);
-            LOG.infof("Shadowing %s version %d on %.0f %% of the audit frames after %d ms", pointer.getModelName(), pointer.getVersion(),
+            LOG.infof("Shadowing %s version %d on the audit frames and %.0f %% of the others after %d ms", pointer.getModelName(), pointer.getVersion(),
                     100 * share, (System.nanoTime() - start) / 1_000_000);
         } catch (ModelRejectedException e) {
             if (e.reason().equals("unavailable") && wanted.get() == pointer) {
@@ -249,9 +249,9 @@ public class ShadowModel {
         }
     }
 
-    /** Audit frames only, and a stable choice per frame, so a frame is shadowed or not whatever its batch. */
+    /** Audit frames always, the share of the others by a stable choice per frame, whatever its batch. */
     private boolean chosen(PendingFrame pending) {
-        return pending.frame().getAudit()
-                && (share >= 1 || Math.floorMod(pending.frame().getFrameId().hashCode(), 10_000) < share * 10_000);
+        return pending.frame().getAudit() || share >= 1
+                || Math.floorMod(pending.frame().getFrameId().hashCode(), 10_000) < share * 10_000;
     }
 }

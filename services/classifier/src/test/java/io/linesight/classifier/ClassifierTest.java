@@ -460,9 +460,9 @@ class ClassifierTest {
     /**
      * A shadow candidate answers the same audit frames on linesight.predictions.shadow, under its own version, while
      * every prediction still comes from the serving version: inferred frames and cache hits alike (an image the serving
-     * version cached before the shadow started, images the shadow answered already); frames not chosen for audit
-     * (which can earn no AUDIT label) it leaves alone. A new serving pointer ends it, as does REJECTED on the shadow
-     * key. The shadow here is the good fixture version that does not serve.
+     * version cached before the shadow started, images the shadow answered already); frames not chosen for audit it
+     * leaves alone at linesight.classifier.shadow-share 0 (this profile). A new serving pointer ends it, as does
+     * REJECTED on the shadow key. The shadow here is the good fixture version that does not serve.
      */
     @Test
     @Order(11)
