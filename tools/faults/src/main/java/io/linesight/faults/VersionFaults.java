@@ -254,13 +254,7 @@ final class VersionFaults {
      */
     Row autoRollback() throws Exception {
         String model = ctx.system.model;
-        ctx.system.promote(1);
-        ModelManifest good = ModelRegistry.verify(ctx.system.registry.resolve(model).resolve("1"));
-        List<String> rotated = new ArrayList<>(good.classes());
-        rotated.add(rotated.remove(0));
-        int bad = 30_000 + new Random().nextInt(5000);
-        forge(ctx.system.registry.resolve(model).resolve("1"), bad, with(good, 1, rotated, good.inputSize(), good.files()),
-                good.files(), signingKey());
+        int bad = servingOneBesideARotatedCopy(30_000);
         Map<Integer, String> truth = new LinkedHashMap<>();
         Set<String> posted = new LinkedHashSet<>();
         String rolledBack = "Rolled back version " + bad + " to version 1:";
@@ -299,15 +293,10 @@ final class VersionFaults {
      */
     Row shadowPromoted() throws Exception {
         String model = ctx.system.model;
-        ctx.system.promote(1);
-        ModelManifest good = ModelRegistry.verify(ctx.system.registry.resolve(model).resolve("1"));
-        List<String> rotated = new ArrayList<>(good.classes());
-        rotated.add(rotated.remove(0));
-        int bad = 40_000 + new Random().nextInt(5000);
+        int bad = servingOneBesideARotatedCopy(40_000);
         int shadow = bad + 1;
         Path one = ctx.system.registry.resolve(model).resolve("1");
-        forge(one, bad, with(good, 1, rotated, good.inputSize(), good.files()), good.files(), signingKey());
-        forge(one, shadow, good, good.files(), signingKey());
+        forge(one, shadow, ModelRegistry.verify(one), ModelRegistry.verify(one).files(), signingKey());
         Map<Integer, String> truth = new LinkedHashMap<>();
         Set<String> posted = new LinkedHashSet<>();
         String promotedLine = "Promoted shadow version " + shadow + " to serving:";
@@ -337,6 +326,21 @@ final class VersionFaults {
                         + " the shadow serves %s; %s", bad, badServed ? "yes" : "NO", shadow, bad, labelled, shadowServes ? "yes" : "NO",
                         evidence),
                 badServed && shadowServes && lost == 0);
+    }
+
+    /**
+     * Version 1 serves; a signed copy of its files with the class names rotated (it verifies, loads and serves, and names
+     * a wrong class for every frame) is published under a fresh number from {@code base} on, which is returned.
+     */
+    private int servingOneBesideARotatedCopy(int base) throws Exception {
+        ctx.system.promote(1);
+        Path one = ctx.system.registry.resolve(ctx.system.model).resolve("1");
+        ModelManifest good = ModelRegistry.verify(one);
+        List<String> rotated = new ArrayList<>(good.classes());
+        rotated.add(rotated.remove(0));
+        int bad = base + new Random().nextInt(5000);
+        forge(one, bad, with(good, 1, rotated, good.inputSize(), good.files()), good.files(), signingKey());
+        return bad;
     }
 
     /**
