@@ -1,10 +1,16 @@
 package io.linesight.common;
 
 /**
- * Is one version's live accuracy ahead of another's by a margin? A one-sided test on two proportions (AUDIT labels
- * right of those scored): the Agresti-Caffo lower confidence bound on the difference (one right and one wrong label
- * added to each side, then the normal approximation) must exceed the margin, with at least a minimum of labels on
- * each side. The added labels keep the bound honest at 0 % and 100 %, where the plain Wald interval has no width.
+ * Is one version's live accuracy ahead of another's by a margin? A one-sided test: the lower confidence bound on the
+ * difference must exceed the margin, with at least a minimum of labels on each side.
+ * <ul>
+ * <li>Two versions scored on different frames (two proportions, AUDIT labels right of those scored): the Agresti-Caffo
+ * bound, one right and one wrong label added to each side, then the normal approximation.</li>
+ * <li>Two versions scored on the same frames ({@link Paired}): the Agresti-Min bound on the difference of matched
+ * proportions, half a frame added to each cell of the 2x2 table. Only frames where the two disagree move it, so a
+ * candidate that fixes a few frames and breaks none is told apart long before two independent samples would.</li>
+ * </ul>
+ * The added labels keep the bounds honest at 0 % and 100 %, where the plain Wald interval has no width.
  */
 public final class AccuracyComparison {
     private AccuracyComparison() {
@@ -20,6 +26,21 @@ public final class AccuracyComparison {
 
         public double accuracy() {
             return scored == 0 ? Double.NaN : right / (double) scored;
+        }
+    }
+
+    /** Two versions' answers on the same frames: where only {@code a} was right, where only {@code b} was, of {@code scored}. */
+    public record Paired(long onlyA, long onlyB, long scored) {
+        public Paired {
+            if (onlyA < 0 || onlyB < 0 || onlyA + onlyB > scored) {
+                throw new IllegalArgumentException("a paired tally needs 0 <= onlyA + onlyB <= scored, got " + onlyA + " + " + onlyB
+                        + " of " + scored);
+            }
+        }
+
+        /** The same frames seen from {@code b}'s side. */
+        public Paired swapped() {
+            return new Paired(onlyB, onlyA, scored);
         }
     }
 
@@ -64,6 +85,11 @@ public final class AccuracyComparison {
         public boolean isAheadAtCheckpoint(Tally ahead, Tally behind, int k) {
             return k >= 0 && isAhead(ahead, behind, confidenceAt(k));
         }
+
+        /** Whether {@code a} is ahead of {@code b} on the same frames at checkpoint {@code k}, with the minimum of frames. */
+        public boolean isAheadAtCheckpoint(Paired frames, int k) {
+            return k >= 0 && frames.scored() >= minLabels && lowerBound(frames, confidenceAt(k)) > margin;
+        }
     }
 
     /** One-sided lower confidence bound on accuracy(a) - accuracy(b) (Agresti-Caffo). */
@@ -72,6 +98,19 @@ public final class AccuracyComparison {
         double pb = (b.right() + 1) / (double) (b.scored() + 2);
         double se = Math.sqrt(pa * (1 - pa) / (a.scored() + 2) + pb * (1 - pb) / (b.scored() + 2));
         return pa - pb - normalQuantile(confidence) * se;
+    }
+
+    /**
+     * One-sided lower confidence bound on accuracy(a) - accuracy(b) on the same frames (Agresti and Min 2005: half a
+     * frame added to each of the four cells, then the Wald interval of matched proportions).
+     */
+    public static double lowerBound(Paired frames, double confidence) {
+        double n = frames.scored() + 2;
+        double onlyA = frames.onlyA() + 0.5;
+        double onlyB = frames.onlyB() + 0.5;
+        double difference = (onlyA - onlyB) / n;
+        double variance = (onlyA + onlyB - (onlyA - onlyB) * (onlyA - onlyB) / n) / (n * n);
+        return difference - normalQuantile(confidence) * Math.sqrt(variance);
     }
 
     /** The standard normal's quantile (Acklam's rational approximation, relative error below 1.2e-9). */

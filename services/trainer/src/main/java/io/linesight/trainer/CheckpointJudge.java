@@ -1,6 +1,7 @@
 package io.linesight.trainer;
 
 import io.linesight.common.AccuracyComparison;
+import java.util.function.IntPredicate;
 
 /**
  * The bookkeeping of a live comparison that is tested as labels arrive (AutoRollback: is the predecessor ahead of the
@@ -31,18 +32,28 @@ final class CheckpointJudge {
      */
     int due(Object judged, AccuracyComparison.Tally tally, AccuracyComparison.Tally ahead, AccuracyComparison.Tally behind,
             long nowNanos) {
+        return due(judged, tally.scored(), Math.min(ahead.scored(), behind.scored()), k -> rule.isAheadAtCheckpoint(ahead, behind, k),
+                nowNanos);
+    }
+
+    /** The checkpoint at which {@code a} beats {@code b} on the same frames now, or -1. */
+    int due(Object judged, AccuracyComparison.Paired frames, long nowNanos) {
+        return due(judged, frames.scored(), frames.scored(), k -> rule.isAheadAtCheckpoint(frames, k), nowNanos);
+    }
+
+    /** {@code counted}: what checkpoints count; {@code fewest}: the fewer labels of either side; {@code aheadAt}: the test. */
+    private int due(Object judged, long counted, long fewest, IntPredicate aheadAt, long nowNanos) {
         if (!judged.equals(this.judged)) {
             this.judged = judged;
             lastCheckpoint = -1;
             acted = false;
             retryLater = false;
         }
-        int checkpoint = rule.checkpoint(tally.scored());
-        if (acted || checkpoint <= lastCheckpoint || Math.min(ahead.scored(), behind.scored()) < rule.minLabels()
-                || (retryLater && nowNanos - retryAfterNanos < 0)) {
+        int checkpoint = rule.checkpoint(counted);
+        if (acted || checkpoint <= lastCheckpoint || fewest < rule.minLabels() || (retryLater && nowNanos - retryAfterNanos < 0)) {
             return -1;
         }
-        if (!rule.isAheadAtCheckpoint(ahead, behind, checkpoint)) {
+        if (!aheadAt.test(checkpoint)) {
             lastCheckpoint = checkpoint;
             return -1;
         }

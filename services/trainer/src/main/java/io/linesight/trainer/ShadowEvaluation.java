@@ -1,7 +1,7 @@
 package io.linesight.trainer;
 
 import io.linesight.common.AccuracyComparison;
-import io.linesight.common.AccuracyComparison.Tally;
+import io.linesight.common.AccuracyComparison.Paired;
 import io.linesight.common.registry.ModelVerificationException;
 import io.linesight.proto.Label;
 import io.linesight.proto.LabelSource;
@@ -22,10 +22,10 @@ import org.jboss.logging.Logger;
  * An AUDIT label scores both when the frame was served by the serving version and answered by the shadow: the serving
  * answer is the label's own (predicted class), the shadow's the one on linesight.predictions.shadow. The evidence
  * belongs to one pair of pointers (the SHADOW record and the serving pointer it runs beside): any new record of either
- * starts it again. Tested at
- * checkpoints of the paired count (CheckpointJudge, linesight.shadow.*): the shadow ahead by more than the margin
- * serves (VersionPromoter.promoteShadow); behind by more than the margin, it is ended. By the replica holding the
- * lease, after each label.
+ * starts it again. Both answered the same frames, so the test is the paired one (AccuracyComparison.Paired: only the
+ * frames where they disagree move it), at checkpoints of the paired count (CheckpointJudge, linesight.shadow.*): the
+ * shadow ahead by more than the margin serves (VersionPromoter.promoteShadow); behind by more than the margin, it is
+ * ended. By the replica holding the lease, after each label. The gauges show the pair being judged, none once it ends.
  */
 @ApplicationScoped
 public class ShadowEvaluation {
@@ -54,6 +54,9 @@ public class ShadowEvaluation {
     private long pairs;
     private long shadowRight;
     private long servingRight;
+    /** Frames only the shadow got right, and only the serving version. */
+    private long onlyShadowRight;
+    private long onlyServingRight;
 
     private record Answer(int version, String topClass) {
     }
@@ -108,13 +111,19 @@ public class ShadowEvaluation {
             pairs = 0;
             shadowRight = 0;
             servingRight = 0;
+            onlyShadowRight = 0;
+            onlyServingRight = 0;
         }
         Answer answer = answers.get(label.getFrameId());
         if (firstOfFrame && label.getSource() == LabelSource.AUDIT && answer != null && answer.version() == shadow.getVersion()
                 && label.getServedModelVersion() == serving.getVersion() && !label.getPredictedClass().isEmpty()) {
+            boolean shadowIsRight = answer.topClass().equals(label.getLabel());
+            boolean servingIsRight = label.getPredictedClass().equals(label.getLabel());
             pairs++;
-            shadowRight += answer.topClass().equals(label.getLabel()) ? 1 : 0;
-            servingRight += label.getPredictedClass().equals(label.getLabel()) ? 1 : 0;
+            shadowRight += shadowIsRight ? 1 : 0;
+            servingRight += servingIsRight ? 1 : 0;
+            onlyShadowRight += shadowIsRight && !servingIsRight ? 1 : 0;
+            onlyServingRight += servingIsRight && !shadowIsRight ? 1 : 0;
         }
         if (lease.active()) {
             judge(now);
@@ -122,27 +131,27 @@ public class ShadowEvaluation {
     }
 
     private void judge(Pair pair) {
-        Tally shadowTally = new Tally(shadowRight, pairs);
-        Tally servingTally = new Tally(servingRight, pairs);
+        Paired frames = new Paired(onlyShadowRight, onlyServingRight, pairs);
         long now = System.nanoTime();
-        int win = promotion.due(pair, shadowTally, shadowTally, servingTally, now);
+        int win = promotion.due(pair, frames, now);
         if (win >= 0) {
-            act(pair, win, promotion, true);
+            act(pair, frames, win, promotion, true);
             return;
         }
-        int loss = ending.due(pair, shadowTally, servingTally, shadowTally, now);
+        int loss = ending.due(pair, frames.swapped(), now);
         if (loss >= 0) {
-            act(pair, loss, ending, false);
+            act(pair, frames.swapped(), loss, ending, false);
         }
     }
 
-    private void act(Pair pair, int checkpoint, CheckpointJudge judge, boolean promote) {
+    /** {@code frames}: seen from the side that is ahead. */
+    private void act(Pair pair, Paired frames, int checkpoint, CheckpointJudge judge, boolean promote) {
         ModelVersion shadow = pair.shadow();
-        String evidence = String.format("on %d live AUDIT frames, shadow %.3f vs serving version %d %.3f; lower bound of the gap"
-                + " %.3f at %.4f (checkpoint %d), margin %.3f", pairs, shadowRight / (double) pairs, pair.serving().getVersion(),
-                servingRight / (double) pairs, AccuracyComparison.lowerBound(promote ? new Tally(shadowRight, pairs) : new Tally(servingRight, pairs),
-                        promote ? new Tally(servingRight, pairs) : new Tally(shadowRight, pairs), judge.confidenceAt(checkpoint)),
-                judge.confidenceAt(checkpoint), checkpoint, config.margin());
+        String evidence = String.format("on %d live AUDIT frames, shadow %.3f vs serving version %d %.3f (only the %s right on %d,"
+                + " only the %s on %d); lower bound of the paired gap %.3f at %.4f (checkpoint %d), margin %.3f", pairs,
+                shadowRight / (double) pairs, pair.serving().getVersion(), servingRight / (double) pairs, promote ? "shadow" : "serving version",
+                frames.onlyA(), promote ? "serving version" : "shadow", frames.onlyB(), AccuracyComparison.lowerBound(frames,
+                        judge.confidenceAt(checkpoint)), judge.confidenceAt(checkpoint), checkpoint, config.margin());
         try {
             if (promote) {
                 if (!promoter.promoteShadow(shadow, pair.serving())) {
@@ -171,11 +180,17 @@ public class ShadowEvaluation {
     }
 
     private synchronized double accuracy(boolean shadow) {
-        return pairs == 0 ? Double.NaN : (shadow ? shadowRight : servingRight) / (double) pairs;
+        return !judging() || pairs == 0 ? Double.NaN : (shadow ? shadowRight : servingRight) / (double) pairs;
     }
 
     private synchronized double pairs() {
-        return pairs;
+        return judging() ? pairs : 0;
+    }
+
+    /** Whether the tallies are those of the shadow running now beside the serving pointer. */
+    private boolean judging() {
+        ModelVersion shadow = pointers.shadow();
+        return shadow != null && judged != null && judged.equals(new Pair(shadow, pointers.serving()));
     }
 
     private synchronized double answersKept() {

@@ -26,6 +26,7 @@ import io.linesight.localstack.ServiceProcess;
 import io.linesight.localstack.SigningKeyFiles;
 import io.linesight.proto.Frame;
 import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
 import java.io.IOException;
@@ -46,6 +47,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -64,7 +66,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * then the packaged classifier against a fresh local Kafka and Redis: (b) capacity and latency at 100 % and
  * 50 % load for 200x200 and 640x480 frames at the batch size the bare model does best with (and, where the CPU has
  * bf16 units, FP32 against oneDNN's bf16 math at that batch: MathModes), (c) cache hits, (d) p99
- * around a swap, (e) per-stage times and each thread's and process's CPU, (f) the ratios.
+ * around a swap, (e) per-stage times and each thread's and process's CPU, (f) the ratios, (g) decisions heard on MQTT,
+ * (h) the capacity and latency with a shadow candidate beside the serving version.
  * Arguments: the registry holding versions 1 and 2 of model "bench", the classifier jar, a work folder.
  */
 public final class ClassifierBench {
@@ -153,6 +156,7 @@ public final class ClassifierBench {
             List<String> hitIds = new ArrayList<>();
             Latencies cacheHits = send(small.subList(0, 150), 30, "cache hits", hitIds);
             SwapRun swap = swapRun(small.subList(700, 1400), smallRun.capacity() / 2);
+            ShadowRun shadowed = shadowRun(swap.serving(), small.subList(0, 700));
 
             System.out.println();
             System.out.println("(a) bare model: DJL TensorFlow predictor on ready uint8 tensors, img/s");
@@ -174,7 +178,7 @@ public final class ClassifierBench {
             System.out.printf("(d) swap under 50%% load: p99 %.0f ms in the 30 s around the swap vs %.0f ms steady (%d frames, lost %d)%n",
                     swap.around().percentile(99), smallRun.half().percentile(99), swap.around().count(), swap.lost());
             System.out.println("(e) where the time goes at 100 % load (stages overlap across frames; CPU from /proc)");
-            for (Pipeline p : List.of(smallRun, largeRun)) {
+            for (Pipeline p : List.of(smallRun, largeRun, shadowed.pipeline())) {
                 PipelineCosts.print(p.name(), p.full().count(), p.before(), p.after());
             }
             Latencies decided = heard(line, smallRun.halfIds());
@@ -183,6 +187,13 @@ public final class ClassifierBench {
                     + " p99 %.0f ms over %d of %d frames; capture -> prediction on Kafka p50 %.0f ms, p99 %.0f ms%n",
                     decided.percentile(50), decided.percentile(99), decided.count(), smallRun.halfIds().size(),
                     smallRun.half().percentile(50), smallRun.half().percentile(99));
+            Pipeline withShadow = shadowed.pipeline();
+            System.out.printf("(h) a shadow candidate beside the serving version (linesight.classifier.shadow-share 1.0: every frame), 200x200:"
+                    + " %.1f frames/s vs %.1f without (%.2f); p50/p99 at 50%% load %.0f / %.0f ms vs %.0f / %.0f ms;"
+                    + " the shadow answered %.0f of %d frames, dropped %.0f (its queue full: the serving path never waits)%n",
+                    withShadow.capacity(), smallRun.capacity(), withShadow.capacity() / smallRun.capacity(), withShadow.half().percentile(50),
+                    withShadow.half().percentile(99), smallRun.half().percentile(50), smallRun.half().percentile(99), shadowed.answered(),
+                    withShadow.full().count() + withShadow.half().count(), shadowed.dropped());
             System.out.println("(f) ratios");
             double bareAtBatch = bare.get(batchSize);
             System.out.printf("    pipeline / bare model at batch %d (200x200)  %.2f   (target >= 0.9)%n", batchSize,
@@ -256,7 +267,11 @@ public final class ClassifierBench {
             PipelineCosts.Snapshot after) {
     }
 
-    private record SwapRun(Latencies around, int lost) {
+    private record SwapRun(ModelVersion serving, Latencies around, int lost) {
+    }
+
+    /** The 200x200 run with a shadow beside the serving version, and the shadow's work answered and dropped meanwhile. */
+    private record ShadowRun(Pipeline pipeline, double answered, double dropped) {
     }
 
     /** 100 %: a burst as fast as the producer goes; 50 %: a steady stream at half the measured capacity. */
@@ -284,20 +299,19 @@ public final class ClassifierBench {
 
     private SwapRun swapRun(List<byte[]> images, double rate) throws Exception {
         int count = Math.min(images.size(), (int) (rate * 30));
-        Thread promoter = new Thread(() -> {
+        CompletableFuture<ModelVersion> promoted = CompletableFuture.supplyAsync(() -> {
             try {
                 Thread.sleep(15_000);
-                promote(2);
+                return promote(2);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        promoter.start();
         Latencies around = send(images.subList(0, count), rate, "swap at 50%");
-        promoter.join();
+        ModelVersion serving = promoted.get();
         long onNewVersion = received.values().stream().filter(p -> p.getModelVersion() == 2).count();
         System.out.printf("swap: %d predictions by version 2%n", onNewVersion);
-        return new SwapRun(around, count - around.count());
+        return new SwapRun(serving, around, count - around.count());
     }
 
     /**
@@ -418,13 +432,41 @@ public final class ClassifierBench {
         return builder.start();
     }
 
-    private void promote(int version) throws Exception {
+    /** Signs a version and publishes its SERVING pointer; returns the pointer. */
+    private ModelVersion promote(int version) throws Exception {
+        ModelVersion pointer = pointer(version, ModelStatus.SERVING);
+        producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), MODEL, pointer.toByteArray())).get(30, TimeUnit.SECONDS);
+        System.out.printf("promoted %s version %d%n", MODEL, version);
+        return pointer;
+    }
+
+    private ModelVersion pointer(int version, ModelStatus status) throws Exception {
         ManifestSignature.sign(new ModelRegistry(registry).versionDir(MODEL, version), SigningKeys.signingKey(keys.signingKey().toString()));
         ModelManifest manifest = new ModelRegistry(registry).manifest(MODEL, version);
-        byte[] pointer = ServingPointers.of(manifest, ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(),
-                MODEL, version), ModelStatus.SERVING).toByteArray();
-        producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), MODEL, pointer)).get(30, TimeUnit.SECONDS);
-        System.out.printf("promoted %s version %d%n", MODEL, version);
+        return ServingPointers.of(manifest, ServingPointers.artifactUri(registry.toAbsolutePath().toUri().toString(), MODEL, version), status);
+    }
+
+    /**
+     * Version 1 as the shadow beside {@code serving} (classifier default share, 1.0: every frame), then the 200x200
+     * frames of (b) again at 100 % and 50 % load: none is cached for the serving version, and the shadow has answered none.
+     */
+    private ShadowRun shadowRun(ModelVersion serving, List<byte[]> images) throws Exception {
+        ModelVersion shadow = ServingPointers.shadowBeside(pointer(1, ModelStatus.SHADOW), serving);
+        producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(shadow), shadow.toByteArray()))
+                .get(30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (costs.metric("linesight_classifier_shadow_version") != 1) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the shadow did not load within 120 s, see " + work.resolve("classifier.log"));
+            }
+            Thread.sleep(200);
+        }
+        System.out.println("shadow version 1 loaded beside version " + serving.getVersion());
+        double answeredBefore = costs.metric("linesight_classifier_shadow_frames_total");
+        double droppedBefore = costs.metric("linesight_classifier_shadow_frames_dropped_total");
+        Pipeline run = pipeline("200x200 NEU + shadow", images);
+        return new ShadowRun(run, costs.metric("linesight_classifier_shadow_frames_total") - answeredBefore,
+                costs.metric("linesight_classifier_shadow_frames_dropped_total") - droppedBefore);
     }
 
     private void awaitReady() throws Exception {

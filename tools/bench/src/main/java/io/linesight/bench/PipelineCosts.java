@@ -74,6 +74,18 @@ final class PipelineCosts {
         return new Snapshot(System.nanoTime(), stages, gc, ThreadCpu.snapshot(classifierPid), processes, machineBusyNanos());
     }
 
+    /** The sum of one metric's series (0 when it has none), from the classifier's /q/metrics now. */
+    double metric(String name) throws IOException, InterruptedException {
+        double sum = 0;
+        String text = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** Prints the breakdown between two snapshots of a run that handled {@code frames}. */
     static void print(String name, int frames, Snapshot before, Snapshot after) {
         double seconds = (after.nanos() - before.nanos()) / 1e9;

@@ -10,6 +10,9 @@ import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Decision;
+import io.linesight.proto.ModelStatus;
+import io.linesight.proto.ModelVersion;
+import io.linesight.proto.ModelVersionDeserializer;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
 import java.net.URI;
@@ -23,6 +26,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,6 +60,13 @@ public final class Demo implements Callable<Integer> {
     private static final String MODEL = "demo";
     /** AUDIT frames a version needs before its AUDIT accuracy is compared with the estimate (the trainer's gauge needs 20). */
     private static final int MIN_AUDITED = 20;
+    /**
+     * Live AUDIT labels before a shadow is first judged: the demo labels about one AUDIT frame a second, so the services'
+     * 50 would leave little of a short run for what follows; the one-sided test still has to clear the margin.
+     */
+    private static final int SHADOW_MIN_AUDIT_LABELS = 30;
+
+    enum Promotion { shadow, holdout }
 
     @Option(names = "--data", defaultValue = "../shared/data/neu-surface", description = "ImageFolder to stream (default: ${DEFAULT-VALUE}).")
     Path data;
@@ -91,6 +103,11 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--escape-target", defaultValue = "0.02", description = "Share of defective parts that may be called OK"
             + " (default: ${DEFAULT-VALUE}; the demo's audit is too small to show the services' " + Defaults.ESCAPE_TARGET + ").")
     double escapeTarget;
+
+    @Option(names = "--promotion", defaultValue = "shadow", description = {"How a fine-tuned version that wins on the holdout comes"
+            + " to serve (default: ${DEFAULT-VALUE}):", "shadow: it first answers live frames beside the serving version and serves once it"
+            + " beats it on live AUDIT labels; holdout: at once."})
+    Promotion promotion;
 
     @Option(names = "--work", defaultValue = ".demo", description = "Folder for infrastructure, registry, logs and reports (default: ${DEFAULT-VALUE}).")
     Path work;
@@ -143,7 +160,6 @@ public final class Demo implements Callable<Integer> {
                         "--good-classes", String.join(",", goodClasses), "--escape-target", Double.toString(escapeTarget));
             }
             int bootstrapVersion = new ModelRegistry(registry).versions(MODEL).get(0);
-            int newestBefore = Collections.max(new ModelRegistry(registry).versions(MODEL));
             JsonNode bootstrapScore = evaluate(registry, bootstrapVersion, split);
             System.out.printf("bootstrap version %d on the never-streamed slice: accuracy %.3f%n", bootstrapVersion,
                     bootstrapScore.get("accuracy").asDouble());
@@ -151,7 +167,8 @@ public final class Demo implements Callable<Integer> {
             system = LineSightSystem.launch(MODEL, addresses, work, bootstrapVersion, Map.of("LINESIGHT_TRAINER_MIN_NEW_SAMPLES", "60",
                     "LINESIGHT_TRAINER_MIN_HOLDOUT", "30", "LINESIGHT_TRAINER_CHECK_INTERVAL", "5s", "LINESIGHT_TRAINER_MAX_INTERVAL", "2m",
                     "LINESIGHT_TRAINER_EPOCHS", "8", "LINESIGHT_TRAINER_LEARNING_RATE", "0.02",
-                    "LINESIGHT_TRAINER_GOOD_CLASSES", String.join(",", goodClasses), "LINESIGHT_TRAINER_ESCAPE_TARGET", Double.toString(escapeTarget)),
+                    "LINESIGHT_TRAINER_GOOD_CLASSES", String.join(",", goodClasses), "LINESIGHT_TRAINER_ESCAPE_TARGET", Double.toString(escapeTarget),
+                    "LINESIGHT_TRAINER_PROMOTION", promotion.name(), "LINESIGHT_SHADOW_MIN_AUDIT_LABELS", Integer.toString(SHADOW_MIN_AUDIT_LABELS)),
                     Map.of("LINESIGHT_AUDIT_RATE", Double.toString(auditRate)), Map.of());
             ServiceProcess ingest = system.ingest;
             ServiceProcess trainer = system.trainer;
@@ -176,19 +193,24 @@ public final class Demo implements Callable<Integer> {
             }
             Thread.sleep(3000); // last predictions in flight
 
-            // Versions from earlier runs stay in the registry; only those published during this run count.
-            int newestAfter = Collections.max(new ModelRegistry(registry).versions(MODEL));
-            int finalVersion = newestAfter > newestBefore ? newestAfter : bootstrapVersion;
+            // The version served last; versions from earlier runs, and shadows that never served, do not count.
+            int finalVersion = Math.max(bootstrapVersion, timeline.servingVersion());
             JsonNode finalScore = evaluate(registry, finalVersion, split);
+            List<Timeline.VersionAccuracy> accuracies = timeline.accuracyByVersion();
+            List<Timeline.ShadowAccuracy> shadows = timeline.shadowByVersion();
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("data", data.toString());
             figures.put("streamedSeconds", durationSeconds);
             figures.put("framesSent", sent.get());
             figures.put("framesClassified", timeline.count());
             figures.put("labelsUsed", labelled.size());
+            figures.put("promotion", promotion.name());
             figures.put("bootstrapVersion", bootstrapVersion);
             figures.put("finalVersion", finalVersion);
-            figures.put("versionsPromoted", newestAfter - newestBefore);
+            figures.put("versionsPromoted", accuracies.stream().filter(a -> a.version() != bootstrapVersion).count());
+            figures.put("shadowsPromoted", timeline.promotedShadows());
+            figures.put("shadowByVersion", shadows);
+            figures.put("pointers", timeline.pointers());
             figures.put("neverStreamedImages", split.holdoutCount());
             figures.put("bootstrapAccuracy", bootstrapScore.get("accuracy").asDouble());
             figures.put("finalAccuracy", finalScore.get("accuracy").asDouble());
@@ -200,7 +222,6 @@ public final class Demo implements Callable<Integer> {
             for (String decision : List.of("OK", "NG", "RECHECK")) {
                 figures.put("decisions" + decision, timeline.decisions(decision));
             }
-            List<Timeline.VersionAccuracy> accuracies = timeline.accuracyByVersion();
             figures.put("accuracyByVersion", accuracies);
             figures.put("labelFreeError", labelFreeError(accuracies));
             Path report = Report.write(work.resolve("report-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
@@ -212,6 +233,13 @@ public final class Demo implements Callable<Integer> {
                     + " AUDIT frames / on all its frames:");
             accuracies.forEach(a -> System.out.printf("  v%d: %d frames, estimated %.3f; AUDIT %.3f (%d frames); all %.3f%n", a.version(),
                     a.frames(), a.estimated(), a.audit(), a.audited(), a.actual()));
+            if (!shadows.isEmpty()) {
+                System.out.println("shadow candidates on the AUDIT frames both it and the serving version answered (the trainer judges"
+                        + " its own count of the labelled ones):");
+                shadows.forEach(a -> System.out.printf("  v%d: %d frames answered; on %d AUDIT frames shadow %.3f vs serving %.3f%s%n",
+                        a.version(), a.frames(), a.paired(), a.shadow(), a.serving(),
+                        timeline.promotedShadows().contains(a.version()) ? " -> promoted" : ""));
+            }
             System.out.printf("label-free estimate vs AUDIT accuracy: mean absolute error %.3f, weighted by frames (versions with %d+ AUDIT"
                     + " frames)%n", labelFreeError(accuracies), MIN_AUDITED);
             System.out.println("report: " + report);
@@ -332,32 +360,69 @@ public final class Demo implements Callable<Integer> {
         return (int) Math.min(budget, Math.round(budget * share));
     }
 
+    /** Reads linesight.predictions, linesight.predictions.shadow and linesight.model-versions into the timeline. */
     private void watchPredictions(LocalInfra.Addresses infra) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (KafkaConsumer<String, Prediction> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new PredictionDeserializer())) {
-            consumer.subscribe(List.of(Topic.PREDICTIONS.topicName()));
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+                PredictionDeserializer predictions = new PredictionDeserializer();
+                ModelVersionDeserializer pointers = new ModelVersionDeserializer()) {
+            consumer.subscribe(List.of(Topic.PREDICTIONS.topicName(), Topic.PREDICTIONS_SHADOW.topicName(), Topic.MODEL_VERSIONS.topicName()));
             while (true) {
-                for (ConsumerRecord<String, Prediction> record : consumer.poll(Duration.ofMillis(500))) {
-                    Prediction p = record.value();
-                    String label = p == null ? null : truth.get(p.getFrameId());
-                    if (label == null || p.getTopKCount() == 0) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.topic().equals(Topic.MODEL_VERSIONS.topicName())) {
+                        pointer(pointers.deserialize(record.topic(), record.value()));
                         continue;
                     }
-                    timeline.add(new Timeline.Observed(p.getPredictedAtMs(), p.getModelVersion(),
-                            label.equals(p.getTopK(0).getClassName()), audited.getOrDefault(p.getFrameId(), false),
-                            p.getPredictedAtMs() - sentAt.getOrDefault(p.getFrameId(), p.getPredictedAtMs()),
-                            p.getDecision() == Decision.DECISION_UNSPECIFIED ? "" : p.getDecision().name(), goodClasses.contains(label),
-                            p.getTopK(0).getProbability()));
+                    Timeline.Observed observed = observed(predictions.deserialize(record.topic(), record.value()));
+                    if (observed == null) {
+                        continue;
+                    }
+                    if (record.topic().equals(Topic.PREDICTIONS.topicName())) {
+                        timeline.add(observed);
+                    } else {
+                        timeline.addShadow(observed);
+                    }
                 }
             }
         }
     }
 
+    /** A prediction with the demo's ground truth, or null for frames this run did not send. */
+    private Timeline.Observed observed(Prediction p) {
+        String label = p == null ? null : truth.get(p.getFrameId());
+        if (label == null || p.getTopKCount() == 0) {
+            return null;
+        }
+        return new Timeline.Observed(p.getFrameId(), p.getPredictedAtMs(), p.getModelVersion(), label.equals(p.getTopK(0).getClassName()),
+                audited.getOrDefault(p.getFrameId(), false), p.getPredictedAtMs() - sentAt.getOrDefault(p.getFrameId(), p.getPredictedAtMs()),
+                p.getDecision() == Decision.DECISION_UNSPECIFIED ? "" : p.getDecision().name(), goodClasses.contains(label),
+                p.getTopK(0).getProbability());
+    }
+
+    private void pointer(ModelVersion pointer) {
+        if (pointer == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        boolean wasShadow = timeline.pointers().stream().anyMatch(e -> e.status().equals("SHADOW") && e.version() == pointer.getVersion());
+        timeline.addPointer(new Timeline.PointerEvent(now, pointer.getVersion(), pointer.getStatus().name()));
+        String what = switch (pointer.getStatus()) {
+            case SERVING -> "v" + pointer.getVersion() + " serves" + (wasShadow ? ", promoted from shadow on live AUDIT labels" : "");
+            case SHADOW -> "v" + pointer.getVersion() + " runs as shadow beside v" + pointer.getBesideVersion()
+                    + ": it answers live frames and serves only once it beats v" + pointer.getBesideVersion() + " on live AUDIT labels";
+            case REJECTED -> "shadow v" + pointer.getVersion() + " ended";
+            case ROLLED_BACK -> "v" + pointer.getVersion() + " serves again: the version after it was rolled back";
+            default -> "v" + pointer.getVersion() + " " + pointer.getStatus().name();
+        };
+        System.out.printf("t+%3ds | %s%n", (now - timeline.startMs()) / 1000, what);
+    }
+
     private String status(ServiceProcess trainer, long endMs) {
         String training = "";
+        String shadow = "";
         try {
             HttpResponse<String> last = http.send(HttpRequest.newBuilder(URI.create(trainer.url("/api/v1/training/last"))).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -365,17 +430,41 @@ public final class Demo implements Callable<Integer> {
                 JsonNode outcome = ModelRegistry.JSON.readTree(last.body());
                 training = " | last training: " + outcome.get("result").asText() + " (" + outcome.get("detail").asText() + ")";
             }
+            shadow = shadowTally(http.send(HttpRequest.newBuilder(URI.create(trainer.url("/q/metrics"))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
         } catch (Exception ignored) {
             // The trainer answers between runs; the line simply omits it.
         }
         long elapsed = (System.currentTimeMillis() - timeline.startMs()) / 1000;
         double audit = timeline.recentAuditAccuracy(100);
         return String.format("t+%3ds (%3ds left) | sent %5d classified %5d (%.1f/s) | OK %d NG %d RECHECK %d | serving v%d"
-                + " | audit accuracy (last 100) %s | labels %d/%d%s",
+                + " | audit accuracy (last 100) %s%s | labels %d/%d%s",
                 elapsed, Math.max(0, (endMs - System.currentTimeMillis()) / 1000), sent.get(), timeline.count(),
                 timeline.count() / (double) Math.max(1, elapsed), timeline.decisions("OK"), timeline.decisions("NG"),
                 timeline.decisions("RECHECK"), timeline.servingVersion(),
-                Double.isNaN(audit) ? "–" : String.format("%.2f", audit), labelled.size(), budget, training);
+                Double.isNaN(audit) ? "–" : String.format("%.2f", audit), shadow, labelled.size(), budget, training);
+    }
+
+    /**
+     * The trainer's live comparison of the shadow with the serving version, from its metrics: empty while it has
+     * scored no AUDIT label of a shadow.
+     */
+    static String shadowTally(String metrics) {
+        Map<String, Double> values = new HashMap<>();
+        for (String line : metrics.split("\n")) {
+            for (String series : new String[] {"linesight_accuracy_shadow_labels", "linesight_accuracy_shadow_ratio{role=\"shadow\"",
+                    "linesight_accuracy_shadow_ratio{role=\"serving\""}) {
+                if (line.startsWith(series)) {
+                    values.put(series, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                }
+            }
+        }
+        double labels = values.getOrDefault("linesight_accuracy_shadow_labels", 0.0);
+        if (labels < 1) {
+            return "";
+        }
+        return String.format(" | shadow %.2f vs serving %.2f on %.0f live AUDIT labels", values.get("linesight_accuracy_shadow_ratio{role=\"shadow\""),
+                values.get("linesight_accuracy_shadow_ratio{role=\"serving\""), labels);
     }
 
     /** |estimated - AUDIT accuracy| averaged over the versions with enough AUDIT frames, weighted by their frames; NaN without any. */

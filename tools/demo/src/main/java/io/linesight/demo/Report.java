@@ -37,7 +37,7 @@ final class Report {
             Charts.savePng(confusionChart(finalEvaluation), dir.resolve("confusion.png"));
         }
         List<ReportFolder.Section> sections = new ArrayList<>();
-        sections.add(new ReportFolder.Section("Accuracy over time (version changes marked)", "accuracy.png"));
+        sections.add(new ReportFolder.Section("Accuracy over time (version changes marked; a shadow candidate beside the serving version)", "accuracy.png"));
         if (decisions.isPresent()) {
             sections.add(new ReportFolder.Section("Decisions: escape and false-reject rates over time, with the target", "decisions.png"));
         }
@@ -56,20 +56,26 @@ final class Report {
         List<Double> t = new ArrayList<>();
         List<Double> all20 = new ArrayList<>();
         List<Double> audit20 = new ArrayList<>();
+        List<Double> shadow20 = new ArrayList<>();
+        List<Timeline.Observed> audits = all.stream().filter(Timeline.Observed::audit).toList();
+        List<Timeline.Observed> shadowAudits = timeline.shadowAnswers().stream().filter(Timeline.Observed::audit).toList();
         long end = all.get(all.size() - 1).atMs();
         for (long from = timeline.startMs(); from < end; from += WINDOW_MS) {
             long to = from + WINDOW_MS;
-            List<Timeline.Observed> window = all.stream().filter(o -> o.atMs() >= to - WINDOW_MS && o.atMs() < to).toList();
-            if (window.isEmpty()) {
+            double allFrames = windowAccuracy(all, to);
+            if (Double.isNaN(allFrames)) {
                 continue;
             }
             t.add((to - timeline.startMs()) / 1000.0);
-            all20.add(window.stream().filter(Timeline.Observed::correct).count() / (double) window.size());
-            List<Timeline.Observed> audits = window.stream().filter(Timeline.Observed::audit).toList();
-            audit20.add(audits.isEmpty() ? Double.NaN : audits.stream().filter(Timeline.Observed::correct).count() / (double) audits.size());
+            all20.add(allFrames);
+            audit20.add(windowAccuracy(audits, to));
+            shadow20.add(windowAccuracy(shadowAudits, to));
         }
         chart.addSeries("all frames", t, all20).setMarker(SeriesMarkers.NONE);
         chart.addSeries("AUDIT frames (unbiased)", t, audit20).setMarker(SeriesMarkers.CIRCLE);
+        if (!shadowAudits.isEmpty()) {
+            chart.addSeries("shadow candidate on AUDIT frames", t, shadow20).setMarker(SeriesMarkers.DIAMOND);
+        }
         for (Timeline.VersionChange change : timeline.versions()) {
             double x = (change.atMs() - timeline.startMs()) / 1000.0;
             XYSeries marker = chart.addSeries("version " + change.version(), new double[] {x, x}, new double[] {0, 1});
@@ -77,6 +83,12 @@ final class Report {
         }
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
         return Optional.of(chart);
+    }
+
+    /** Share correct of the observations in the window ending at {@code toMs}; NaN when it holds none. */
+    private static double windowAccuracy(List<Timeline.Observed> observed, long toMs) {
+        List<Timeline.Observed> window = observed.stream().filter(o -> o.atMs() >= toMs - WINDOW_MS && o.atMs() < toMs).toList();
+        return window.isEmpty() ? Double.NaN : window.stream().filter(Timeline.Observed::correct).count() / (double) window.size();
     }
 
     /**

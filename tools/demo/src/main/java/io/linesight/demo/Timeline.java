@@ -1,18 +1,22 @@
 package io.linesight.demo;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-/** Everything the demo observed, in time order: predictions (with ground truth) and version changes. */
+/**
+ * Everything the demo observed, in time order: predictions (with ground truth) and version changes, the shadow
+ * candidate's answers and the pointers announced on linesight.model-versions.
+ */
 final class Timeline {
     /**
      * One prediction; {@code decision} is OK, NG or RECHECK (empty when the version makes none), {@code good} the truth,
      * {@code confidence} the calibrated probability of its top class.
      */
-    record Observed(long atMs, int version, boolean correct, boolean audit, long latencyMs, String decision, boolean good,
+    record Observed(String frameId, long atMs, int version, boolean correct, boolean audit, long latencyMs, String decision, boolean good,
             double confidence) {
     }
 
@@ -26,9 +30,22 @@ final class Timeline {
     record VersionChange(long atMs, int version) {
     }
 
+    /** A pointer announced on linesight.model-versions: SERVING, SHADOW, REJECTED or ROLLED_BACK. */
+    record PointerEvent(long atMs, int version, String status) {
+    }
+
+    /**
+     * A shadow candidate's answers: on how many frames, and on the AUDIT frames the serving version also answered
+     * ({@code paired}), the shadow's accuracy beside the serving version's on those same frames.
+     */
+    record ShadowAccuracy(int version, int frames, int paired, double shadow, double serving) {
+    }
+
     private final long startMs = System.currentTimeMillis();
     private final List<Observed> predictions = new ArrayList<>();
     private final List<VersionChange> versions = new ArrayList<>();
+    private final List<Observed> shadowAnswers = new ArrayList<>();
+    private final List<PointerEvent> pointers = new ArrayList<>();
     private int lastVersion;
 
     synchronized void add(Observed observed) {
@@ -37,6 +54,14 @@ final class Timeline {
             lastVersion = observed.version();
             versions.add(new VersionChange(observed.atMs(), observed.version()));
         }
+    }
+
+    synchronized void addShadow(Observed observed) {
+        shadowAnswers.add(observed);
+    }
+
+    synchronized void addPointer(PointerEvent event) {
+        pointers.add(event);
     }
 
     long startMs() {
@@ -49,6 +74,42 @@ final class Timeline {
 
     synchronized List<VersionChange> versions() {
         return new ArrayList<>(versions);
+    }
+
+    synchronized List<Observed> shadowAnswers() {
+        return new ArrayList<>(shadowAnswers);
+    }
+
+    synchronized List<PointerEvent> pointers() {
+        return new ArrayList<>(pointers);
+    }
+
+    /** Versions that served after running as shadow in this run: promoted on live evidence. */
+    synchronized List<Integer> promotedShadows() {
+        List<Integer> promoted = new ArrayList<>();
+        for (int i = 0; i < pointers.size(); i++) {
+            PointerEvent event = pointers.get(i);
+            if (event.status().equals("SERVING") && !promoted.contains(event.version())
+                    && pointers.subList(0, i).stream().anyMatch(e -> e.status().equals("SHADOW") && e.version() == event.version())) {
+                promoted.add(event.version());
+            }
+        }
+        return promoted;
+    }
+
+    /** Each shadow version's answers beside the serving version's on the same AUDIT frames. */
+    synchronized List<ShadowAccuracy> shadowByVersion() {
+        Map<String, Observed> served = new HashMap<>();
+        predictions.stream().filter(Observed::audit).forEach(o -> served.putIfAbsent(o.frameId(), o));
+        Map<Integer, List<Observed>> byVersion = shadowAnswers.stream().collect(Collectors.groupingBy(Observed::version, TreeMap::new,
+                Collectors.toList()));
+        List<ShadowAccuracy> result = new ArrayList<>();
+        byVersion.forEach((version, answers) -> {
+            List<Observed> paired = answers.stream().filter(a -> a.audit() && served.containsKey(a.frameId())).toList();
+            result.add(new ShadowAccuracy(version, answers.size(), paired.size(), share(paired),
+                    share(paired.stream().map(a -> served.get(a.frameId())).toList())));
+        });
+        return result;
     }
 
     synchronized int servingVersion() {
