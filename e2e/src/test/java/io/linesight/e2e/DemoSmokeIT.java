@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A shortened `./run demo` (shadow promotion, its default): a candidate runs as shadow and is promoted on live AUDIT
- * labels, and the never-streamed slice is classified better.
+ * labels, the never-streamed slice is classified better, and the camera whose lamp dims is flagged alone.
  */
 class DemoSmokeIT {
     @Test
@@ -22,8 +22,8 @@ class DemoSmokeIT {
         Path root = Path.of(System.getProperty("linesight.root", "..")).toAbsolutePath();
         Path work = Path.of("target/demo-smoke").toAbsolutePath();
         Path log = Files.createDirectories(Path.of("target/e2e-logs")).resolve("demo-smoke.log");
-        Process demo = new ProcessBuilder("bash", root.resolve("run").toString(), "demo", "--duration", "240", "--rate", "10",
-                "--budget", "360", "--work", work.toString()).directory(root.toFile()).redirectErrorStream(true)
+        Process demo = new ProcessBuilder("bash", root.resolve("run").toString(), "demo", "--duration", "300", "--rate", "10",
+                "--budget", "480", "--work", work.toString()).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         boolean finished = demo.waitFor(10, TimeUnit.MINUTES);
         if (!finished) {
@@ -39,6 +39,17 @@ class DemoSmokeIT {
         JsonNode figures = new ObjectMapper().readTree(report.resolve("report.json").toFile());
         assertTrue(figures.get("versionsPromoted").asInt() >= 1, figures.toString());
         assertTrue(figures.get("shadowsPromoted").size() >= 1, "a version must serve after running as shadow: " + figures);
+        // camera-3's lamp dims halfway: its drift score reaches the alert's threshold; the two healthy cameras' never do.
+        int dimmed = 0;
+        for (JsonNode camera : figures.get("driftByCamera")) {
+            if (camera.get("dimmed").asBoolean()) {
+                dimmed++;
+                assertTrue(camera.get("maxAfter").asDouble() >= 1, camera.toString());
+            } else {
+                assertTrue(!(camera.get("maxBefore").asDouble() >= 1) && !(camera.get("maxAfter").asDouble() >= 1), camera.toString());
+            }
+        }
+        assertEquals(1, dimmed, figures.get("driftByCamera").toString());
         JsonNode shadow = figures.get("shadowByVersion").get(0);
         assertTrue(shadow.get("paired").asInt() >= 30 && shadow.get("shadow").asDouble() > shadow.get("serving").asDouble(), shadow.toString());
         assertTrue(figures.get("finalAccuracy").asDouble() > figures.get("bootstrapAccuracy").asDouble(), figures.toString());

@@ -156,7 +156,7 @@ public final class ClassifierBench {
             List<String> hitIds = new ArrayList<>();
             Latencies cacheHits = send(small.subList(0, 150), 30, "cache hits", hitIds);
             SwapRun swap = swapRun(small.subList(700, 1400), smallRun.capacity() / 2);
-            ShadowRun shadowed = shadowRun(swap.serving(), small.subList(0, 700));
+            ShadowRun shadowed = shadowRun(swap.serving(), small.subList(0, 700), smallRun.capacity() / 2);
 
             System.out.println();
             System.out.println("(a) bare model: DJL TensorFlow predictor on ready uint8 tensors, img/s");
@@ -189,7 +189,7 @@ public final class ClassifierBench {
                     smallRun.half().percentile(50), smallRun.half().percentile(99));
             Pipeline withShadow = shadowed.pipeline();
             System.out.printf("(h) a shadow candidate beside the serving version (linesight.classifier.shadow-share 1.0: every frame), 200x200:"
-                    + " %.1f frames/s vs %.1f without (%.2f); p50/p99 at 50%% load %.0f / %.0f ms vs %.0f / %.0f ms;"
+                    + " %.1f frames/s vs %.1f without (%.2f); p50/p99 at (b)'s 50%% load %.0f / %.0f ms vs %.0f / %.0f ms;"
                     + " the shadow answered %.0f of %d frames, dropped %.0f (its queue full: the serving path never waits)%n",
                     withShadow.capacity(), smallRun.capacity(), withShadow.capacity() / smallRun.capacity(), withShadow.half().percentile(50),
                     withShadow.half().percentile(99), smallRun.half().percentile(50), smallRun.half().percentile(99), shadowed.answered(),
@@ -276,6 +276,11 @@ public final class ClassifierBench {
 
     /** 100 %: a burst as fast as the producer goes; 50 %: a steady stream at half the measured capacity. */
     private Pipeline pipeline(String name, List<byte[]> images) throws Exception {
+        return pipeline(name, images, 0);
+    }
+
+    /** As above, the steady stream at {@code steadyRate} frames/s instead when above 0. */
+    private Pipeline pipeline(String name, List<byte[]> images, double steadyRate) throws Exception {
         List<byte[]> burst = images.subList(0, images.size() / 2);
         PipelineCosts.Snapshot before = costs.take();
         List<String> ids = new ArrayList<>();
@@ -283,7 +288,8 @@ public final class ClassifierBench {
         PipelineCosts.Snapshot after = costs.take();
         double capacity = steadyRate(ids);
         List<String> halfIds = new ArrayList<>();
-        Latencies half = send(images.subList(images.size() / 2, images.size()), capacity / 2, name + " at 50%", halfIds);
+        Latencies half = send(images.subList(images.size() / 2, images.size()), steadyRate > 0 ? steadyRate : capacity / 2,
+                name + " at " + (steadyRate > 0 ? String.format("%.1f/s", steadyRate) : "50%"), halfIds);
         return new Pipeline(name, capacity, full, half, halfIds, before, after);
     }
 
@@ -448,9 +454,10 @@ public final class ClassifierBench {
 
     /**
      * Version 1 as the shadow beside {@code serving} (classifier default share, 1.0: every frame), then the 200x200
-     * frames of (b) again at 100 % and 50 % load: none is cached for the serving version, and the shadow has answered none.
+     * frames of (b) again at 100 % load and at {@code steadyRate}, (b)'s 50 %: none is cached for the serving version,
+     * and the shadow has answered none.
      */
-    private ShadowRun shadowRun(ModelVersion serving, List<byte[]> images) throws Exception {
+    private ShadowRun shadowRun(ModelVersion serving, List<byte[]> images, double steadyRate) throws Exception {
         ModelVersion shadow = ServingPointers.shadowBeside(pointer(1, ModelStatus.SHADOW), serving);
         producer.send(new ProducerRecord<>(Topic.MODEL_VERSIONS.topicName(), ServingPointers.key(shadow), shadow.toByteArray()))
                 .get(30, TimeUnit.SECONDS);
@@ -464,7 +471,7 @@ public final class ClassifierBench {
         System.out.println("shadow version 1 loaded beside version " + serving.getVersion());
         double answeredBefore = costs.metric("linesight_classifier_shadow_frames_total");
         double droppedBefore = costs.metric("linesight_classifier_shadow_frames_dropped_total");
-        Pipeline run = pipeline("200x200 NEU + shadow", images);
+        Pipeline run = pipeline("200x200 NEU + shadow", images, steadyRate);
         return new ShadowRun(run, costs.metric("linesight_classifier_shadow_frames_total") - answeredBefore,
                 costs.metric("linesight_classifier_shadow_frames_dropped_total") - droppedBefore);
     }

@@ -6,6 +6,7 @@ import io.linesight.common.FileTrees;
 import io.linesight.common.Topic;
 import io.linesight.common.registry.ModelRegistry;
 import io.linesight.localstack.Credentials;
+import io.linesight.localstack.ImageSamples;
 import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.ServiceProcess;
@@ -15,6 +16,10 @@ import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ModelVersionDeserializer;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
+import java.awt.image.BufferedImage;
+import java.awt.image.RescaleOp;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,11 +38,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -66,7 +75,13 @@ public final class Demo implements Callable<Integer> {
      */
     private static final int SHADOW_MIN_AUDIT_LABELS = 30;
 
+    /** linesight_drift_score at which LineSightCameraDrift fires (deploy/prometheus/rules/linesight.rules.yml). */
+    static final double DRIFT_ALERT_THRESHOLD = 1.0;
+
     enum Promotion { shadow, holdout }
+
+    private static final Pattern DRIFT_SCORE = Pattern.compile("^linesight_drift_score\\{[^}]*camera=\"([^\"]+)\"[^}]*\\} (\\S+)$",
+            Pattern.MULTILINE);
 
     @Option(names = "--data", defaultValue = "../shared/data/neu-surface", description = "ImageFolder to stream (default: ${DEFAULT-VALUE}).")
     Path data;
@@ -109,6 +124,16 @@ public final class Demo implements Callable<Integer> {
             + " beats it on live AUDIT labels; holdout: at once."})
     Promotion promotion;
 
+    @Option(names = "--dim-camera", defaultValue = "camera-3", description = "Camera whose lamp dims during the run, for the drift"
+            + " alarm to catch (default: ${DEFAULT-VALUE}; none: no camera dims).")
+    String dimCamera;
+
+    @Option(names = "--dim-from", defaultValue = "0.5", description = "Share of --duration after which it dims (default: ${DEFAULT-VALUE}).")
+    double dimFrom;
+
+    @Option(names = "--dim-gain", defaultValue = "0.5", description = "Brightness its frames keep once dimmed (default: ${DEFAULT-VALUE}).")
+    double dimGain;
+
     @Option(names = "--work", defaultValue = ".demo", description = "Folder for infrastructure, registry, logs and reports (default: ${DEFAULT-VALUE}).")
     Path work;
 
@@ -121,6 +146,8 @@ public final class Demo implements Callable<Integer> {
     private final AtomicInteger rejected = new AtomicInteger();
     private final Timeline timeline = new Timeline();
     private volatile boolean streaming = true;
+    /** When --dim-camera's lamp dims. */
+    private volatile long dimAtMs = Long.MAX_VALUE;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Demo()).execute(args));
@@ -177,15 +204,17 @@ public final class Demo implements Callable<Integer> {
             Thread watcher = new Thread(() -> watchPredictions(addresses), "predictions");
             watcher.setDaemon(true);
             watcher.start();
+            long streamStart = System.currentTimeMillis();
+            dimAtMs = dimCamera.equals("none") ? Long.MAX_VALUE : streamStart + (long) (dimFrom * durationSeconds * 1000);
             List<Thread> cameraThreads = startCameras(ingest, split);
-            long end = System.currentTimeMillis() + durationSeconds * 1000L;
+            long end = streamStart + durationSeconds * 1000L;
             Thread operator = new Thread(() -> operate(ingest, end), "operator");
             operator.setDaemon(true);
             operator.start();
 
             while (streaming && System.currentTimeMillis() < end) {
                 Thread.sleep(2000);
-                System.out.println(status(trainer, end));
+                System.out.println(status(trainer, system.classifier, end));
             }
             streaming = false;
             for (Thread camera : cameraThreads) {
@@ -211,6 +240,10 @@ public final class Demo implements Callable<Integer> {
             figures.put("shadowsPromoted", timeline.promotedShadows());
             figures.put("shadowByVersion", shadows);
             figures.put("pointers", timeline.pointers());
+            List<Timeline.CameraDrift> drift = timeline.driftByCamera(dimCamera, dimAtMs, DRIFT_ALERT_THRESHOLD);
+            figures.put("dimmedCamera", dimCamera);
+            figures.put("dimmedAtSeconds", dimAtMs == Long.MAX_VALUE ? null : (dimAtMs - timeline.startMs()) / 1000);
+            figures.put("driftByCamera", drift);
             figures.put("neverStreamedImages", split.holdoutCount());
             figures.put("bootstrapAccuracy", bootstrapScore.get("accuracy").asDouble());
             figures.put("finalAccuracy", finalScore.get("accuracy").asDouble());
@@ -225,7 +258,7 @@ public final class Demo implements Callable<Integer> {
             figures.put("accuracyByVersion", accuracies);
             figures.put("labelFreeError", labelFreeError(accuracies));
             Path report = Report.write(work.resolve("report-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))),
-                    timeline, figures, finalScore, escapeTarget);
+                    timeline, figures, finalScore, escapeTarget, dimAtMs);
             System.out.printf("%nnever-streamed slice (%d images): bootstrap v%d accuracy %.3f -> final v%d accuracy %.3f%n",
                     split.holdoutCount(), bootstrapVersion, bootstrapScore.get("accuracy").asDouble(), finalVersion,
                     finalScore.get("accuracy").asDouble());
@@ -240,6 +273,10 @@ public final class Demo implements Callable<Integer> {
                         a.version(), a.frames(), a.paired(), a.shadow(), a.serving(),
                         timeline.promotedShadows().contains(a.version()) ? " -> promoted" : ""));
             }
+            System.out.printf("drift per camera (the alert's threshold is %.1f)%s:%n", DRIFT_ALERT_THRESHOLD, dimAtMs == Long.MAX_VALUE ? ""
+                    : String.format(", %s's lamp dimmed to %.0f %% at t+%ds", dimCamera, dimGain * 100, (dimAtMs - timeline.startMs()) / 1000));
+            drift.forEach(d -> System.out.printf("  %s: largest score %.2f before, %.2f after%s%n", d.camera(), d.maxBefore(), d.maxAfter(),
+                    Double.isNaN(d.flaggedAfterSeconds()) ? "; never flagged" : String.format("; flagged %.0f s after", d.flaggedAfterSeconds())));
             System.out.printf("label-free estimate vs AUDIT accuracy: mean absolute error %.3f, weighted by frames (versions with %d+ AUDIT"
                     + " frames)%n", labelFreeError(accuracies), MIN_AUDITED);
             System.out.println("report: " + report);
@@ -273,7 +310,7 @@ public final class Demo implements Callable<Integer> {
                     try {
                         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(ingest.url("/api/v1/frames")))
                                 .header("Authorization", auth).header("Content-Type", "image/jpeg").header("X-Camera-Id", camera)
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(image.path()))).build(),
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(frame(camera, image))).build(),
                                 HttpResponse.BodyHandlers.ofString());
                         if (response.statusCode() == 202) {
                             JsonNode body = ModelRegistry.JSON.readTree(response.body());
@@ -301,6 +338,18 @@ public final class Demo implements Callable<Integer> {
             threads.add(thread);
         }
         return threads;
+    }
+
+    /** An image as the camera sends it: darker once its lamp dims. */
+    private byte[] frame(String camera, DataSplit.Image image) throws IOException {
+        byte[] bytes = Files.readAllBytes(image.path());
+        if (!camera.equals(dimCamera) || System.currentTimeMillis() < dimAtMs) {
+            return bytes;
+        }
+        BufferedImage original = ImageIO.read(new ByteArrayInputStream(bytes));
+        BufferedImage rgb = new BufferedImage(original.getWidth(), original.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        rgb.getGraphics().drawImage(original, 0, 0, null);
+        return ImageSamples.encode(new RescaleOp((float) dimGain, 0, null).filter(rgb, null), "jpg");
     }
 
     /**
@@ -420,9 +469,20 @@ public final class Demo implements Callable<Integer> {
         System.out.printf("t+%3ds | %s%n", (now - timeline.startMs()) / 1000, what);
     }
 
-    private String status(ServiceProcess trainer, long endMs) {
+    private String status(ServiceProcess trainer, ServiceProcess classifier, long endMs) {
         String training = "";
         String shadow = "";
+        StringBuilder drift = new StringBuilder();
+        try {
+            long now = System.currentTimeMillis();
+            driftScores(http.send(HttpRequest.newBuilder(URI.create(classifier.url("/q/metrics"))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).forEach((camera, score) -> {
+                        timeline.addDrift(new Timeline.DriftSample(now, camera, score));
+                        drift.append(String.format(" %s %.1f%s", camera, score, score >= DRIFT_ALERT_THRESHOLD ? " ALARM" : ""));
+                    });
+        } catch (Exception ignored) {
+            // The classifier is busy or swapping: this line has no drift.
+        }
         try {
             HttpResponse<String> last = http.send(HttpRequest.newBuilder(URI.create(trainer.url("/api/v1/training/last"))).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -438,11 +498,22 @@ public final class Demo implements Callable<Integer> {
         long elapsed = (System.currentTimeMillis() - timeline.startMs()) / 1000;
         double audit = timeline.recentAuditAccuracy(100);
         return String.format("t+%3ds (%3ds left) | sent %5d classified %5d (%.1f/s) | OK %d NG %d RECHECK %d | serving v%d"
-                + " | audit accuracy (last 100) %s%s | labels %d/%d%s",
+                + " | audit accuracy (last 100) %s%s | labels %d/%d%s%s",
                 elapsed, Math.max(0, (endMs - System.currentTimeMillis()) / 1000), sent.get(), timeline.count(),
                 timeline.count() / (double) Math.max(1, elapsed), timeline.decisions("OK"), timeline.decisions("NG"),
                 timeline.decisions("RECHECK"), timeline.servingVersion(),
-                Double.isNaN(audit) ? "–" : String.format("%.2f", audit), shadow, labelled.size(), budget, training);
+                Double.isNaN(audit) ? "–" : String.format("%.2f", audit), shadow, labelled.size(), budget, training,
+                drift.length() == 0 ? "" : " | drift" + drift);
+    }
+
+    /** linesight_drift_score per camera from the classifier's metrics (NaN while a camera's reference fills). */
+    static Map<String, Double> driftScores(String metrics) {
+        Map<String, Double> scores = new TreeMap<>();
+        Matcher sample = DRIFT_SCORE.matcher(metrics);
+        while (sample.find()) {
+            scores.put(sample.group(1), Double.parseDouble(sample.group(2)));
+        }
+        return scores;
     }
 
     /**

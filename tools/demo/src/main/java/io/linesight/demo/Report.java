@@ -24,12 +24,15 @@ final class Report {
     private Report() {
     }
 
-    static Path write(Path dir, Timeline timeline, Map<String, Object> figures, JsonNode finalEvaluation, double escapeTarget)
-            throws IOException {
+    /** {@code dimmedAtMs}: when a camera's lamp dimmed (Long.MAX_VALUE: none did). */
+    static Path write(Path dir, Timeline timeline, Map<String, Object> figures, JsonNode finalEvaluation, double escapeTarget,
+            long dimmedAtMs) throws IOException {
         Files.createDirectories(dir);
         accuracyChart(timeline).ifPresent(chart -> Charts.savePng(chart, dir.resolve("accuracy.png")));
         Optional<XYChart> decisions = decisionChart(timeline, escapeTarget);
         decisions.ifPresent(chart -> Charts.savePng(chart, dir.resolve("decisions.png")));
+        Optional<XYChart> drift = driftChart(timeline, dimmedAtMs);
+        drift.ifPresent(chart -> Charts.savePng(chart, dir.resolve("drift.png")));
         List<XYChart> throughputAndLatency = throughputAndLatencyCharts(timeline);
         Charts.savePng(throughputAndLatency.get(0), dir.resolve("throughput.png"));
         Charts.savePng(throughputAndLatency.get(1), dir.resolve("latency.png"));
@@ -40,6 +43,10 @@ final class Report {
         sections.add(new ReportFolder.Section("Accuracy over time (version changes marked; a shadow candidate beside the serving version)", "accuracy.png"));
         if (decisions.isPresent()) {
             sections.add(new ReportFolder.Section("Decisions: escape and false-reject rates over time, with the target", "decisions.png"));
+        }
+        if (drift.isPresent()) {
+            sections.add(new ReportFolder.Section("Drift per camera (linesight_drift_score, as the dashboard's panel), with the alert's threshold",
+                    "drift.png"));
         }
         sections.addAll(List.of(new ReportFolder.Section("Final version on the never-streamed slice", "confusion.png"),
                 new ReportFolder.Section("Throughput", "throughput.png"), new ReportFolder.Section("Latency", "latency.png")));
@@ -89,6 +96,37 @@ final class Report {
     private static double windowAccuracy(List<Timeline.Observed> observed, long toMs) {
         List<Timeline.Observed> window = observed.stream().filter(o -> o.atMs() >= toMs - WINDOW_MS && o.atMs() < toMs).toList();
         return window.isEmpty() ? Double.NaN : window.stream().filter(Timeline.Observed::correct).count() / (double) window.size();
+    }
+
+    /** Each camera's drift score over time, the alert's threshold, and when a lamp dimmed; none before any score. */
+    private static Optional<XYChart> driftChart(Timeline timeline, long dimmedAtMs) {
+        List<Timeline.DriftSample> samples = timeline.drift().stream().filter(d -> !Double.isNaN(d.score())).toList();
+        if (samples.isEmpty()) {
+            return Optional.empty();
+        }
+        XYChart chart = new XYChartBuilder().width(1000).height(360).title("Drift score per camera (reference: its first frames under"
+                + " the serving version)").xAxisTitle("seconds").yAxisTitle("score").build();
+        samples.stream().map(Timeline.DriftSample::camera).distinct().sorted().forEach(camera -> {
+            List<Timeline.DriftSample> of = samples.stream().filter(d -> d.camera().equals(camera)).toList();
+            chart.addSeries(camera, of.stream().map(d -> (d.atMs() - timeline.startMs()) / 1000.0).toList(),
+                    of.stream().map(Timeline.DriftSample::score).toList()).setMarker(SeriesMarkers.NONE);
+        });
+        double first = (samples.get(0).atMs() - timeline.startMs()) / 1000.0;
+        double last = (samples.get(samples.size() - 1).atMs() - timeline.startMs()) / 1000.0;
+        chart.addSeries("alert threshold", new double[] {first, last}, new double[] {Demo.DRIFT_ALERT_THRESHOLD, Demo.DRIFT_ALERT_THRESHOLD})
+                .setMarker(SeriesMarkers.NONE).setLineColor(Color.RED);
+        if (dimmedAtMs != Long.MAX_VALUE) {
+            double x = (dimmedAtMs - timeline.startMs()) / 1000.0;
+            double top = Math.max(2, samples.stream().mapToDouble(Timeline.DriftSample::score).max().orElse(2));
+            chart.addSeries("lamp dims", new double[] {x, x}, new double[] {0, top}).setMarker(SeriesMarkers.NONE).setLineColor(Color.GRAY);
+        }
+        for (Timeline.VersionChange change : timeline.versions()) {
+            double x = (change.atMs() - timeline.startMs()) / 1000.0;
+            chart.addSeries("version " + change.version() + " serves", new double[] {x, x}, new double[] {0, 0.5}).setMarker(SeriesMarkers.NONE)
+                    .setLineColor(Color.LIGHT_GRAY);
+        }
+        chart.getStyler().setYAxisMin(0.0);
+        return Optional.of(chart);
     }
 
     /**

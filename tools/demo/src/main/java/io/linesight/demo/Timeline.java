@@ -30,6 +30,17 @@ final class Timeline {
     record VersionChange(long atMs, int version) {
     }
 
+    /** A camera's drift score (linesight_drift_score) as the classifier exported it at one moment; NaN while it has none. */
+    record DriftSample(long atMs, String camera, double score) {
+    }
+
+    /**
+     * One camera's drift scores before and after {@code dimmedAtMs} (Long.MAX_VALUE: never dimmed): the largest of each,
+     * and how many seconds after it the score first reached the alert's threshold (NaN: never).
+     */
+    record CameraDrift(String camera, boolean dimmed, double maxBefore, double maxAfter, double flaggedAfterSeconds) {
+    }
+
     /** A pointer announced on linesight.model-versions: SERVING, SHADOW, REJECTED or ROLLED_BACK. */
     record PointerEvent(long atMs, int version, String status) {
     }
@@ -46,6 +57,7 @@ final class Timeline {
     private final List<VersionChange> versions = new ArrayList<>();
     private final List<Observed> shadowAnswers = new ArrayList<>();
     private final List<PointerEvent> pointers = new ArrayList<>();
+    private final List<DriftSample> drift = new ArrayList<>();
     private int lastVersion;
 
     synchronized void add(Observed observed) {
@@ -58,6 +70,29 @@ final class Timeline {
 
     synchronized void addShadow(Observed observed) {
         shadowAnswers.add(observed);
+    }
+
+    synchronized void addDrift(DriftSample sample) {
+        drift.add(sample);
+    }
+
+    synchronized List<DriftSample> drift() {
+        return new ArrayList<>(drift);
+    }
+
+    /** Each camera's drift against the alert's threshold, around the moment {@code dimmedCamera}'s lamp dimmed. */
+    synchronized List<CameraDrift> driftByCamera(String dimmedCamera, long dimmedAtMs, double threshold) {
+        Map<String, List<DriftSample>> byCamera = drift.stream().filter(d -> !Double.isNaN(d.score()))
+                .collect(Collectors.groupingBy(DriftSample::camera, TreeMap::new, Collectors.toList()));
+        List<CameraDrift> result = new ArrayList<>();
+        byCamera.forEach((camera, samples) -> {
+            double before = samples.stream().filter(d -> d.atMs() < dimmedAtMs).mapToDouble(DriftSample::score).max().orElse(Double.NaN);
+            double after = samples.stream().filter(d -> d.atMs() >= dimmedAtMs).mapToDouble(DriftSample::score).max().orElse(Double.NaN);
+            double flagged = samples.stream().filter(d -> d.atMs() >= dimmedAtMs && d.score() >= threshold).mapToDouble(d -> (d.atMs() - dimmedAtMs) / 1000.0)
+                    .min().orElse(Double.NaN);
+            result.add(new CameraDrift(camera, camera.equals(dimmedCamera), before, after, flagged));
+        });
+        return result;
     }
 
     synchronized void addPointer(PointerEvent event) {

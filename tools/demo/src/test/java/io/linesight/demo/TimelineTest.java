@@ -1,6 +1,7 @@
 package io.linesight.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,29 @@ class TimelineTest {
                 """;
         assertEquals(" | shadow 0.74 vs serving 0.41 on 34 live AUDIT labels", Demo.shadowTally(metrics));
         assertEquals("", Demo.shadowTally("linesight_accuracy_shadow_labels 0.0\nlinesight_accuracy_shadow_ratio{role=\"shadow\"} NaN\n"));
+    }
+
+    @Test
+    void driftIsReadPerCameraAndJudgedAroundTheDimming() {
+        String metrics = """
+                # TYPE linesight_drift_score gauge
+                linesight_drift_score{camera="camera-1"} 0.42
+                linesight_drift_score{camera="camera-3"} NaN
+                linesight_drift_signal{camera="camera-1",signal="brightness"} 0.3
+                """;
+        assertEquals(2, Demo.driftScores(metrics).size());
+        assertEquals(0.42, Demo.driftScores(metrics).get("camera-1"));
+        assertTrue(Double.isNaN(Demo.driftScores(metrics).get("camera-3")));
+
+        Timeline timeline = new Timeline();
+        timeline.addDrift(new Timeline.DriftSample(1_000, "camera-1", 0.4));
+        timeline.addDrift(new Timeline.DriftSample(1_000, "camera-3", Double.NaN));
+        timeline.addDrift(new Timeline.DriftSample(9_000, "camera-3", 0.6));
+        timeline.addDrift(new Timeline.DriftSample(12_000, "camera-3", 1.7));
+        timeline.addDrift(new Timeline.DriftSample(14_000, "camera-3", 2.5));
+        timeline.addDrift(new Timeline.DriftSample(14_000, "camera-1", 0.7));
+        assertEquals(List.of(new Timeline.CameraDrift("camera-1", false, 0.4, 0.7, Double.NaN),
+                new Timeline.CameraDrift("camera-3", true, 0.6, 2.5, 2.0)), timeline.driftByCamera("camera-3", 10_000, 1.0));
     }
 
     private static Timeline.Observed observed(String frameId, int version, boolean correct, boolean audit) {
