@@ -50,8 +50,15 @@ class DemoSmokeIT {
             }
         }
         assertEquals(1, dimmed, figures.get("driftByCamera").toString());
-        JsonNode shadow = figures.get("shadowByVersion").get(0);
-        assertTrue(shadow.get("paired").asInt() >= 30 && shadow.get("shadow").asDouble() > shadow.get("serving").asDouble(), shadow.toString());
+        assertEquals(3, figures.get("driftByCamera").size(), "every camera has drift scores: " + figures.get("driftByCamera"));
+        // Each promoted shadow was ahead of the serving version on the AUDIT frames both answered, by the demo's truth too.
+        for (JsonNode shadow : figures.get("shadowByVersion")) {
+            boolean promoted = false;
+            for (JsonNode version : figures.get("shadowsPromoted")) {
+                promoted |= version.asInt() == shadow.get("version").asInt();
+            }
+            assertTrue(!promoted || shadow.get("shadow").asDouble() > shadow.get("serving").asDouble(), shadow.toString());
+        }
         assertTrue(figures.get("finalAccuracy").asDouble() > figures.get("bootstrapAccuracy").asDouble(), figures.toString());
         // The label-free estimate of the last version served (calibrated on its holdout) tracks its accuracy on all its
         // frames (0.003 and 0.046 off in the README's runs); uncalibrated bootstraps were 0.37-0.46 off.

@@ -15,12 +15,12 @@ import org.jboss.logging.Logger;
 /**
  * Drift per camera, on the frames inferred from linesight.frames (cached answers repeat an image already seen): each
  * camera's recent window against its own reference, the first linesight.drift.reference-frames frames this replica
- * inferred for it under the serving version (a version is its manifest digest: a reset registry that reuses a number
- * still starts over). Four signals: the version's embedding, the top class's confidence, and two image-health
+ * inferred for it: for the image's health since it first saw the camera, for the model's signals under the serving
+ * version (a version is its manifest digest: a reset registry that reuses a number still starts over). Four signals: the version's embedding, the top class's confidence, and two image-health
  * signals of the model's input, brightness (mean luma) and sharpness (log variance of the Laplacian).
  * linesight.drift.signal{camera,signal} is how far the window's mean moved from the reference's, in the reference's
  * standard deviations (for the embedding, the shift's length over the square root of the reference's total variance);
- * linesight.drift.score{camera} is the largest of them. Both are NaN while the reference fills and once the camera has
+ * linesight.drift.score{camera} is the largest of them. Both are NaN while the references fill and once the camera has
  * sent nothing here for linesight.drift.idle-after (it moved to another replica, or went quiet), so a stale figure
  * cannot outlast the alert's delay; a camera back after that starts a new reference. Cache hits count as frames
  * sent, without figures. Frames with a non-finite value are skipped and counted. Written by the inference thread only; the
@@ -93,7 +93,7 @@ public class CameraDrift {
             }
             state = cameras.computeIfAbsent(camera, this::register);
         }
-        state.add(versionKey, x, nowNanos);
+        state.add(versionKey, size, x, nowNanos);
     }
 
     /** The camera's state, null when it is not watched. */
@@ -191,17 +191,21 @@ public class CameraDrift {
         }
     }
 
-    /** One camera: the reference's running moments (Welford), then an exponentially weighted recent mean. */
+    /**
+     * One camera: two references, each the running moments (Welford) of its first frames, then an exponentially
+     * weighted recent mean. The image's health (brightness, sharpness) is the camera's own, so its reference outlives a
+     * version change: a lamp that dimmed before a promotion stays flagged after it. The model's signals (confidence,
+     * embedding) are the version's, so a new version starts their reference over.
+     */
     static final class Camera {
         private final int referenceFrames;
         private final double alpha;
         private final long idleNanos;
         final List<Meter> meters = new ArrayList<>();
         private String versionKey;
-        private int count;
-        private double[] mean;
-        private double[] m2;
-        private double[] recent;
+        private int inputSize;
+        private Reference health;
+        private Reference model;
         private volatile Snapshot snapshot = Snapshot.NONE;
         private volatile long lastSeenNanos;
 
@@ -229,53 +233,100 @@ public class CameraDrift {
         }
 
         /**
-         * A new version (or embedding size) starts a new reference: its embedding is another space. So does a camera
-         * back after being idle: it was elsewhere (another replica) or stopped, and its old figures are stale.
+         * One frame: brightness, sharpness, confidence, then the embedding, at the version's input size. A new version
+         * (or embedding size) starts the model's reference over: its embedding is another space. A new input size starts
+         * the image's over (sharpness depends on the resolution). A camera back after being idle starts both: it was
+         * elsewhere (another replica) or stopped, and its old figures are stale.
          */
-        void add(String frameVersion, double[] x, long nowNanos) {
-            boolean wasIdle = mean != null && idle(nowNanos);
+        void add(String frameVersion, int size, double[] x, long nowNanos) {
+            boolean wasIdle = health != null && idle(nowNanos);
             lastSeenNanos = nowNanos;
-            if (wasIdle || !frameVersion.equals(versionKey) || mean == null || mean.length != x.length) {
-                versionKey = frameVersion;
-                count = 0;
-                mean = new double[x.length];
-                m2 = new double[x.length];
-                recent = null;
+            if (wasIdle || health == null || size != inputSize) {
+                inputSize = size;
+                health = new Reference(referenceFrames, alpha, 2);
             }
-            if (count < referenceFrames) {
+            if (wasIdle || model == null || !frameVersion.equals(versionKey) || model.length() != x.length - 2) {
+                versionKey = frameVersion;
+                model = new Reference(referenceFrames, alpha, x.length - 2);
+            }
+            health.add(x, 0);
+            model.add(x, 2);
+            double[] signals = Snapshot.NONE.signals().clone();
+            if (health.ready()) {
+                signals[0] = health.shift(0);
+                signals[1] = health.shift(1);
+            }
+            if (model.ready()) {
+                signals[2] = model.shift(0);
+                signals[3] = model.length() > 1 ? model.shift(1, model.length()) : 0;
+            }
+            double score = Arrays.stream(signals).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
+            snapshot = new Snapshot(score, signals, health.now()[0], health.now()[1]);
+        }
+    }
+
+    /** A reference of {@code length} values: running moments of its first frames, then a recent mean. */
+    static final class Reference {
+        private final int frames;
+        private final double alpha;
+        private int count;
+        private final double[] mean;
+        private final double[] m2;
+        private double[] recent;
+
+        Reference(int frames, double alpha, int length) {
+            this.frames = frames;
+            this.alpha = alpha;
+            this.mean = new double[length];
+            this.m2 = new double[length];
+        }
+
+        int length() {
+            return mean.length;
+        }
+
+        boolean ready() {
+            return recent != null;
+        }
+
+        /** The recent mean, or the reference's while it fills. */
+        double[] now() {
+            return recent != null ? recent : mean;
+        }
+
+        /** Adds x[from, from + length). */
+        void add(double[] x, int from) {
+            if (count < frames) {
                 count++;
-                for (int i = 0; i < x.length; i++) {
-                    double delta = x[i] - mean[i];
+                for (int i = 0; i < mean.length; i++) {
+                    double delta = x[from + i] - mean[i];
                     mean[i] += delta / count;
-                    m2[i] += delta * (x[i] - mean[i]);
+                    m2[i] += delta * (x[from + i] - mean[i]);
                 }
-                if (count == referenceFrames) {
+                if (count == frames) {
                     recent = mean.clone();
                 }
             } else {
-                for (int i = 0; i < x.length; i++) {
-                    recent[i] += alpha * (x[i] - recent[i]);
+                for (int i = 0; i < mean.length; i++) {
+                    recent[i] += alpha * (x[from + i] - recent[i]);
                 }
             }
-            double[] now = recent != null ? recent : mean;
-            if (recent == null) {
-                snapshot = new Snapshot(Double.NaN, Snapshot.NONE.signals(), now[0], now[1]);
-                return;
-            }
-            double[] signals = new double[SIGNALS.length];
-            double worst = 0;
-            for (int s = 0; s < 3; s++) {
-                signals[s] = Math.abs(recent[s] - mean[s]) / Math.max(MIN_SPREAD, Math.sqrt(m2[s] / (count - 1)));
-                worst = Math.max(worst, signals[s]);
-            }
+        }
+
+        /** How far value i's recent mean moved from the reference's, in its standard deviations. */
+        double shift(int i) {
+            return Math.abs(recent[i] - mean[i]) / Math.max(MIN_SPREAD, Math.sqrt(m2[i] / (count - 1)));
+        }
+
+        /** The shift of values [from, to) together: its length over the square root of their total variance. */
+        double shift(int from, int to) {
             double shift = 0;
             double variance = 0;
-            for (int i = 3; i < x.length; i++) {
+            for (int i = from; i < to; i++) {
                 shift += (recent[i] - mean[i]) * (recent[i] - mean[i]);
                 variance += m2[i] / (count - 1);
             }
-            signals[3] = x.length > 3 ? Math.sqrt(shift) / Math.max(MIN_SPREAD, Math.sqrt(variance)) : 0;
-            snapshot = new Snapshot(Math.max(worst, signals[3]), signals, now[0], now[1]);
+            return Math.sqrt(shift) / Math.max(MIN_SPREAD, Math.sqrt(variance));
         }
     }
 }

@@ -32,12 +32,12 @@ class CameraDriftTest {
         Random random = new Random(7);
         CameraDrift.Camera camera = camera();
         for (int i = 0; i < REFERENCE - 1; i++) {
-            camera.add("v1", frame(random, 0), 0);
+            camera.add("v1", 64, frame(random, 0), 0);
             assertTrue(Double.isNaN(camera.snapshot().score()), "no score while the reference fills");
         }
         double worst = 0;
         for (int i = 0; i < 20_000; i++) {
-            camera.add("v1", frame(random, 0), 0);
+            camera.add("v1", 64, frame(random, 0), 0);
             worst = Math.max(worst, camera.snapshot().score());
         }
         assertTrue(worst < 1, "worst score of a healthy stream " + worst);
@@ -48,11 +48,11 @@ class CameraDriftTest {
         Random random = new Random(8);
         CameraDrift.Camera camera = camera();
         for (int i = 0; i < REFERENCE + 100; i++) {
-            camera.add("v1", frame(random, 0), 0);
+            camera.add("v1", 64, frame(random, 0), 0);
         }
         int frames = 0;
         while (camera.snapshot().score() < 1 && frames < WINDOW) {
-            camera.add("v1", frame(random, -0.3), 0); // 3 reference standard deviations darker
+            camera.add("v1", 64, frame(random, -0.3), 0); // 3 reference standard deviations darker
             frames++;
         }
         assertTrue(camera.snapshot().score() >= 1, "score " + camera.snapshot().score() + " after " + frames + " dimmed frames");
@@ -60,14 +60,23 @@ class CameraDriftTest {
     }
 
     @Test
-    void aNewVersionStartsANewReference() {
+    void aNewVersionStartsTheModelsReferenceOverAndKeepsTheImages() {
         Random random = new Random(9);
         CameraDrift.Camera camera = camera();
         for (int i = 0; i < REFERENCE + 10; i++) {
-            camera.add("v1", frame(random, 0), 0);
+            camera.add("v1", 64, frame(random, 0), 0);
         }
-        camera.add("v2", frame(random, 5), 0);
-        assertTrue(Double.isNaN(camera.snapshot().score()), "another version's embedding is another space: its reference starts over");
+        camera.add("v2", 64, frame(random, 0), 0);
+        assertTrue(Double.isNaN(camera.snapshot().signals()[2]) && Double.isNaN(camera.snapshot().signals()[3]),
+                "another version's confidence and embedding are another space: their reference starts over");
+        assertTrue(camera.snapshot().signals()[0] < 1, "the image's reference goes on: " + Arrays.toString(camera.snapshot().signals()));
+        for (int i = 0; i < WINDOW; i++) {
+            camera.add("v2", 64, frame(random, -0.3), 0);
+        }
+        assertTrue(camera.snapshot().signals()[0] >= 1 && camera.snapshot().score() >= 1,
+                "a lamp that dims while the new version's reference fills is flagged: " + Arrays.toString(camera.snapshot().signals()));
+        camera.add("v2", 96, frame(random, -0.3), 0);
+        assertTrue(Double.isNaN(camera.snapshot().signals()[1]), "a new input size starts the image's reference over");
     }
 
     @Test

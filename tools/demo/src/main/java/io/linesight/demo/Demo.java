@@ -11,14 +11,13 @@ import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.LocalInfra;
 import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Decision;
-import io.linesight.proto.ModelStatus;
 import io.linesight.proto.ModelVersion;
 import io.linesight.proto.ModelVersionDeserializer;
 import io.linesight.proto.Prediction;
 import io.linesight.proto.PredictionDeserializer;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.RescaleOp;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,6 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
+import java.util.stream.IntStream;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -156,6 +156,10 @@ public final class Demo implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         work = work.toAbsolutePath();
+        if (!dimCamera.equals("none") && IntStream.rangeClosed(1, cameras).noneMatch(c -> dimCamera.equals("camera-" + c))) {
+            System.err.printf("--dim-camera %s: the cameras are camera-1 to camera-%d, or none%n", dimCamera, cameras);
+            return 2;
+        }
         System.setProperty("linesight.logs", work.resolve("logs").toString());
         DataSplit split = DataSplit.create(data, work, seed, holdout, bootstrapPerClass);
         System.out.printf("data: %s, %d classes; %d images never streamed, %d per class for the bootstrap model, %d streamed%n",
@@ -222,8 +226,8 @@ public final class Demo implements Callable<Integer> {
             }
             Thread.sleep(3000); // last predictions in flight
 
-            // The version served last; versions from earlier runs, and shadows that never served, do not count.
-            int finalVersion = Math.max(bootstrapVersion, timeline.servingVersion());
+            // The version that served last; versions from earlier runs, and shadows that never served, do not count.
+            int finalVersion = timeline.lastServing().orElse(bootstrapVersion);
             JsonNode finalScore = evaluate(registry, finalVersion, split);
             List<Timeline.VersionAccuracy> accuracies = timeline.accuracyByVersion();
             List<Timeline.ShadowAccuracy> shadows = timeline.shadowByVersion();
@@ -242,7 +246,7 @@ public final class Demo implements Callable<Integer> {
             figures.put("pointers", timeline.pointers());
             List<Timeline.CameraDrift> drift = timeline.driftByCamera(dimCamera, dimAtMs, DRIFT_ALERT_THRESHOLD);
             figures.put("dimmedCamera", dimCamera);
-            figures.put("dimmedAtSeconds", dimAtMs == Long.MAX_VALUE ? null : (dimAtMs - timeline.startMs()) / 1000);
+            figures.put("dimmedAtSeconds", dimAtMs > System.currentTimeMillis() ? null : (dimAtMs - timeline.startMs()) / 1000);
             figures.put("driftByCamera", drift);
             figures.put("neverStreamedImages", split.holdoutCount());
             figures.put("bootstrapAccuracy", bootstrapScore.get("accuracy").asDouble());
@@ -273,7 +277,7 @@ public final class Demo implements Callable<Integer> {
                         a.version(), a.frames(), a.paired(), a.shadow(), a.serving(),
                         timeline.promotedShadows().contains(a.version()) ? " -> promoted" : ""));
             }
-            System.out.printf("drift per camera (the alert's threshold is %.1f)%s:%n", DRIFT_ALERT_THRESHOLD, dimAtMs == Long.MAX_VALUE ? ""
+            System.out.printf("drift per camera (the alert's threshold is %.1f)%s:%n", DRIFT_ALERT_THRESHOLD, dimAtMs > System.currentTimeMillis() ? ""
                     : String.format(", %s's lamp dimmed to %.0f %% at t+%ds", dimCamera, dimGain * 100, (dimAtMs - timeline.startMs()) / 1000));
             drift.forEach(d -> System.out.printf("  %s: largest score %.2f before, %.2f after%s%n", d.camera(), d.maxBefore(), d.maxAfter(),
                     Double.isNaN(d.flaggedAfterSeconds()) ? "; never flagged" : String.format("; flagged %.0f s after", d.flaggedAfterSeconds())));
@@ -322,15 +326,19 @@ public final class Demo implements Callable<Integer> {
                         } else {
                             rejected.incrementAndGet();
                         }
-                        due += periodNanos;
-                        long sleep = due - System.nanoTime();
-                        if (sleep > 0) {
-                            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-                        }
                     } catch (InterruptedException e) {
                         return;
                     } catch (Exception e) {
                         rejected.incrementAndGet();
+                    }
+                    due += periodNanos;
+                    long sleep = due - System.nanoTime();
+                    if (sleep > 0) {
+                        try {
+                            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
                 }
             }, camera);
@@ -340,16 +348,18 @@ public final class Demo implements Callable<Integer> {
         return threads;
     }
 
-    /** An image as the camera sends it: darker once its lamp dims. */
+    /**
+     * An image as the camera sends it: decoded and encoded again as a colour JPEG, darker once its lamp dims. Every
+     * camera's frames take the same path, so only the dimming tells the dimmed camera apart.
+     */
     private byte[] frame(String camera, DataSplit.Image image) throws IOException {
-        byte[] bytes = Files.readAllBytes(image.path());
-        if (!camera.equals(dimCamera) || System.currentTimeMillis() < dimAtMs) {
-            return bytes;
-        }
-        BufferedImage original = ImageIO.read(new ByteArrayInputStream(bytes));
+        BufferedImage original = ImageIO.read(image.path().toFile());
         BufferedImage rgb = new BufferedImage(original.getWidth(), original.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
-        rgb.getGraphics().drawImage(original, 0, 0, null);
-        return ImageSamples.encode(new RescaleOp((float) dimGain, 0, null).filter(rgb, null), "jpg");
+        Graphics2D g = rgb.createGraphics();
+        g.drawImage(original, 0, 0, null);
+        g.dispose();
+        float gain = camera.equals(dimCamera) && System.currentTimeMillis() >= dimAtMs ? (float) dimGain : 1f;
+        return ImageSamples.encode(new RescaleOp(gain, 0, null).filter(rgb, null), "jpg");
     }
 
     /**
@@ -415,6 +425,8 @@ public final class Demo implements Callable<Integer> {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Pointers are published in transactions: an aborted promotion must not count.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
                 PredictionDeserializer predictions = new PredictionDeserializer();
                 ModelVersionDeserializer pointers = new ModelVersionDeserializer()) {
@@ -462,7 +474,8 @@ public final class Demo implements Callable<Integer> {
             case SERVING -> "v" + pointer.getVersion() + " serves" + (wasShadow ? ", promoted from shadow on live AUDIT labels" : "");
             case SHADOW -> "v" + pointer.getVersion() + " runs as shadow beside v" + pointer.getBesideVersion()
                     + ": it answers live frames and serves only once it beats v" + pointer.getBesideVersion() + " on live AUDIT labels";
-            case REJECTED -> "shadow v" + pointer.getVersion() + " ended";
+            case REJECTED -> "shadow v" + pointer.getVersion() + " ended" + (timeline.lastServing().orElse(0) == pointer.getVersion()
+                    ? ": it serves now" : "");
             case ROLLED_BACK -> "v" + pointer.getVersion() + " serves again: the version after it was rolled back";
             default -> "v" + pointer.getVersion() + " " + pointer.getStatus().name();
         };

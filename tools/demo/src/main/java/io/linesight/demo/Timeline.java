@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -117,6 +118,17 @@ final class Timeline {
 
     synchronized List<PointerEvent> pointers() {
         return new ArrayList<>(pointers);
+    }
+
+    /** The version the last SERVING or ROLLED_BACK pointer named, if any came. */
+    synchronized Optional<Integer> lastServing() {
+        for (int i = pointers.size() - 1; i >= 0; i--) {
+            PointerEvent event = pointers.get(i);
+            if (event.status().equals("SERVING") || event.status().equals("ROLLED_BACK")) {
+                return Optional.of(event.version());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Versions that served after running as shadow in this run: promoted on live evidence. */
