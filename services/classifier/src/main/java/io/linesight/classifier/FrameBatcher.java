@@ -35,6 +35,8 @@ public class FrameBatcher {
         this.inference = inference;
         this.shadow = shadow;
         this.queue = new ArrayBlockingQueue<>(4 * config.batchSize());
+        // The shadow shares the cores: with a full batch waiting here, it leaves all but the audit frames.
+        shadow.yieldWhile(() -> queue.size() >= config.batchSize());
     }
 
     void start(@Observes StartupEvent event) {

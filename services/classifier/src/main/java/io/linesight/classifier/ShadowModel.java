@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -35,7 +36,10 @@ import org.jboss.logging.Logger;
  * every audit frame (only they earn the AUDIT labels that judge it) and linesight.classifier.shadow-share of the
  * others (chosen by frame id), those the serving version inferred and its cache hits alike, and writes those answers to linesight.predictions.shadow,
  * where the trainer scores them. Its own thread does the work from a bounded queue: a frame's commit never waits for
- * it, and a full queue drops shadow work (counted) rather than queue behind the line. An image it already answered is answered from memory.
+ * it, and a full queue drops shadow work (counted) rather than queue behind the line. It shares the cores with the
+ * serving version, so while a full batch of frames waits for the serving version it answers only the audit frames
+ * (the others counted as shed): spare capacity goes to the share, never the line's. An image it already answered is
+ * answered from memory.
  * Verified and loaded like a serving version (ModelManager.load), on the loader thread of its own.
  */
 @ApplicationScoped
@@ -43,9 +47,29 @@ public class ShadowModel {
     private static final Logger LOG = Logger.getLogger(ShadowModel.class);
     /** Shadow answers remembered per image, so repeated images (cache hits) cost no second model call. */
     private static final int REMEMBERED_IMAGES = 8192;
+    /** Frames per shadow model call: the serving side's backlog is checked between calls. */
+    private static final int PIECE = 4;
 
     /** Frames for the shadow: with pixels at the serving input size (inferred), or without (cache hits). */
     private record Work(List<PendingFrame> frames, List<byte[]> pixels) {
+        Work slice(int from, int to) {
+            return new Work(frames.subList(from, to), pixels == null ? null : pixels.subList(from, to));
+        }
+
+        /** The audit frames of this work, with their pixels. */
+        Work auditOnly() {
+            List<PendingFrame> audits = new ArrayList<>();
+            List<byte[]> auditPixels = pixels == null ? null : new ArrayList<>();
+            for (int i = 0; i < frames.size(); i++) {
+                if (frames.get(i).frame().getAudit()) {
+                    audits.add(frames.get(i));
+                    if (auditPixels != null) {
+                        auditPixels.add(pixels.get(i));
+                    }
+                }
+            }
+            return new Work(audits, auditPixels);
+        }
     }
 
     /** The loaded shadow version and its answers by image sha256. */
@@ -62,11 +86,15 @@ public class ShadowModel {
     /** The newest shadow pointer announced (null once ended): a retry of an older one gives up. */
     private final AtomicReference<ModelVersion> wanted = new AtomicReference<>();
     private final long fetchRetryMaxMs;
-    private final BlockingQueue<Work> work = new ArrayBlockingQueue<>(16);
+    /** Pieces queued: 256 frames, as many as before in whole batches. */
+    private final BlockingQueue<Work> work = new ArrayBlockingQueue<>(64);
     private final Thread worker = new Thread(this::work, "shadow");
     private final Timer inference;
     private final Counter answered;
     private final Counter dropped;
+    private final Counter shed;
+    /** Whether the serving version has a full batch of frames waiting (FrameBatcher). */
+    private volatile BooleanSupplier servingBehind = () -> false;
     private final MeterRegistry registry;
 
     ShadowModel(ModelManager models, FramePreparation preparation, ClassifierConfig config, MeterRegistry registry,
@@ -85,8 +113,12 @@ public class ShadowModel {
                 "Shadow candidate's model call per batch: the cost of shadowing");
         this.answered = Counter.builder("linesight.classifier.shadow.frames").description("Frames the shadow candidate answered")
                 .register(registry);
-        this.dropped = Counter.builder("linesight.classifier.shadow.frames.dropped")
-                .description("Frames left unshadowed because the shadow fell behind").register(registry);
+        this.dropped = Counter.builder("linesight.classifier.shadow.frames.dropped").tag("reason", "queue-full")
+                .description("Frames left unshadowed: the shadow fell behind (queue-full), or the serving version had a batch waiting"
+                        + " (serving-busy: audit frames are never shed)").register(registry);
+        this.shed = Counter.builder("linesight.classifier.shadow.frames.dropped").tag("reason", "serving-busy")
+                .description("Frames left unshadowed: the shadow fell behind (queue-full), or the serving version had a batch waiting"
+                        + " (serving-busy: audit frames are never shed)").register(registry);
         Gauge.builder("linesight.classifier.shadow.version", current, c -> c.get() == null ? 0 : c.get().model().version().getVersion())
                 .description("Shadow candidate running beside the serving version (0 = none)").register(registry);
     }
@@ -170,10 +202,22 @@ public class ShadowModel {
         }
     }
 
+    /**
+     * Queues the work in pieces of at most PIECE frames: the serving side's backlog is checked before each, so a
+     * shadow call holds the cores for a few frames' time at most once the line needs them.
+     */
     private void offer(Work item) {
-        if (!item.frames().isEmpty() && !work.offer(item)) {
-            dropped.increment(item.frames().size());
+        for (int from = 0; from < item.frames().size(); from += PIECE) {
+            Work piece = item.slice(from, Math.min(item.frames().size(), from + PIECE));
+            if (!work.offer(piece)) {
+                dropped.increment(piece.frames().size());
+            }
         }
+    }
+
+    /** The serving side's backlog signal: while it is true, only audit frames are shadowed. */
+    void yieldWhile(BooleanSupplier behind) {
+        this.servingBehind = behind;
     }
 
     private void work() {
@@ -183,6 +227,11 @@ public class ShadowModel {
                 item = work.take();
             } catch (InterruptedException e) {
                 return;
+            }
+            if (servingBehind.getAsBoolean()) {
+                Work audits = item.auditOnly();
+                shed.increment(item.frames().size() - audits.frames().size());
+                item = audits;
             }
             Shadow shadow = current.get();
             if (shadow == null || !shadow.model().tryAcquire()) {

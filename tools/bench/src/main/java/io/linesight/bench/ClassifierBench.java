@@ -190,10 +190,11 @@ public final class ClassifierBench {
             Pipeline withShadow = shadowed.pipeline();
             System.out.printf("(h) a shadow candidate beside the serving version (linesight.classifier.shadow-share 1.0: every frame), 200x200:"
                     + " %.1f frames/s vs %.1f without (%.2f); p50/p99 at (b)'s 50%% load %.0f / %.0f ms vs %.0f / %.0f ms;"
-                    + " the shadow answered %.0f of %d frames, dropped %.0f (its queue full: the serving path never waits)%n",
+                    + " the shadow answered %.0f of %d frames, shed %.0f while the serving version had a batch waiting, dropped %.0f"
+                    + " with its queue full%n",
                     withShadow.capacity(), smallRun.capacity(), withShadow.capacity() / smallRun.capacity(), withShadow.half().percentile(50),
                     withShadow.half().percentile(99), smallRun.half().percentile(50), smallRun.half().percentile(99), shadowed.answered(),
-                    withShadow.full().count() + withShadow.half().count(), shadowed.dropped());
+                    withShadow.full().count() + withShadow.half().count(), shadowed.shed(), shadowed.dropped());
             System.out.println("(f) ratios");
             double bareAtBatch = bare.get(batchSize);
             System.out.printf("    pipeline / bare model at batch %d (200x200)  %.2f   (target >= 0.9)%n", batchSize,
@@ -270,8 +271,11 @@ public final class ClassifierBench {
     private record SwapRun(ModelVersion serving, Latencies around, int lost) {
     }
 
-    /** The 200x200 run with a shadow beside the serving version, and the shadow's work answered and dropped meanwhile. */
-    private record ShadowRun(Pipeline pipeline, double answered, double dropped) {
+    /**
+     * The 200x200 run with a shadow beside the serving version, and the shadow's frames meanwhile: answered, shed while
+     * the serving version had a batch waiting, dropped with its queue full.
+     */
+    private record ShadowRun(Pipeline pipeline, double answered, double shed, double dropped) {
     }
 
     /** 100 %: a burst as fast as the producer goes; 50 %: a steady stream at half the measured capacity. */
@@ -469,11 +473,13 @@ public final class ClassifierBench {
             Thread.sleep(200);
         }
         System.out.println("shadow version 1 loaded beside version " + serving.getVersion());
+        String dropped = "linesight_classifier_shadow_frames_dropped_total";
         double answeredBefore = costs.metric("linesight_classifier_shadow_frames_total");
-        double droppedBefore = costs.metric("linesight_classifier_shadow_frames_dropped_total");
+        double shedBefore = costs.metric(dropped, "reason=\"serving-busy\"");
+        double droppedBefore = costs.metric(dropped, "reason=\"queue-full\"");
         Pipeline run = pipeline("200x200 NEU + shadow", images, steadyRate);
         return new ShadowRun(run, costs.metric("linesight_classifier_shadow_frames_total") - answeredBefore,
-                costs.metric("linesight_classifier_shadow_frames_dropped_total") - droppedBefore);
+                costs.metric(dropped, "reason=\"serving-busy\"") - shedBefore, costs.metric(dropped, "reason=\"queue-full\"") - droppedBefore);
     }
 
     private void awaitReady() throws Exception {

@@ -76,10 +76,15 @@ final class PipelineCosts {
 
     /** The sum of one metric's series (0 when it has none), from the classifier's /q/metrics now. */
     double metric(String name) throws IOException, InterruptedException {
+        return metric(name, "");
+    }
+
+    /** The sum of the series of one metric whose line contains {@code tags} (a label such as reason="x"). */
+    double metric(String name, String tags) throws IOException, InterruptedException {
         double sum = 0;
         String text = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
         for (String line : text.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+            if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(tags)) {
                 sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

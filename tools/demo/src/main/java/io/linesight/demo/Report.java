@@ -104,8 +104,8 @@ final class Report {
         if (samples.isEmpty()) {
             return Optional.empty();
         }
-        XYChart chart = new XYChartBuilder().width(1000).height(360).title("Drift score per camera (reference: its first frames under"
-                + " the serving version)").xAxisTitle("seconds").yAxisTitle("score").build();
+        XYChart chart = new XYChartBuilder().width(1000).height(360).title("Drift score per camera (against its own first frames: the"
+                + " image's since it started, the model's since the version serves)").xAxisTitle("seconds").yAxisTitle("score").build();
         samples.stream().map(Timeline.DriftSample::camera).distinct().sorted().forEach(camera -> {
             List<Timeline.DriftSample> of = samples.stream().filter(d -> d.camera().equals(camera)).toList();
             chart.addSeries(camera, of.stream().map(d -> (d.atMs() - timeline.startMs()) / 1000.0).toList(),
