@@ -73,6 +73,11 @@ public class BatchInference {
         thread.interrupt();
     }
 
+    /** Prepared batches waiting for the model (one is in it): the serving side is busy with work ready. */
+    int waiting() {
+        return batches.size();
+    }
+
     /** Blocks while two batches wait: the batcher then stops taking frames, and Kafka buffers. */
     void submit(PreparedBatch batch) throws InterruptedException {
         batches.put(batch);

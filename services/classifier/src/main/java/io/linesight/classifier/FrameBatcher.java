@@ -35,8 +35,9 @@ public class FrameBatcher {
         this.inference = inference;
         this.shadow = shadow;
         this.queue = new ArrayBlockingQueue<>(4 * config.batchSize());
-        // The shadow shares the cores: with a full batch waiting here, it leaves all but the audit frames.
-        shadow.yieldWhile(() -> queue.size() >= config.batchSize());
+        // The shadow shares the cores: while a prepared batch waits for the model, or a full batch of frames waits here,
+        // it leaves all but the audit frames.
+        shadow.yieldWhile(() -> inference.waiting() > 0 || queue.size() >= config.batchSize());
     }
 
     void start(@Observes StartupEvent event) {

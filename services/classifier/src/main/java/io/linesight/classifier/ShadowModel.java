@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
  * others (chosen by frame id), those the serving version inferred and its cache hits alike, and writes those answers to linesight.predictions.shadow,
  * where the trainer scores them. Its own thread does the work from a bounded queue: a frame's commit never waits for
  * it, and a full queue drops shadow work (counted) rather than queue behind the line. It shares the cores with the
- * serving version, so while a full batch of frames waits for the serving version it answers only the audit frames
+ * serving version, so while the serving version has a batch waiting it answers only the audit frames
  * (the others counted as shed): spare capacity goes to the share, never the line's. An image it already answered is
  * answered from memory.
  * Verified and loaded like a serving version (ModelManager.load), on the loader thread of its own.
@@ -86,7 +86,7 @@ public class ShadowModel {
     /** The newest shadow pointer announced (null once ended): a retry of an older one gives up. */
     private final AtomicReference<ModelVersion> wanted = new AtomicReference<>();
     private final long fetchRetryMaxMs;
-    /** Pieces queued: 256 frames, as many as before in whole batches. */
+    /** Pieces queued: up to 256 frames. */
     private final BlockingQueue<Work> work = new ArrayBlockingQueue<>(64);
     private final Thread worker = new Thread(this::work, "shadow");
     private final Timer inference;
@@ -110,7 +110,7 @@ public class ShadowModel {
         this.fetchRetryMaxMs = config.fetchRetryMax().toMillis();
         this.registry = registry;
         this.inference = ClassifierMetrics.timer(registry, "linesight.classifier.shadow.inference",
-                "Shadow candidate's model call per batch: the cost of shadowing");
+                "Shadow candidate's model call (at most 4 frames): the cost of shadowing");
         this.answered = Counter.builder("linesight.classifier.shadow.frames").description("Frames the shadow candidate answered")
                 .register(registry);
         this.dropped = Counter.builder("linesight.classifier.shadow.frames.dropped").tag("reason", "queue-full")
@@ -210,7 +210,10 @@ public class ShadowModel {
         for (int from = 0; from < item.frames().size(); from += PIECE) {
             Work piece = item.slice(from, Math.min(item.frames().size(), from + PIECE));
             if (!work.offer(piece)) {
-                dropped.increment(piece.frames().size());
+                // Full: the audit frames, the only ones that judge it, still get in if the worker made room meanwhile.
+                Work audits = piece.auditOnly();
+                boolean auditsQueued = !audits.frames().isEmpty() && work.offer(audits);
+                dropped.increment(piece.frames().size() - (auditsQueued ? audits.frames().size() : 0));
             }
         }
     }
@@ -228,14 +231,14 @@ public class ShadowModel {
             } catch (InterruptedException e) {
                 return;
             }
+            Shadow shadow = current.get();
+            if (shadow == null || !shadow.model().tryAcquire()) {
+                continue; // it ended or is being swapped: its work goes with it
+            }
             if (servingBehind.getAsBoolean()) {
                 Work audits = item.auditOnly();
                 shed.increment(item.frames().size() - audits.frames().size());
                 item = audits;
-            }
-            Shadow shadow = current.get();
-            if (shadow == null || !shadow.model().tryAcquire()) {
-                continue;
             }
             try {
                 answer(shadow, item);

@@ -76,7 +76,8 @@ class CameraDriftTest {
         assertTrue(camera.snapshot().signals()[0] >= 1 && camera.snapshot().score() >= 1,
                 "a lamp that dims while the new version's reference fills is flagged: " + Arrays.toString(camera.snapshot().signals()));
         camera.add("v2", 96, frame(random, -0.3), 0);
-        assertTrue(Double.isNaN(camera.snapshot().signals()[1]), "a new input size starts the image's reference over");
+        assertTrue(Double.isNaN(camera.snapshot().signals()[0]) && Double.isNaN(camera.snapshot().signals()[1])
+                && Double.isNaN(camera.snapshot().score()), "a new input size starts the image's reference over");
     }
 
     @Test
