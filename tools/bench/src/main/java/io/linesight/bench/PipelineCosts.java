@@ -1,5 +1,6 @@
 package io.linesight.bench;
 
+import io.linesight.localstack.MetricsText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -81,14 +82,7 @@ final class PipelineCosts {
 
     /** The sum of the series of one metric whose line contains {@code tags} (a label such as reason="x"). */
     double metric(String name, String tags) throws IOException, InterruptedException {
-        double sum = 0;
-        String text = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
-        for (String line : text.split("\n")) {
-            if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(tags)) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        return MetricsText.sum(http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body(), name, tags);
     }
 
     /** Prints the breakdown between two snapshots of a run that handled {@code frames}. */

@@ -9,6 +9,7 @@ import io.linesight.localstack.Credentials;
 import io.linesight.localstack.ImageSamples;
 import io.linesight.localstack.LineSightSystem;
 import io.linesight.localstack.LocalInfra;
+import io.linesight.localstack.MetricsText;
 import io.linesight.localstack.ServiceProcess;
 import io.linesight.proto.Decision;
 import io.linesight.proto.ModelVersion;
@@ -30,7 +31,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -534,21 +534,13 @@ public final class Demo implements Callable<Integer> {
      * scored no AUDIT label of a shadow.
      */
     static String shadowTally(String metrics) {
-        Map<String, Double> values = new HashMap<>();
-        for (String line : metrics.split("\n")) {
-            for (String series : new String[] {"linesight_accuracy_shadow_labels", "linesight_accuracy_shadow_ratio{role=\"shadow\"",
-                    "linesight_accuracy_shadow_ratio{role=\"serving\""}) {
-                if (line.startsWith(series)) {
-                    values.put(series, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
-                }
-            }
-        }
-        double labels = values.getOrDefault("linesight_accuracy_shadow_labels", 0.0);
+        double labels = MetricsText.sum(metrics, "linesight_accuracy_shadow_labels", null);
         if (labels < 1) {
             return "";
         }
-        return String.format(" | shadow %.2f vs serving %.2f on %.0f live AUDIT labels", values.get("linesight_accuracy_shadow_ratio{role=\"shadow\""),
-                values.get("linesight_accuracy_shadow_ratio{role=\"serving\""), labels);
+        String ratio = "linesight_accuracy_shadow_ratio";
+        return String.format(" | shadow %.2f vs serving %.2f on %.0f live AUDIT labels", MetricsText.sum(metrics, ratio, "role=\"shadow\""),
+                MetricsText.sum(metrics, ratio, "role=\"serving\""), labels);
     }
 
     /** |estimated - AUDIT accuracy| averaged over the versions with enough AUDIT frames, weighted by their frames; NaN without any. */

@@ -1,5 +1,6 @@
 package io.linesight.faults;
 
+import io.linesight.localstack.MetricsText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -70,15 +71,6 @@ final class Http {
 
     /** Sum of one metric's samples in a Prometheus text exposition, e.g. ("linesight_classifier_cache_total", "result=\"bypass\""). */
     static double metric(String metricsUrl, String name, String labelFilter) {
-        String text = get(metricsUrl, null).body();
-        double sum = 0;
-        for (String line : text.split("\n")) {
-            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                if (labelFilter == null || line.contains(labelFilter)) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
-        }
-        return sum;
+        return MetricsText.sum(get(metricsUrl, null).body(), name, labelFilter);
     }
 }
